@@ -1,0 +1,120 @@
+//! Faults a test can switch on for one simulator at run time: added latency, a share of 5xx answers,
+//! responses dropped after the write was committed, malformed bodies. Each fault is either a share of
+//! all requests (per mille, drawn at random) or a count of the next requests it hits for certain.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The faults of one simulator. Shared by its server and the test that drives it.
+#[derive(Debug, Default)]
+pub struct Faults {
+    state: Mutex<FaultState>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct FaultState {
+    latency: Duration,
+    server_error: Fault,
+    drop_after_commit: Fault,
+    malformed_body: Fault,
+}
+
+/// How often one fault hits.
+#[derive(Debug, Default, Clone, Copy)]
+struct Fault {
+    /// Requests out of 1000 that get it.
+    per_mille: u16,
+    /// The next `next` requests get it for certain.
+    next: u32,
+}
+
+impl Fault {
+    fn hits(&mut self) -> bool {
+        if self.next > 0 {
+            self.next -= 1;
+            return true;
+        }
+        self.per_mille > 0 && rand::random_range(0..1000u16) < self.per_mille
+    }
+}
+
+/// What the server does to one request, decided when it arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Answer normally.
+    Serve,
+    /// Answer 503 without running the handler (nothing committed).
+    ServerError,
+    /// Run the handler (its write commits), then close the connection without an answer.
+    DropAfterCommit,
+    /// Run the handler, then send a truncated, unparsable body with the handler's status.
+    MalformedBody,
+}
+
+impl Faults {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `latency` before every answer.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Answers `per_mille` requests out of 1000 with 503.
+    pub fn set_server_error_share(&self, per_mille: u16) {
+        self.lock().server_error.per_mille = per_mille.min(1000);
+    }
+
+    /// The next `count` requests get 503.
+    pub fn fail_next(&self, count: u32) {
+        self.lock().server_error.next = count;
+    }
+
+    /// Drops the answer of `per_mille` requests out of 1000 after their write committed.
+    pub fn set_drop_after_commit_share(&self, per_mille: u16) {
+        self.lock().drop_after_commit.per_mille = per_mille.min(1000);
+    }
+
+    /// The next `count` requests commit, then lose their answer.
+    pub fn drop_next_after_commit(&self, count: u32) {
+        self.lock().drop_after_commit.next = count;
+    }
+
+    /// Sends a malformed body for `per_mille` requests out of 1000.
+    pub fn set_malformed_share(&self, per_mille: u16) {
+        self.lock().malformed_body.per_mille = per_mille.min(1000);
+    }
+
+    /// The next `count` requests get a malformed body.
+    pub fn malform_next(&self, count: u32) {
+        self.lock().malformed_body.next = count;
+    }
+
+    /// Turns every fault off.
+    pub fn clear(&self) {
+        *self.lock() = FaultState::default();
+    }
+
+    pub fn latency(&self) -> Duration {
+        self.lock().latency
+    }
+
+    /// Decides the fate of the request that just arrived.
+    pub fn decide(&self) -> Decision {
+        let mut state = self.lock();
+        if state.server_error.hits() {
+            Decision::ServerError
+        } else if state.drop_after_commit.hits() {
+            Decision::DropAfterCommit
+        } else if state.malformed_body.hits() {
+            Decision::MalformedBody
+        } else {
+            Decision::Serve
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
+        self.state.lock().expect("faults lock")
+    }
+}

@@ -1,0 +1,10 @@
+//! Simulators of the Shopify, ShipStation and Sage Intacct APIs: real HTTP on 127.0.0.1, the real wire
+//! formats and failure modes, a clock tests move forward, and faults switched on at run time. Tests
+//! start them in-process on free ports; the `simulators` binary runs them standalone.
+
+pub mod clock;
+pub mod faults;
+pub mod server;
+pub mod intacct;
+pub mod shipstation;
+pub mod shopify;

@@ -1,0 +1,2 @@
+//! Runs the simulators standalone until interrupted.
+fn main() {}
