@@ -1,0 +1,269 @@
+//! `POST /admin/api/{version}/graphql.json`: checks the access token, charges the leaky bucket, runs the
+//! query's root fields (`shop`, `order`, `customer`, `orders`) and answers with `data`, `errors` and
+//! `extensions.cost` the way the GraphQL Admin API does.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::{Map, Value, json};
+
+use super::graphql_data::{connection, customer_node, order_node, shop_node};
+use super::graphql_exec::{Exec, requested_cost};
+use super::graphql_parse::{Field, parse};
+use super::model::Order;
+use super::{Shared, Store};
+
+/// Orders older than this need the `read_all_orders` scope.
+const RECENT_ORDERS_DAYS: i64 = 60;
+
+fn unauthorized() -> Response {
+    let body = json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"});
+    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+}
+
+fn query_errors(errors: Vec<Value>) -> Response {
+    Json(json!({ "errors": errors })).into_response()
+}
+
+pub async fn graphql(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let now = shared.config.clock.now();
+    let token = headers
+        .get("x-shopify-access-token")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if !shared.store().tokens.access_valid(token, now) {
+        return unauthorized();
+    }
+    let Ok(request) = serde_json::from_slice::<Value>(&body) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"errors": {"query": "Required parameter missing or invalid"}})),
+        )
+            .into_response();
+    };
+    let Some(query) = request.get("query").and_then(Value::as_str) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"errors": {"query": "Required parameter missing or invalid"}})),
+        )
+            .into_response();
+    };
+    let variables = request
+        .get("variables")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let fields = match parse(query, &variables) {
+        Ok(fields) => fields,
+        Err(message) => {
+            return query_errors(vec![
+                json!({"message": message, "extensions": {"code": "parseError"}}),
+            ]);
+        }
+    };
+    let requested = requested_cost(&fields);
+    let mut store = shared.store();
+    if requested > store.bucket.maximum() {
+        let message = format!(
+            "Query cost is {requested}, which exceeds the single query max cost limit ({}).",
+            store.bucket.maximum()
+        );
+        return query_errors(vec![
+            json!({"message": message, "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": store.bucket.maximum()}}),
+        ]);
+    }
+    if !store.bucket.take(requested, now) {
+        let body = json!({
+            "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+            "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": null, "throttleStatus": store.bucket.status()}},
+        });
+        let status = if store.throttle_with_429 {
+            StatusCode::TOO_MANY_REQUESTS
+        } else {
+            StatusCode::OK
+        };
+        return (status, Json(body)).into_response();
+    }
+    let mut exec = Exec::default();
+    let mut data = Map::new();
+    for field in &fields {
+        let value = root_value(&shared, &store, field, now, &mut exec);
+        data.insert(field.key().to_string(), value);
+    }
+    let undefined = exec
+        .errors
+        .iter()
+        .any(|error| error["extensions"]["code"] == "undefinedField");
+    let actual = if undefined {
+        0
+    } else {
+        exec.cost.min(requested)
+    };
+    store.bucket.give_back(requested - actual);
+    if undefined {
+        return query_errors(exec.errors);
+    }
+    let mut body = json!({
+        "data": data,
+        "extensions": {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": store.bucket.status()}},
+    });
+    if !exec.errors.is_empty() {
+        body["errors"] = Value::Array(exec.errors);
+    }
+    Json(body).into_response()
+}
+
+/// The numeric id of a global id of `kind` ("gid://shopify/Order/123" → 123).
+fn legacy_id(field: &Field, kind: &str, exec: &mut Exec) -> Option<u64> {
+    let id = field
+        .args
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let parsed = id
+        .strip_prefix(&format!("gid://shopify/{kind}/"))
+        .and_then(|number| number.parse().ok());
+    if parsed.is_none() {
+        exec.error(
+            format!("Invalid global id '{id}'"),
+            "argumentLiteralsIncompatible",
+            &field.name,
+        );
+    }
+    parsed
+}
+
+fn root_value(
+    shared: &Shared,
+    store: &Store,
+    field: &Field,
+    now: DateTime<Utc>,
+    exec: &mut Exec,
+) -> Value {
+    let config = &shared.config;
+    let all_orders = config.scopes.iter().any(|scope| scope == "read_all_orders");
+    let visible =
+        |order: &Order| all_orders || order.created_at >= now - Duration::days(RECENT_ORDERS_DAYS);
+    match field.name.as_str() {
+        "shop" => exec.project(
+            &shop_node(&config.shop_name, &config.shop_domain, &config.currency),
+            field,
+        ),
+        "order" => {
+            let Some(order) = legacy_id(field, "Order", exec).and_then(|id| store.orders.get(&id))
+            else {
+                return Value::Null;
+            };
+            if !visible(order) {
+                let message = "Access denied for order field. Required access: `read_all_orders` access scope.".to_string();
+                exec.error(message, "ACCESS_DENIED", &field.name);
+                return Value::Null;
+            }
+            exec.project(&order_node(order, store.rendering), field)
+        }
+        "customer" => {
+            match legacy_id(field, "Customer", exec).and_then(|id| store.customers.get(&id)) {
+                Some(customer) => exec.project(&customer_node(customer, store.rendering), field),
+                None => Value::Null,
+            }
+        }
+        "orders" => match order_filter(field) {
+            Ok(filter) => {
+                let mut orders: Vec<&Order> = store
+                    .orders
+                    .values()
+                    .filter(|order| visible(order) && filter.iter().all(|term| term.matches(order)))
+                    .collect();
+                match field.args.get("sortKey").and_then(Value::as_str) {
+                    Some("UPDATED_AT") => orders.sort_by_key(|order| (order.updated_at, order.id)),
+                    Some("CREATED_AT") => orders.sort_by_key(|order| (order.created_at, order.id)),
+                    _ => orders.sort_by_key(|order| order.id),
+                }
+                if field.args.get("reverse").and_then(Value::as_bool) == Some(true) {
+                    orders.reverse();
+                }
+                exec.project(
+                    &connection(
+                        orders
+                            .into_iter()
+                            .map(|order| order_node(order, store.rendering))
+                            .collect(),
+                    ),
+                    field,
+                )
+            }
+            Err(message) => {
+                exec.error(message, "argumentLiteralsIncompatible", &field.name);
+                Value::Null
+            }
+        },
+        other => {
+            exec.error(
+                format!("Field '{other}' doesn't exist on type 'QueryRoot'"),
+                "undefinedField",
+                "query",
+            );
+            Value::Null
+        }
+    }
+}
+
+/// One term of an `orders(query:)` search: `updated_at:>=2024-01-01T00:00:00Z`.
+struct TimeTerm {
+    updated: bool,
+    op: &'static str,
+    at: DateTime<Utc>,
+}
+
+impl TimeTerm {
+    fn matches(&self, order: &Order) -> bool {
+        let value = if self.updated {
+            order.updated_at
+        } else {
+            order.created_at
+        };
+        match self.op {
+            ">=" => value >= self.at,
+            "<=" => value <= self.at,
+            ">" => value > self.at,
+            _ => value < self.at,
+        }
+    }
+}
+
+fn order_filter(field: &Field) -> Result<Vec<TimeTerm>, String> {
+    let query = field
+        .args
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    query
+        .split_whitespace()
+        .filter(|term| !term.eq_ignore_ascii_case("AND"))
+        .map(|term| {
+            let unsupported = || format!("Unsupported search term '{term}': use created_at or updated_at with >, >=, < or <=");
+            let (name, condition) = term.split_once(':').ok_or_else(unsupported)?;
+            let updated = match name {
+                "updated_at" => true,
+                "created_at" => false,
+                _ => return Err(unsupported()),
+            };
+            let op = [">=", "<=", ">", "<"].into_iter().find(|op| condition.starts_with(op)).ok_or_else(unsupported)?;
+            let value = condition[op.len()..].trim_matches(|c| c == '\'' || c == '"');
+            let at = DateTime::parse_from_rfc3339(value)
+                .map(|at| at.with_timezone(&Utc))
+                .or_else(|_| NaiveDate::parse_from_str(value, "%Y-%m-%d").map(|date| date.and_time(Default::default()).and_utc()))
+                .map_err(|_| unsupported())?;
+            Ok(TimeTerm { updated, op, at })
+        })
+        .collect()
+}

@@ -1,0 +1,551 @@
+//! The Shopify simulator over real HTTP: signed webhooks with retries, duplicates and reordering; the
+//! GraphQL Admin API with paging, throttling and auth errors; OAuth token expiry and refresh rotation.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use chrono::{Duration, TimeZone, Utc};
+use hmac::{Hmac, Mac};
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use simulators::clock::SimClock;
+use simulators::shopify::{
+    CustomerSpec, DeliveryMode, LineSpec, OrderSpec, RefundSpec, ShippingSpec, ShopifyConfig,
+    ShopifySim,
+};
+
+/// A webhook receiver on 127.0.0.1 that answers 500 to its first `failures` requests, then 200.
+#[derive(Clone)]
+struct Receiver {
+    url: String,
+    received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
+    failures: Arc<AtomicU32>,
+}
+
+impl Receiver {
+    async fn start(failures: u32) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let receiver = Self {
+            url: format!("http://{}/hooks", listener.local_addr().unwrap()),
+            received: Arc::default(),
+            failures: Arc::new(AtomicU32::new(failures)),
+        };
+        let router = Router::new()
+            .route("/hooks", post(receive))
+            .with_state(receiver.clone());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        receiver
+    }
+
+    fn received(&self) -> Vec<(HeaderMap, Bytes)> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    receiver.received.lock().unwrap().push((headers, body));
+    let failing = receiver
+        .failures
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+            left.checked_sub(1)
+        })
+        .is_ok();
+    if failing {
+        StatusCode::INTERNAL_SERVER_ERROR
+    } else {
+        StatusCode::OK
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .unwrap_or_else(|| panic!("header {name} missing"))
+        .to_str()
+        .unwrap()
+}
+
+fn dec(text: &str) -> Decimal {
+    text.parse().unwrap()
+}
+
+async fn sim() -> ShopifySim {
+    let clock = SimClock::frozen(Utc.with_ymd_and_hms(2025, 11, 3, 15, 0, 0).unwrap());
+    ShopifySim::start(ShopifyConfig::new(clock)).await.unwrap()
+}
+
+fn spec(sim: &ShopifySim, lines: usize) -> OrderSpec {
+    let customer = sim.create_customer(CustomerSpec {
+        email: Some("ada@example.com".into()),
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        tags: vec!["vip".into()],
+    });
+    OrderSpec {
+        customer_id: Some(customer.id),
+        lines: (0..lines)
+            .map(|n| {
+                LineSpec::new(&format!("SKU-{n:03}"), "Widget", 2, dec("19.99"))
+                    .tax("CA State Tax", dec("0.0725"))
+                    .discount(dec("1.00"))
+            })
+            .collect(),
+        shipping: vec![ShippingSpec {
+            title: "Standard".into(),
+            price: dec("5.00"),
+            taxes: Vec::new(),
+        }],
+        ..OrderSpec::default()
+    }
+}
+
+async fn graphql(
+    sim: &ShopifySim,
+    token: &str,
+    query: &str,
+    variables: Value,
+) -> (StatusCode, Value) {
+    let response = reqwest::Client::new()
+        .post(sim.graphql_url())
+        .header("X-Shopify-Access-Token", token)
+        .json(&json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap();
+    let status = StatusCode::from_u16(response.status().as_u16()).unwrap();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn delivered_webhook_is_signed_and_carries_every_header() {
+    let sim = sim().await;
+    let receiver = Receiver::start(0).await;
+    sim.subscribe("orders/create", &receiver.url);
+    let order = sim.create_order(spec(&sim, 2)).unwrap();
+    sim.wait_idle().await;
+
+    let received = receiver.received();
+    assert_eq!(received.len(), 1);
+    let (headers, body) = &received[0];
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"sim-client-secret").unwrap();
+    mac.update(body);
+    mac.verify_slice(
+        &B64.decode(header(headers, "X-Shopify-Hmac-Sha256"))
+            .unwrap(),
+    )
+    .expect("signature verifies");
+    assert_eq!(header(headers, "X-Shopify-Topic"), "orders/create");
+    assert_eq!(
+        header(headers, "X-Shopify-Shop-Domain"),
+        "demo-shop.myshopify.com"
+    );
+    assert_eq!(header(headers, "X-Shopify-API-Version"), "2025-10");
+    assert_eq!(header(headers, "X-Shopify-Webhook-Id").len(), 36);
+    assert_eq!(header(headers, "X-Shopify-Event-Id").len(), 36);
+    assert_eq!(
+        header(headers, "X-Shopify-Triggered-At"),
+        "2025-11-03T15:00:00.000000000Z"
+    );
+
+    let body: Value = serde_json::from_slice(body).unwrap();
+    assert!(order.id > 1 << 53);
+    assert_eq!(body["id"].to_string(), order.id.to_string());
+    assert_eq!(
+        body["admin_graphql_api_id"],
+        format!("gid://shopify/Order/{}", order.id)
+    );
+    assert_eq!(body["name"], "#1001");
+    assert_eq!(body["email"], "ada@example.com");
+    assert_eq!(body["customer"]["first_name"], "Ada");
+    // 2 lines × (2 × 19.99 − 1.00) = 77.96; tax 2 × 2.83 = 5.66; shipping 5.00.
+    assert_eq!(body["subtotal_price"], "77.96");
+    assert_eq!(body["total_discounts"], "2.00");
+    assert_eq!(body["total_tax"], "5.66");
+    assert_eq!(body["total_price"], "88.62");
+    assert_eq!(body["line_items"][0]["tax_lines"][0]["price"], "2.83");
+    assert_eq!(
+        body["line_items"][0]["discount_allocations"][0]["amount"],
+        "1.00"
+    );
+    assert_eq!(body["shipping_lines"][0]["price"], "5.00");
+    assert_eq!(sim.deliveries()[0].status, Some(200));
+}
+
+#[tokio::test]
+async fn failed_deliveries_are_retried_with_the_same_webhook_id() {
+    let sim = sim().await;
+    let receiver = Receiver::start(3).await;
+    sim.subscribe("orders/create", &receiver.url);
+    sim.create_order(spec(&sim, 1)).unwrap();
+    sim.wait_idle().await;
+
+    let deliveries = sim.deliveries();
+    assert_eq!(
+        deliveries.iter().map(|d| d.status).collect::<Vec<_>>(),
+        [Some(500), Some(500), Some(500), Some(200)]
+    );
+    assert_eq!(
+        deliveries.iter().map(|d| d.attempt).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    assert!(
+        deliveries
+            .iter()
+            .all(|d| d.webhook_id == deliveries[0].webhook_id
+                && d.event_id == deliveries[0].event_id)
+    );
+    let ids: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|(headers, _)| header(headers, "X-Shopify-Webhook-Id").to_string())
+        .collect();
+    assert!(ids.iter().all(|id| *id == deliveries[0].webhook_id));
+}
+
+#[tokio::test]
+async fn a_delivery_that_never_succeeds_removes_its_subscription() {
+    let sim = sim().await;
+    let receiver = Receiver::start(u32::MAX).await;
+    sim.subscribe("orders/create", &receiver.url);
+    sim.create_order(spec(&sim, 1)).unwrap();
+    sim.wait_idle().await;
+    assert_eq!(sim.deliveries().len(), 9, "the first attempt and 8 retries");
+    assert!(sim.subscriptions().is_empty());
+}
+
+#[tokio::test]
+async fn duplicates_and_out_of_order_deliveries_on_demand() {
+    let sim = sim().await;
+    let receiver = Receiver::start(0).await;
+    sim.subscribe("orders/create", &receiver.url);
+    sim.subscribe("orders/updated", &receiver.url);
+
+    sim.set_delivery_mode(DeliveryMode::Duplicates(3));
+    let order = sim.create_order(spec(&sim, 1)).unwrap();
+    sim.wait_idle().await;
+    let received = receiver.received();
+    assert_eq!(received.len(), 3);
+    for (headers, body) in &received {
+        assert_eq!(
+            header(headers, "X-Shopify-Webhook-Id"),
+            header(&received[0].0, "X-Shopify-Webhook-Id")
+        );
+        assert_eq!(
+            header(headers, "X-Shopify-Event-Id"),
+            header(&received[0].0, "X-Shopify-Event-Id")
+        );
+        assert_eq!(body, &received[0].1);
+    }
+
+    sim.set_delivery_mode(DeliveryMode::Hold);
+    for tag in ["first", "second", "third"] {
+        sim.clock().advance(Duration::minutes(1));
+        sim.update_order(order.id, |order| order.tags = vec![tag.to_string()])
+            .unwrap();
+    }
+    assert_eq!(sim.held_count(), 3);
+    sim.release_held(true);
+    sim.wait_idle().await;
+    let tags: Vec<String> = receiver.received()[3..]
+        .iter()
+        .map(|(_, body)| {
+            serde_json::from_slice::<Value>(body).unwrap()["tags"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(tags, ["third", "second", "first"]);
+
+    sim.set_delivery_mode(DeliveryMode::Normal);
+    let first = sim.deliveries()[0].webhook_id.clone();
+    sim.redeliver(&first).unwrap();
+    sim.wait_idle().await;
+    assert_eq!(
+        header(
+            &receiver.received().last().unwrap().0,
+            "X-Shopify-Webhook-Id"
+        ),
+        first
+    );
+}
+
+#[tokio::test]
+async fn refund_webhook_carries_refund_lines_as_numbers() {
+    let sim = sim().await;
+    let receiver = Receiver::start(0).await;
+    sim.subscribe("refunds/create", &receiver.url);
+    let order = sim.create_order(spec(&sim, 2)).unwrap();
+    let line = order.line_items[0].id;
+    let refund = sim
+        .create_refund(
+            order.id,
+            RefundSpec {
+                lines: vec![(line, 1)],
+                shipping: Some(dec("5.00")),
+                note: Some("damaged".into()),
+                adjustment: None,
+            },
+        )
+        .unwrap();
+    sim.wait_idle().await;
+    let body: Value = serde_json::from_slice(&receiver.received()[0].1).unwrap();
+    assert_eq!(body["id"].to_string(), refund.id.to_string());
+    assert_eq!(body["order_id"].to_string(), order.id.to_string());
+    assert_eq!(body["note"], "damaged");
+    let refund_line = &body["refund_line_items"][0];
+    assert_eq!(refund_line["line_item_id"].to_string(), line.to_string());
+    assert!(refund_line["subtotal"].is_number());
+    assert_eq!(refund_line["subtotal"].to_string(), "19.49");
+    assert_eq!(refund_line["total_tax"].to_string(), "1.42");
+    assert_eq!(refund_line["line_item"]["sku"], "SKU-000");
+    assert_eq!(body["refund_shipping_lines"][0]["amount"], "5.00");
+    assert_eq!(body["transactions"][0]["kind"], "refund");
+    assert_eq!(body["transactions"][0]["status"], "success");
+    assert_eq!(body["transactions"][0]["amount"], "25.91");
+    assert_eq!(
+        sim.order(order.id).unwrap().financial_status.rest(),
+        "partially_refunded"
+    );
+}
+
+const ORDER_QUERY: &str = r#"query Order($id: ID!, $after: String) {
+  order(id: $id) {
+    id name email displayFinancialStatus
+    customer { id email firstName lastName tags }
+    totalPriceSet { shopMoney { amount currencyCode } }
+    subtotalPriceSet { shopMoney { amount currencyCode } }
+    totalTaxSet { shopMoney { amount } }
+    shippingLines(first: 10) { nodes { title originalPriceSet { shopMoney { amount } } } }
+    taxLines { title rate priceSet { shopMoney { amount } } }
+    lineItems(first: 100, after: $after) {
+      nodes { id sku quantity originalUnitPriceSet { shopMoney { amount } } taxLines { priceSet { shopMoney { amount } } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"#;
+
+#[tokio::test]
+async fn graphql_order_pages_line_items_past_100() {
+    let sim = sim().await;
+    let order = sim.create_order(spec(&sim, 250)).unwrap();
+    let token = sim.current_access_token();
+    let mut skus = Vec::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        // Each page costs more than half the bucket: wait for it to refill, as a connector would.
+        sim.clock().advance(Duration::seconds(20));
+        let (status, body) = graphql(
+            &sim,
+            &token,
+            ORDER_QUERY,
+            json!({"id": order.gid(), "after": after}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.get("errors").is_none(), "{body}");
+        let found = &body["data"]["order"];
+        assert_eq!(found["name"], "#1001");
+        assert_eq!(found["customer"]["firstName"], "Ada");
+        assert_eq!(
+            found["totalPriceSet"]["shopMoney"]["amount"],
+            order.total_price().to_string()
+        );
+        assert_eq!(found["totalPriceSet"]["shopMoney"]["currencyCode"], "USD");
+        assert_eq!(
+            found["shippingLines"]["nodes"][0]["originalPriceSet"]["shopMoney"]["amount"],
+            "5.00"
+        );
+        assert_eq!(
+            found["taxLines"][0]["priceSet"]["shopMoney"]["amount"],
+            order.total_tax().to_string()
+        );
+        let cost = &body["extensions"]["cost"];
+        assert!(
+            cost["requestedQueryCost"].as_u64().unwrap()
+                >= cost["actualQueryCost"].as_u64().unwrap()
+        );
+        assert_eq!(cost["throttleStatus"]["maximumAvailable"], 1000);
+        let lines = &found["lineItems"];
+        for node in lines["nodes"].as_array().unwrap() {
+            assert_eq!(node["originalUnitPriceSet"]["shopMoney"]["amount"], "19.99");
+            skus.push(node["sku"].as_str().unwrap().to_string());
+        }
+        pages += 1;
+        if lines["pageInfo"]["hasNextPage"] == false {
+            break;
+        }
+        after = lines["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(skus.len(), 250);
+    assert_eq!(skus[249], "SKU-249");
+
+    let (_, body) = graphql(
+        &sim,
+        &token,
+        "{ shop { name myshopifyDomain currencyCode } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["shop"],
+        json!({"name": "Demo Shop", "myshopifyDomain": "demo-shop.myshopify.com", "currencyCode": "USD"})
+    );
+    let customer = order.customer.clone().unwrap();
+    let query = "query($id: ID!) { customer(id: $id) { email displayName } }";
+    let (_, body) = graphql(
+        &sim,
+        &token,
+        query,
+        json!({"id": format!("gid://shopify/Customer/{}", customer.id)}),
+    )
+    .await;
+    assert_eq!(
+        body["data"]["customer"],
+        json!({"email": "ada@example.com", "displayName": "Ada Lovelace"})
+    );
+    let (status, body) = graphql(
+        &sim,
+        &token,
+        "query($id: ID!) { order(id: $id) { nope } }",
+        json!({"id": order.gid()}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Field 'nope' doesn't exist on type 'Order'"
+    );
+    assert!(body.get("data").is_none());
+    let (_, body) = graphql(
+        &sim,
+        &token,
+        "{ order(id: \"gid://shopify/Order/1\") { name } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(body["data"]["order"], Value::Null);
+}
+
+#[tokio::test]
+async fn graphql_throttles_when_the_bucket_is_empty_and_recovers_with_the_clock() {
+    let sim = sim().await;
+    let token = sim.current_access_token();
+    let order = sim.create_order(spec(&sim, 1)).unwrap();
+    let query =
+        "query($id: ID!) { order(id: $id) { name lineItems(first: 100) { nodes { sku } } } }";
+    let (_, body) = graphql(&sim, &token, query, json!({"id": order.gid()})).await;
+    assert_eq!(
+        body["extensions"]["cost"]["requestedQueryCost"],
+        1 + 2 + 100
+    );
+    assert_eq!(body["extensions"]["cost"]["actualQueryCost"], 1 + 2 + 1);
+    assert_eq!(
+        body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],
+        1000 - 4
+    );
+
+    sim.drain_bucket();
+    let (status, body) = graphql(&sim, &token, query, json!({"id": order.gid()})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["errors"][0]["message"], "Throttled");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "THROTTLED");
+    assert_eq!(
+        body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],
+        0
+    );
+    assert!(body.get("data").is_none());
+
+    sim.clock().advance(Duration::seconds(1));
+    let (_, body) = graphql(&sim, &token, query, json!({"id": order.gid()})).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "THROTTLED",
+        "50 points are not enough for 103"
+    );
+
+    sim.clock().advance(Duration::seconds(2));
+    let (_, body) = graphql(&sim, &token, query, json!({"id": order.gid()})).await;
+    assert_eq!(body["data"]["order"]["name"], "#1001");
+    assert_eq!(
+        body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],
+        150 - 4
+    );
+}
+
+#[tokio::test]
+async fn graphql_refuses_a_bad_token_with_401() {
+    let sim = sim().await;
+    let (status, body) = graphql(&sim, "shpat_wrong", "{ shop { name } }", json!({})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body,
+        json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
+    );
+}
+
+#[tokio::test]
+async fn tokens_expire_on_the_clock_and_refresh_rotates_the_refresh_token() {
+    let sim = sim().await;
+    let first_access = sim.current_access_token();
+    let first_refresh = sim.current_refresh_token();
+    assert_eq!(
+        graphql(&sim, &first_access, "{ shop { name } }", json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    sim.clock().advance(Duration::minutes(61));
+    assert_eq!(
+        graphql(&sim, &first_access, "{ shop { name } }", json!({}))
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    let client = reqwest::Client::new();
+    let refresh = |token: String| {
+        client
+            .post(format!("{}/admin/oauth/access_token", sim.base_url()))
+            .json(&json!({"client_id": "sim-client-id", "client_secret": "sim-client-secret", "refresh_token": token, "grant_type": "refresh_token"}))
+            .send()
+    };
+    let response = refresh(first_refresh.clone()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let issued: Value = response.json().await.unwrap();
+    assert_eq!(issued["expires_in"], 3600);
+    assert_eq!(
+        issued["scope"],
+        "read_orders,read_all_orders,read_customers"
+    );
+    assert!(issued["refresh_token_expires_in"].as_u64().unwrap() > 0);
+    let new_access = issued["access_token"].as_str().unwrap();
+    assert_ne!(new_access, first_access);
+    assert_eq!(new_access, sim.current_access_token());
+    assert_eq!(
+        issued["refresh_token"].as_str().unwrap(),
+        sim.current_refresh_token()
+    );
+    assert_eq!(
+        graphql(&sim, new_access, "{ shop { name } }", json!({}))
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    let response = refresh(first_refresh).await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_grant"})
+    );
+}
