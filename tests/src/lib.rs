@@ -6,5 +6,7 @@ pub mod clock;
 pub mod faults;
 pub mod server;
 pub mod intacct;
+pub mod rate_window;
 pub mod shipstation;
 pub mod shopify;
+pub mod webhook_sender;
