@@ -1,7 +1,7 @@
 //! A small owned XML element tree: parsing a request body into it (with the XML 1.0 character rules
 //! Intacct enforces) and writing response documents from it.
 
-use quick_xml::escape::{escape, resolve_predefined_entity};
+use quick_xml::escape::{escape, partial_escape, resolve_predefined_entity};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
@@ -133,7 +133,7 @@ impl Element {
             } else {
                 out.push_str(&format!(
                     ">{}</{}>\n",
-                    escape(self.text.as_str()),
+                    partial_escape(self.text.as_str()),
                     self.name
                 ));
             }
