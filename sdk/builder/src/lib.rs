@@ -1,0 +1,90 @@
+//! Builds ml-connector plugin crates into WebAssembly components (the library behind
+//! `mlc plugin build`).
+//!
+//! [`detect_route`] picks how to reach a wasm target on this machine, [`build_plugins`] runs one
+//! cargo invocation for all plugin crates (so they share one standard library build), turns each
+//! core module into a component where the route needs it, validates it and writes
+//! `<out_dir>/<crate-name>.wasm`.
+
+mod cargo;
+mod componentize;
+mod inspect;
+mod route;
+mod workspace;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+pub use componentize::{componentize, validate_component};
+pub use inspect::{ComponentSurface, inspect};
+pub use route::{NoToolchain, Route, detect_route};
+
+/// What to build and where.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// The Cargo workspace holding the plugin crates (its root `Cargo.toml` defines the `plugin`
+    /// profile).
+    pub workspace_root: PathBuf,
+    /// Plugin crate directories; empty means every crate under `<workspace_root>/plugins/`.
+    pub crates: Vec<PathBuf>,
+    /// Where the components go, e.g. `target/plugins`.
+    pub out_dir: PathBuf,
+    /// Cargo's target directory for the wasm build, e.g. `target/plugin-build`.
+    pub target_dir: PathBuf,
+}
+
+/// One component written by [`build_plugins`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuiltPlugin {
+    /// The crate name, e.g. `testkit-mapping`.
+    pub name: String,
+    /// `<out_dir>/<name>.wasm`.
+    pub component: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Builds the plugin crates into validated components. `progress` receives cargo's output line by
+/// line and one line per step of this builder.
+pub fn build_plugins(
+    options: &BuildOptions,
+    progress: &mut dyn FnMut(&str),
+) -> anyhow::Result<Vec<BuiltPlugin>> {
+    let route = detect_route()?;
+    progress(&format!("plugin build route: {route}"));
+    let crates = workspace::plugin_crates(route, options)?;
+    let names: Vec<&str> = crates.iter().map(|krate| krate.name.as_str()).collect();
+    progress(&format!("building {}", names.join(", ")));
+    cargo::build(route, options, &names, progress)?;
+
+    std::fs::create_dir_all(&options.out_dir)
+        .with_context(|| format!("cannot create {}", options.out_dir.display()))?;
+    crates
+        .iter()
+        .map(|krate| {
+            let artifact = cargo::artifact(route, options, &krate.lib_name);
+            let built = std::fs::read(&artifact)
+                .with_context(|| format!("cargo left no {}", artifact.display()))?;
+            let component = match route.yields_component() {
+                true => validate_component(&built).map(|()| built),
+                false => componentize(&built),
+            }
+            .with_context(|| format!("plugin `{}` is not a valid component", krate.name))?;
+            let path = options.out_dir.join(format!("{}.wasm", krate.name));
+            std::fs::write(&path, &component)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let plugin = BuiltPlugin {
+                name: krate.name.clone(),
+                component: path,
+                size: component.len() as u64,
+            };
+            progress(&format!(
+                "component {} ({} KiB)",
+                plugin.component.display(),
+                plugin.size.div_ceil(1024)
+            ));
+            Ok(plugin)
+        })
+        .collect()
+}

@@ -1,0 +1,59 @@
+//! The two traits a plugin implements, one per WIT world.
+//!
+//! Calls are stateless: the host may run each call in a fresh instance, so anything that must
+//! outlive a call (cursors, sessions, tokens) goes through [`crate::storage`].
+
+use crate::{
+    Applied, Command, Entity, Event, InboundRequest, PluginError, PluginInfo, PollResult,
+    VerifyError,
+};
+
+/// A connector: speaks to one external system as a source, a sink, or both. Export it with
+/// [`crate::export_connector!`]. A source-only connector keeps the default `apply`; a sink-only
+/// one keeps the defaults of `verify`, `fetch` and `poll`.
+pub trait Connector {
+    fn describe() -> PluginInfo;
+
+    /// Checks the connection end to end; returns what a person needs to know.
+    fn ping() -> Result<String, PluginError>;
+
+    /// Checks an inbound webhook (signature, token) and turns it into events.
+    fn verify(request: InboundRequest) -> Result<Vec<Event>, VerifyError> {
+        let _ = request;
+        Err(VerifyError::Malformed(
+            "this connector takes no webhooks".into(),
+        ))
+    }
+
+    /// Loads the full records behind an event.
+    fn fetch(event: Event) -> Result<Vec<Entity>, PluginError> {
+        let _ = event;
+        Err(PluginError::rejected("this connector is not a source"))
+    }
+
+    /// Lists what changed since `cursor` (`None`: the connector's start point).
+    fn poll(cursor: Option<String>) -> Result<PollResult, PluginError> {
+        let _ = cursor;
+        Ok(PollResult::default())
+    }
+
+    /// Applies commands. The outer error means nothing was applied; otherwise one result per
+    /// command, in order.
+    fn apply(commands: Vec<Command>) -> Result<Vec<Result<Applied, PluginError>>, PluginError> {
+        let _ = commands;
+        Err(PluginError::rejected("this connector is not a sink"))
+    }
+}
+
+/// A mapping: turns the records behind an event into sink commands. It must be pure: the same
+/// input always gives the same commands. Export it with [`crate::export_mapping!`].
+pub trait Mapping {
+    fn describe() -> PluginInfo;
+
+    /// `config` is the flow's mapping settings (JSON `null` when the flow has none).
+    fn map(
+        event: Event,
+        records: Vec<Entity>,
+        config: &serde_json::Value,
+    ) -> Result<Vec<Command>, PluginError>;
+}
