@@ -797,3 +797,94 @@ async fn throttling_answers_429_and_server_errors_503() {
     );
     assert_eq!(sim.request_count(), 2);
 }
+
+#[tokio::test]
+async fn drafts_delete_and_generic_payments_settle_invoices() {
+    let sim = start().await;
+    let draft = invoice("C-DEMO", &[("4000", "15.00")])
+        .replace("<ponumber>", "<action>Draft</action><ponumber>");
+    let posted = invoice("C-DEMO", &[("4000", "25.00")]);
+    let created = run(
+        &sim,
+        true,
+        false,
+        &(function("d1", &draft) + &function("p1", &posted)),
+    )
+    .await;
+    let (draft_key, posted_key) = (
+        result_field(&created, 0, "key"),
+        result_field(&created, 1, "key"),
+    );
+    assert!(
+        sim.ledger(DEMO_COMPANY_ID)
+            .postings
+            .iter()
+            .all(|posting| posting.source != format!("ARINVOICE {draft_key}"))
+    );
+
+    let delete = format!("<delete><object>ARINVOICE</object><keys>{draft_key}</keys></delete>");
+    assert_eq!(
+        result_field(
+            &run(&sim, true, false, &function("del", &delete)).await,
+            0,
+            "status"
+        ),
+        "success"
+    );
+    let arpymt = format!(
+        "<create><ARPYMT><FINANCIALENTITY>BOA-CHK</FINANCIALENTITY><PAYMENTMETHOD>EFT</PAYMENTMETHOD><CUSTOMERID>C-DEMO</CUSTOMERID>\
+         <RECEIPTDATE>03/02/2025</RECEIPTDATE><ARPYMTDETAILS><ARPYMTDETAIL><RECORDKEY>{posted_key}</RECORDKEY>\
+         <TRX_PAYMENTAMOUNT>25.00</TRX_PAYMENTAMOUNT></ARPYMTDETAIL></ARPYMTDETAILS></ARPYMT></create>"
+    );
+    let paid = run(&sim, true, false, &function("gp", &arpymt)).await;
+    assert_eq!(result_field(&paid, 0, "status"), "success", "{paid}");
+    let query = format!(
+        "<readByQuery><object>ARINVOICE</object><fields>RECORDNO,STATE,TOTALDUE</fields><query>RECORDNO = '{posted_key}'</query></readByQuery>"
+    );
+    let found = run(&sim, false, false, &function("q", &query)).await;
+    assert_eq!(
+        (text(&found, "STATE"), text(&found, "TOTALDUE")),
+        ("Paid".to_owned(), "0.00".to_owned())
+    );
+    let ledger = sim.ledger(DEMO_COMPANY_ID);
+    assert_eq!(ledger.invoices.len(), 1);
+    assert_eq!(ledger.account_balance("1010"), money("25.00"));
+    assert!(ledger.trial_balance.is_balanced());
+}
+
+#[tokio::test]
+async fn get_api_session_scopes_a_location_and_refuses_an_unknown_one() {
+    let sim = start().await;
+    let scoped = function(
+        "s1",
+        "<getAPISession><locationid>WH-EAST</locationid></getAPISession>",
+    );
+    let answer = run(&sim, false, false, &scoped).await;
+    assert_eq!(texts(&answer, "locationid").last().unwrap(), "WH-EAST");
+    let unknown = run(
+        &sim,
+        false,
+        false,
+        &function(
+            "s2",
+            "<getAPISession><locationid>MOON</locationid></getAPISession>",
+        ),
+    )
+    .await;
+    assert_eq!(result_field(&unknown, 0, "status"), "failure");
+
+    let session = text(&answer, "sessionid");
+    let auth = format!("<sessionid>{session}</sessionid>");
+    let (_, again) = post(
+        &sim.session_endpoint_url(),
+        request(
+            demo_sender(),
+            false,
+            false,
+            &auth,
+            &function("s3", "<getAPISession/>"),
+        ),
+    )
+    .await;
+    assert_eq!(text(&again, "sessionid"), session);
+}

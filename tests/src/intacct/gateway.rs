@@ -147,7 +147,8 @@ impl Gateway {
         let mut state = self.lock();
         let signed_in = match state.sign_in(&request, now) {
             Ok(signed_in) => signed_in,
-            Err((echo, error)) => {
+            Err(refused) => {
+                let (echo, error) = *refused;
                 return xml_response::authentication_failure(control, &echo, &error);
             }
         };
@@ -177,7 +178,7 @@ impl State {
         &mut self,
         request: &Request,
         now: DateTime<Utc>,
-    ) -> Result<SignedIn, (AuthenticationEcho, IntacctError)> {
+    ) -> Result<SignedIn, Box<(AuthenticationEcho, IntacctError)>> {
         let sender_id = request.control.sender_id.clone();
         match &request.authentication {
             Authentication::Session(session_id) => {
@@ -191,7 +192,7 @@ impl State {
                             "Invalid session: the session ID is unknown or expired.",
                             "Sign in again to get a new session.",
                         );
-                        (AuthenticationEcho::default(), error)
+                        Box::new((AuthenticationEcho::default(), error))
                     })?;
                 Ok(SignedIn {
                     sender_id,
@@ -215,7 +216,7 @@ impl State {
                     session_times: None,
                 };
                 let Some(books) = self.companies.get(company_id) else {
-                    return Err((echo, sign_in_refused()));
+                    return Err(Box::new((echo, sign_in_refused())));
                 };
                 let user_ok = books
                     .config
@@ -226,7 +227,7 @@ impl State {
                     .as_ref()
                     .is_none_or(|location| books.config.locations.contains(location));
                 if !user_ok || !location_ok {
-                    return Err((echo, sign_in_refused()));
+                    return Err(Box::new((echo, sign_in_refused())));
                 }
                 Ok(SignedIn {
                     sender_id,

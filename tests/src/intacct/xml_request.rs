@@ -66,16 +66,16 @@ pub struct Refused {
 const MAX_CONTROLID_LEN: usize = 256;
 
 /// Parses and schema-checks a request body.
-pub fn parse_request(body: &[u8]) -> Result<Request, Refused> {
-    let root = Element::parse(body).map_err(|error| Refused {
-        control: None,
-        error: IntacctError::parse(error),
-    })?;
+pub fn parse_request(body: &[u8]) -> Result<Request, Box<Refused>> {
+    let refuse = |control, error| {
+        Box::new(Refused {
+            control,
+            error: IntacctError::parse(error),
+        })
+    };
+    let root = Element::parse(body).map_err(|error| refuse(None, error.to_string()))?;
     let control = root.find("control").map(read_control);
-    read_request(&root).map_err(|error| Refused {
-        control,
-        error: IntacctError::parse(error),
-    })
+    read_request(&root).map_err(|error| refuse(control, error.to_string()))
 }
 
 fn read_control(control: &Element) -> Control {
