@@ -1,14 +1,7 @@
 //! The Shopify simulator over real HTTP: signed webhooks with retries, duplicates and reordering; the
 //! GraphQL Admin API with paging, throttling and auth errors; OAuth token expiry and refresh rotation.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
-
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{Duration, TimeZone, Utc};
@@ -21,56 +14,12 @@ use simulators::shopify::{
     CustomerSpec, DeliveryMode, LineSpec, OrderSpec, RefundSpec, ShippingSpec, ShopifyConfig,
     ShopifySim,
 };
+use simulators::webhook_receiver::{Received, Receiver};
 
-/// A webhook receiver on 127.0.0.1 that answers 500 to its first `failures` requests, then 200.
-#[derive(Clone)]
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
-    failures: Arc<AtomicU32>,
-}
-
-impl Receiver {
-    async fn start(failures: u32) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let receiver = Self {
-            url: format!("http://{}/hooks", listener.local_addr().unwrap()),
-            received: Arc::default(),
-            failures: Arc::new(AtomicU32::new(failures)),
-        };
-        let router = Router::new()
-            .route("/hooks", post(receive))
-            .with_state(receiver.clone());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        receiver
-    }
-
-    fn received(&self) -> Vec<(HeaderMap, Bytes)> {
-        self.received.lock().unwrap().clone()
-    }
-}
-
-async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    receiver.received.lock().unwrap().push((headers, body));
-    let failing = receiver
-        .failures
-        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
-            left.checked_sub(1)
-        })
-        .is_ok();
-    if failing {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else {
-        StatusCode::OK
-    }
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers
-        .get(name)
-        .unwrap_or_else(|| panic!("header {name} missing"))
-        .to_str()
-        .unwrap()
+fn header<'a>(received: &'a Received, name: &str) -> &'a str {
+    let value = received.header(name);
+    assert!(!value.is_empty(), "header {name} missing");
+    value
 }
 
 fn dec(text: &str) -> Decimal {
@@ -127,14 +76,15 @@ async fn graphql(
 #[tokio::test]
 async fn delivered_webhook_is_signed_and_carries_every_header() {
     let sim = sim().await;
-    let receiver = Receiver::start(0).await;
-    sim.subscribe("orders/create", &receiver.url);
+    let receiver = Receiver::start(0).await.unwrap();
+    sim.subscribe("orders/create", receiver.url());
     let order = sim.create_order(spec(&sim, 2)).unwrap();
     sim.wait_idle().await;
 
     let received = receiver.received();
     assert_eq!(received.len(), 1);
-    let (headers, body) = &received[0];
+    let first = &received[0];
+    let (headers, body) = (first, &first.body);
     let mut mac = Hmac::<Sha256>::new_from_slice(b"sim-client-secret").unwrap();
     mac.update(body);
     mac.verify_slice(
@@ -182,8 +132,8 @@ async fn delivered_webhook_is_signed_and_carries_every_header() {
 #[tokio::test]
 async fn failed_deliveries_are_retried_with_the_same_webhook_id() {
     let sim = sim().await;
-    let receiver = Receiver::start(3).await;
-    sim.subscribe("orders/create", &receiver.url);
+    let receiver = Receiver::start(3).await.unwrap();
+    sim.subscribe("orders/create", receiver.url());
     sim.create_order(spec(&sim, 1)).unwrap();
     sim.wait_idle().await;
 
@@ -205,7 +155,7 @@ async fn failed_deliveries_are_retried_with_the_same_webhook_id() {
     let ids: Vec<String> = receiver
         .received()
         .iter()
-        .map(|(headers, _)| header(headers, "X-Shopify-Webhook-Id").to_string())
+        .map(|got| header(got, "X-Shopify-Webhook-Id").to_string())
         .collect();
     assert!(ids.iter().all(|id| *id == deliveries[0].webhook_id));
 }
@@ -213,8 +163,8 @@ async fn failed_deliveries_are_retried_with_the_same_webhook_id() {
 #[tokio::test]
 async fn a_delivery_that_never_succeeds_removes_its_subscription() {
     let sim = sim().await;
-    let receiver = Receiver::start(u32::MAX).await;
-    sim.subscribe("orders/create", &receiver.url);
+    let receiver = Receiver::start(u32::MAX).await.unwrap();
+    sim.subscribe("orders/create", receiver.url());
     sim.create_order(spec(&sim, 1)).unwrap();
     sim.wait_idle().await;
     assert_eq!(sim.deliveries().len(), 9, "the first attempt and 8 retries");
@@ -224,25 +174,25 @@ async fn a_delivery_that_never_succeeds_removes_its_subscription() {
 #[tokio::test]
 async fn duplicates_and_out_of_order_deliveries_on_demand() {
     let sim = sim().await;
-    let receiver = Receiver::start(0).await;
-    sim.subscribe("orders/create", &receiver.url);
-    sim.subscribe("orders/updated", &receiver.url);
+    let receiver = Receiver::start(0).await.unwrap();
+    sim.subscribe("orders/create", receiver.url());
+    sim.subscribe("orders/updated", receiver.url());
 
     sim.set_delivery_mode(DeliveryMode::Duplicates(3));
     let order = sim.create_order(spec(&sim, 1)).unwrap();
     sim.wait_idle().await;
     let received = receiver.received();
     assert_eq!(received.len(), 3);
-    for (headers, body) in &received {
+    for got in &received {
         assert_eq!(
-            header(headers, "X-Shopify-Webhook-Id"),
-            header(&received[0].0, "X-Shopify-Webhook-Id")
+            header(got, "X-Shopify-Webhook-Id"),
+            header(&received[0], "X-Shopify-Webhook-Id")
         );
         assert_eq!(
-            header(headers, "X-Shopify-Event-Id"),
-            header(&received[0].0, "X-Shopify-Event-Id")
+            header(got, "X-Shopify-Event-Id"),
+            header(&received[0], "X-Shopify-Event-Id")
         );
-        assert_eq!(body, &received[0].1);
+        assert_eq!(got.body, received[0].body);
     }
 
     sim.set_delivery_mode(DeliveryMode::Hold);
@@ -256,12 +206,7 @@ async fn duplicates_and_out_of_order_deliveries_on_demand() {
     sim.wait_idle().await;
     let tags: Vec<String> = receiver.received()[3..]
         .iter()
-        .map(|(_, body)| {
-            serde_json::from_slice::<Value>(body).unwrap()["tags"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
+        .map(|got| got.json()["tags"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(tags, ["third", "second", "first"]);
 
@@ -270,10 +215,7 @@ async fn duplicates_and_out_of_order_deliveries_on_demand() {
     sim.redeliver(&first).unwrap();
     sim.wait_idle().await;
     assert_eq!(
-        header(
-            &receiver.received().last().unwrap().0,
-            "X-Shopify-Webhook-Id"
-        ),
+        header(receiver.received().last().unwrap(), "X-Shopify-Webhook-Id"),
         first
     );
 }
@@ -281,8 +223,8 @@ async fn duplicates_and_out_of_order_deliveries_on_demand() {
 #[tokio::test]
 async fn refund_webhook_carries_refund_lines_as_numbers() {
     let sim = sim().await;
-    let receiver = Receiver::start(0).await;
-    sim.subscribe("refunds/create", &receiver.url);
+    let receiver = Receiver::start(0).await.unwrap();
+    sim.subscribe("refunds/create", receiver.url());
     let order = sim.create_order(spec(&sim, 2)).unwrap();
     let line = order.line_items[0].id;
     let refund = sim
@@ -297,7 +239,7 @@ async fn refund_webhook_carries_refund_lines_as_numbers() {
         )
         .unwrap();
     sim.wait_idle().await;
-    let body: Value = serde_json::from_slice(&receiver.received()[0].1).unwrap();
+    let body: Value = receiver.received()[0].json();
     assert_eq!(body["id"].to_string(), refund.id.to_string());
     assert_eq!(body["order_id"].to_string(), order.id.to_string());
     assert_eq!(body["note"], "damaged");

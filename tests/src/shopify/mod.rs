@@ -538,7 +538,7 @@ impl ShopifySim {
             let event = Event {
                 topic: topic.to_string(),
                 body: bytes.clone(),
-                event_id: webhooks::uuid_v4(),
+                event_id: crate::uuid::uuid_v4(),
                 triggered_at: config.clock.now(),
             };
             let targets: Vec<Subscription> = store

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
-use serde_json::{Number, Value, json};
+use serde_json::{Value, json};
+
+pub use crate::json_decimal::number as decimal_number;
 
 use super::model::{Customer, LineItem, Order, Refund, ShippingLine, TaxLine};
 
@@ -24,15 +26,6 @@ pub fn money(amount: Decimal) -> String {
 /// 12.30 as a JSON number, digits kept exactly.
 pub fn money_number(amount: Decimal) -> Value {
     decimal_number(&money(amount))
-}
-
-/// A decimal written as a JSON number without going through f64.
-pub fn decimal_number(digits: &str) -> Value {
-    Value::Number(
-        digits
-            .parse::<Number>()
-            .expect("decimal digits are a JSON number"),
-    )
 }
 
 /// Shopify's REST time format: seconds and the shop's offset (UTC here).
