@@ -491,3 +491,23 @@ async fn tokens_expire_on_the_clock_and_refresh_rotates_the_refresh_token() {
         json!({"error": "invalid_grant"})
     );
 }
+
+#[tokio::test]
+async fn during_a_secret_rotation_webhooks_can_be_signed_with_the_old_secret() {
+    let clock = SimClock::frozen(Utc.with_ymd_and_hms(2025, 11, 3, 15, 0, 0).unwrap());
+    let config = ShopifyConfig {
+        previous_secret: Some("old-secret".into()),
+        ..ShopifyConfig::new(clock)
+    };
+    let sim = ShopifySim::start(config).await.unwrap();
+    let receiver = Receiver::start(0).await.unwrap();
+    sim.subscribe("orders/create", receiver.url());
+    sim.set_sign_with_previous_secret(true);
+    sim.create_order(spec(&sim, 1)).unwrap();
+    sim.wait_idle().await;
+    let got = &receiver.received()[0];
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"old-secret").unwrap();
+    mac.update(&got.body);
+    mac.verify_slice(&B64.decode(header(got, "X-Shopify-Hmac-Sha256")).unwrap())
+        .expect("signed with the old secret");
+}
