@@ -5,6 +5,8 @@
 //! the plugin crate's `export_*!` expansion embeds the world it exports. The mapping world reuses
 //! the connector world's types and imports (`with`), so conversions and host calls exist once.
 
+// Generated code: its ABI shims take one argument per flattened value.
+#[allow(clippy::too_many_arguments)]
 pub mod connector {
     wit_bindgen::generate!({
         path: "../wit/plugin",
@@ -16,6 +18,7 @@ pub mod connector {
     });
 }
 
+#[allow(clippy::too_many_arguments)]
 pub mod mapping {
     wit_bindgen::generate!({
         path: "../wit/plugin",

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use ml_connector_sdk::chrono::{DateTime, SecondsFormat, Utc};
 use ml_connector_sdk::http::{self, HttpError, Method, Request};
 use ml_connector_sdk::log::{self, Level};
 use ml_connector_sdk::{Applied, Command, PluginError, clock, config, secrets, storage};
@@ -40,7 +41,7 @@ pub fn apply(command: &Command) -> Result<Result<Applied, PluginError>, PluginEr
         "testkit.storage-delete" => body(command).and_then(storage_delete),
         "testkit.storage-list" => body(command).and_then(storage_list),
         "testkit.storage-cas" => body(command).and_then(storage_cas),
-        "testkit.clock" => Ok(json!({ "now": clock::now().to_rfc3339() })),
+        "testkit.clock" => Ok(json!({ "now": rfc3339(clock::now()) })),
         "testkit.sleep" => body(command).map(sleep),
         "testkit.log" => body(command).map(write_log),
         "testkit.config" => body(command).map(|Key { key }| json!({ "value": config::get(&key) })),
@@ -181,7 +182,11 @@ struct Sleep {
 fn sleep(Sleep { ms }: Sleep) -> Value {
     let before = clock::now();
     clock::sleep(Duration::from_millis(ms));
-    json!({ "before": before.to_rfc3339(), "after": clock::now().to_rfc3339() })
+    json!({ "before": rfc3339(before), "after": rfc3339(clock::now()) })
+}
+
+fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 #[derive(Deserialize)]
