@@ -1,5 +1,5 @@
-//! The connection's secrets by name. Connector world only: a mapping that calls these fails to
-//! componentize, because its world cannot import secrets.
+//! The connection's secrets by name. Connector world only: the plugin builder refuses a mapping
+//! whose component imports secrets, and the host could not link it anyway.
 
 use crate::{PluginError, sys};
 

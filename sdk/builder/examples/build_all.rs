@@ -1,5 +1,6 @@
-//! Builds every plugin crate of this workspace into `target/plugins/` and prints each component's
-//! size, imports and exports: `cargo run -p ml-connector-builder --example build_all`.
+//! Builds every plugin crate of a workspace (default: this one) into its `target/plugins/` and
+//! prints each component's size, imports and exports:
+//! `cargo run -p ml-connector-builder --example build_all [WORKSPACE_ROOT]`.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -7,8 +8,10 @@ use std::time::Instant;
 use ml_connector_builder::{BuildOptions, build_plugins, inspect};
 
 fn main() -> anyhow::Result<()> {
-    let workspace_root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+    let workspace_root = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .canonicalize()?;
     let options = BuildOptions {
         crates: Vec::new(),

@@ -14,7 +14,7 @@ use crate::route::{DEBIAN_CARGO, DEBIAN_RUSTC, Route};
 
 /// The Cargo profile plugins build with (defined in the workspace's `Cargo.toml`).
 const PROFILE: &str = "plugin";
-/// How many of cargo's last output lines a build error quotes.
+/// How many of cargo's last diagnostic lines (status lines left out) a build error quotes.
 const ERROR_TAIL_LINES: usize = 60;
 /// Variables an outer cargo or rustup sets that would steer the inner build wrongly, removed by
 /// prefix. `CARGO_HOME` and cargo's network and registry settings are kept.
@@ -86,6 +86,9 @@ pub fn build(
     let stderr = child.stderr.take().context("cargo's stderr")?;
     for line in BufReader::new(stderr).lines().map_while(Result::ok) {
         progress(&line);
+        if is_status_line(&line) {
+            continue;
+        }
         if tail.len() == ERROR_TAIL_LINES {
             tail.pop_front();
         }
@@ -112,6 +115,21 @@ pub fn artifact(route: Route, options: &BuildOptions, lib_name: &str) -> PathBuf
         .join(route.target())
         .join(PROFILE)
         .join(format!("{lib_name}.wasm"))
+}
+
+/// Cargo's progress lines (`Compiling …`), which a build error does not need to quote.
+fn is_status_line(line: &str) -> bool {
+    const STATUSES: &[&str] = &[
+        "Compiling ",
+        "Downloading ",
+        "Downloaded ",
+        "Updating ",
+        "Locking ",
+        "Adding ",
+        "Blocking ",
+    ];
+    let line = line.trim_start();
+    STATUSES.iter().any(|status| line.starts_with(status))
 }
 
 /// `/usr/bin` first, so cargo and rustc find Debian's `rust-lld`.

@@ -3,11 +3,12 @@
 //!
 //! [`detect_route`] picks how to reach a wasm target on this machine, [`build_plugins`] runs one
 //! cargo invocation for all plugin crates (so they share one standard library build), turns each
-//! core module into a component where the route needs it, validates it and writes
-//! `<out_dir>/<crate-name>.wasm`.
+//! core module into a component where the route needs it, validates it, checks it against the
+//! plugin worlds of the WIT contract and writes `<out_dir>/<crate-name>.wasm`.
 
 mod cargo;
 mod componentize;
+mod contract;
 mod inspect;
 mod route;
 mod workspace;
@@ -45,7 +46,8 @@ pub struct BuiltPlugin {
     pub size: u64,
 }
 
-/// Builds the plugin crates into validated components. `progress` receives cargo's output line by
+/// Builds the plugin crates into validated components, each fitting one plugin world of the
+/// contract (its exports, and no import the world lacks). `progress` receives cargo's output line by
 /// line and one line per step of this builder.
 pub fn build_plugins(
     options: &BuildOptions,
@@ -71,6 +73,8 @@ pub fn build_plugins(
                 false => componentize(&built),
             }
             .with_context(|| format!("plugin `{}` is not a valid component", krate.name))?;
+            let world = contract::check(&inspect(&component)?)
+                .with_context(|| format!("plugin `{}` does not fit the contract", krate.name))?;
             let path = options.out_dir.join(format!("{}.wasm", krate.name));
             std::fs::write(&path, &component)
                 .with_context(|| format!("cannot write {}", path.display()))?;
@@ -80,7 +84,7 @@ pub fn build_plugins(
                 size: component.len() as u64,
             };
             progress(&format!(
-                "component {} ({} KiB)",
+                "component {} ({world}, {} KiB)",
                 plugin.component.display(),
                 plugin.size.div_ceil(1024)
             ));
