@@ -23,7 +23,9 @@ enum Mode {
 impl SimClock {
     /// Follows the system clock; `advance` adds to it.
     pub fn real() -> Self {
-        Self::with(Mode::Real { offset: Duration::zero() })
+        Self::with(Mode::Real {
+            offset: Duration::zero(),
+        })
     }
 
     /// Stands still at `at` until moved.
@@ -32,7 +34,9 @@ impl SimClock {
     }
 
     fn with(mode: Mode) -> Self {
-        Self { inner: Arc::new(Mutex::new(mode)) }
+        Self {
+            inner: Arc::new(Mutex::new(mode)),
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -4,10 +4,10 @@
 
 pub mod clock;
 pub mod faults;
-pub mod server;
 pub mod intacct;
 pub mod json_decimal;
 pub mod rate_window;
+pub mod server;
 pub mod shipstation;
 pub mod shopify;
 pub mod uuid;

@@ -24,7 +24,11 @@ pub struct SimServer {
 
 impl SimServer {
     /// Binds `bind` (use port 0 for a free port) and serves `router` with `faults` applied.
-    pub async fn start(router: Router, faults: Arc<Faults>, bind: SocketAddr) -> std::io::Result<Self> {
+    pub async fn start(
+        router: Router,
+        faults: Arc<Faults>,
+        bind: SocketAddr,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
@@ -58,7 +62,12 @@ impl Drop for SimServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, router: Router, faults: Arc<Faults>, mut stopped: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    faults: Arc<Faults>,
+    mut stopped: watch::Receiver<bool>,
+) {
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -70,9 +79,10 @@ async fn accept_loop(listener: TcpListener, router: Router, faults: Arc<Faults>,
         let router = router.clone();
         let faults = faults.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
-                serve_one(router.clone(), faults.clone(), request.map(Body::new))
-            });
+            let service =
+                hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                    serve_one(router.clone(), faults.clone(), request.map(Body::new))
+                });
             // A dropped answer surfaces here as the service's error: hyper closes the connection.
             let _ = auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)
@@ -86,7 +96,11 @@ async fn accept_loop(listener: TcpListener, router: Router, faults: Arc<Faults>,
 #[error("answer dropped after commit (simulated fault)")]
 struct DroppedAnswer;
 
-async fn serve_one(router: Router, faults: Arc<Faults>, request: Request<Body>) -> Result<Response<Body>, DroppedAnswer> {
+async fn serve_one(
+    router: Router,
+    faults: Arc<Faults>,
+    request: Request<Body>,
+) -> Result<Response<Body>, DroppedAnswer> {
     let latency = faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -96,10 +110,15 @@ async fn serve_one(router: Router, faults: Arc<Faults>, request: Request<Body>) 
         return Ok(Response::builder()
             .status(StatusCode::SERVICE_UNAVAILABLE)
             .header("content-type", "text/html")
-            .body(Body::from("<html><body><h1>503 Service Unavailable</h1></body></html>"))
+            .body(Body::from(
+                "<html><body><h1>503 Service Unavailable</h1></body></html>",
+            ))
             .expect("static response"));
     }
-    let response = router.oneshot(request).await.unwrap_or_else(|never| match never {});
+    let response = router
+        .oneshot(request)
+        .await
+        .unwrap_or_else(|never| match never {});
     match decision {
         Decision::DropAfterCommit => Err(DroppedAnswer),
         Decision::MalformedBody => {

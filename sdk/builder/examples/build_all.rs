@@ -13,12 +13,7 @@ fn main() -> anyhow::Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.."))
         .canonicalize()?;
-    let options = BuildOptions {
-        crates: Vec::new(),
-        out_dir: workspace_root.join("target/plugins"),
-        target_dir: workspace_root.join("target/plugin-build"),
-        workspace_root,
-    };
+    let options = BuildOptions::workspace(workspace_root);
     let started = Instant::now();
     let built = build_plugins(&options, &mut |line| eprintln!("{line}"))?;
     println!("built {} plugins in {:.1?}", built.len(), started.elapsed());

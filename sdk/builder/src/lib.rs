@@ -1,10 +1,11 @@
 //! Builds ml-connector plugin crates into WebAssembly components (the library behind
 //! `mlc plugin build`).
 //!
-//! [`detect_route`] picks how to reach a wasm target on this machine, [`build_plugins`] runs one
-//! cargo invocation for all plugin crates (so they share one standard library build), turns each
-//! core module into a component where the route needs it, validates it, checks it against the
-//! plugin worlds of the WIT contract and writes `<out_dir>/<crate-name>.wasm`.
+//! [`ensure_route`] picks how to reach a wasm target on this machine (installing one where it
+//! can), [`build_plugins`] runs one cargo invocation for all plugin crates (so they share one
+//! standard library build), turns each core module into a component where the route needs it,
+//! validates it, checks it against the plugin worlds of the WIT contract and writes
+//! `<out_dir>/<crate-name>.wasm`.
 
 mod cargo;
 mod componentize;
@@ -19,7 +20,7 @@ use anyhow::Context;
 
 pub use componentize::{componentize, validate_component};
 pub use inspect::{ComponentSurface, inspect};
-pub use route::{NoToolchain, Route, detect_route};
+pub use route::{NoToolchain, Route, detect_route, ensure_route};
 
 /// What to build and where.
 #[derive(Debug, Clone)]
@@ -33,6 +34,20 @@ pub struct BuildOptions {
     pub out_dir: PathBuf,
     /// Cargo's target directory for the wasm build, e.g. `target/plugin-build`.
     pub target_dir: PathBuf,
+}
+
+impl BuildOptions {
+    /// Every plugin crate of the workspace at `workspace_root`, into `<root>/target/plugins`,
+    /// built in `<root>/target/plugin-build`.
+    pub fn workspace(workspace_root: impl Into<PathBuf>) -> Self {
+        let workspace_root = workspace_root.into();
+        Self {
+            crates: Vec::new(),
+            out_dir: workspace_root.join("target/plugins"),
+            target_dir: workspace_root.join("target/plugin-build"),
+            workspace_root,
+        }
+    }
 }
 
 /// One component written by [`build_plugins`].
@@ -53,7 +68,7 @@ pub fn build_plugins(
     options: &BuildOptions,
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<Vec<BuiltPlugin>> {
-    let route = detect_route()?;
+    let route = route::ensure_route(progress)?;
     progress(&format!("plugin build route: {route}"));
     let crates = workspace::plugin_crates(route, options)?;
     let names: Vec<&str> = crates.iter().map(|krate| krate.name.as_str()).collect();

@@ -89,6 +89,27 @@ pub fn detect_route() -> Result<Route, NoToolchain> {
     }
 }
 
+/// The script that installs a route where the machine allows it (`plugins/toolchain.sh`).
+const TOOLCHAIN_SCRIPT: &str = include_str!("../../../plugins/toolchain.sh");
+
+/// Like [`detect_route`], but when no route exists, first runs the toolchain script (which, as root
+/// with apt-get, installs Debian's route; otherwise it says what to install). `progress` gets a line
+/// saying so.
+pub fn ensure_route(progress: &mut dyn FnMut(&str)) -> anyhow::Result<Route> {
+    if let Ok(route) = detect_route() {
+        return Ok(route);
+    }
+    progress("no Rust toolchain here builds WebAssembly yet: running plugins/toolchain.sh");
+    let status = Command::new("bash")
+        .args(["-c", TOOLCHAIN_SCRIPT])
+        .status()
+        .map_err(|error| anyhow::anyhow!("cannot run bash for the toolchain script: {error}"))?;
+    match (status.success(), detect_route()) {
+        (true, Ok(route)) => Ok(route),
+        _ => Err(NoToolchain.into()),
+    }
+}
+
 /// The sysroot of the `rustc` on PATH (rustup's proxy when rustup is installed).
 fn rustup_sysroot() -> Option<PathBuf> {
     let output = Command::new("rustc")

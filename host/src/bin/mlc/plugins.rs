@@ -1,0 +1,71 @@
+//! `mlc plugins` and `mlc plugin build`: where the components are, building them, listing them.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use ml_connector_builder::{BuildOptions, BuiltPlugin, build_plugins};
+use mlc_host::{Host, PluginSummary};
+
+use crate::workspace;
+
+/// The plugin directory: `given`, else `<workspace>/target/plugins`.
+pub fn dir(given: Option<PathBuf>, workspace: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match (given, workspace) {
+        (Some(dir), _) => Ok(dir),
+        (None, Some(root)) => Ok(root.join("target/plugins")),
+        (None, None) => Ok(workspace::root(None)?.join("target/plugins")),
+    }
+}
+
+/// Builds every plugin crate of `workspace` into `out_dir`, with progress on stderr.
+pub fn build(workspace: &Path, out_dir: &Path) -> anyhow::Result<Vec<BuiltPlugin>> {
+    let started = Instant::now();
+    let options = BuildOptions {
+        out_dir: out_dir.to_path_buf(),
+        ..BuildOptions::workspace(workspace)
+    };
+    let built = build_plugins(&options, &mut |line| eprintln!("  {line}"))?;
+    eprintln!(
+        "built {} plugins into {} in {:.1?}",
+        built.len(),
+        out_dir.display(),
+        started.elapsed()
+    );
+    Ok(built)
+}
+
+/// Loads every component in `dir` and prints a table of them.
+pub async fn list(dir: &Path) -> anyhow::Result<()> {
+    let host = Host::builder().cache_dir(cache_dir(dir)).build()?;
+    let plugins = host.load_plugin_dir(dir).await?;
+    if plugins.is_empty() {
+        anyhow::bail!(
+            "no plugins in {}: build them with `mlc plugin build`",
+            dir.display()
+        );
+    }
+    print_table(&plugins);
+    Ok(())
+}
+
+/// Compiled components are cached beside the plugin directory.
+pub fn cache_dir(plugin_dir: &Path) -> PathBuf {
+    plugin_dir.join(".compiled")
+}
+
+pub fn print_table(plugins: &[PluginSummary]) {
+    println!(
+        "{:<18} {:<8} {:<10} {:<42} {}",
+        "NAME", "VERSION", "WORLD", "CAPABILITIES", "SHA-256"
+    );
+    for plugin in plugins {
+        println!(
+            "{:<18} {:<8} {:<10} {:<42} {}",
+            plugin.name,
+            plugin.version,
+            plugin.world.to_string(),
+            plugin.capabilities().join(", "),
+            &plugin.hash[..12]
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! Running one plugin call: a fresh Store from the plugin's InstancePre, the memory limiter, the
+//! CPU deadline (checked on every epoch tick, yielding to the executor between ticks so the
+//! wall-clock timeout can fire), then the export, then a [`CallReport`]. [`ConnectorCall`] and
+//! [`MappingCall`] are the typed handles over it, one method per export; they copy their arguments
+//! into the call, so a call's future borrows nothing from its caller.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::{Engine, Store, UpdateDeadline};
+
+use crate::bindings::connector::{Connector, ConnectorPre};
+use crate::bindings::log::Level;
+use crate::bindings::mapping::{Mapping, MappingPre};
+use crate::bindings::types::{
+    Applied, Command, Entity, Event, InboundRequest, PluginError, PluginInfo, PollResult,
+    VerifyError,
+};
+use crate::connection::Connection;
+use crate::error::{CallError, SandboxStop};
+use crate::limits::Limits;
+use crate::sandbox::{CallState, Grant, Services};
+use crate::trace::{CallReport, CallTrace};
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A plugin's own answer when it is not a success.
+pub(crate) enum Failure {
+    Plugin(PluginError),
+    Verify(VerifyError),
+}
+
+impl From<PluginError> for Failure {
+    fn from(error: PluginError) -> Self {
+        Self::Plugin(error)
+    }
+}
+
+impl From<VerifyError> for Failure {
+    fn from(error: VerifyError) -> Self {
+        Self::Verify(error)
+    }
+}
+
+type Answer<T> = wasmtime::Result<Result<T, Failure>>;
+
+/// Instantiates a world's bindings in a Store.
+pub(crate) trait WorldPre: Send + Sync {
+    type Bindings: Send;
+    fn instantiate<'a>(
+        &'a self,
+        store: &'a mut Store<CallState>,
+    ) -> BoxFuture<'a, wasmtime::Result<Self::Bindings>>;
+    /// Calls the world's `describe` export (both worlds have one).
+    fn describe(
+        store: &mut Store<CallState>,
+        bindings: Self::Bindings,
+    ) -> BoxFuture<'_, Answer<PluginInfo>>;
+}
+
+impl WorldPre for ConnectorPre<CallState> {
+    type Bindings = Connector;
+    fn instantiate<'a>(
+        &'a self,
+        store: &'a mut Store<CallState>,
+    ) -> BoxFuture<'a, wasmtime::Result<Connector>> {
+        Box::pin(self.instantiate_async(store))
+    }
+    fn describe(
+        store: &mut Store<CallState>,
+        plugin: Connector,
+    ) -> BoxFuture<'_, Answer<PluginInfo>> {
+        Box::pin(async move { Ok(Ok(plugin.call_describe(store).await?)) })
+    }
+}
+
+impl WorldPre for MappingPre<CallState> {
+    type Bindings = Mapping;
+    fn instantiate<'a>(
+        &'a self,
+        store: &'a mut Store<CallState>,
+    ) -> BoxFuture<'a, wasmtime::Result<Mapping>> {
+        Box::pin(self.instantiate_async(store))
+    }
+    fn describe(
+        store: &mut Store<CallState>,
+        plugin: Mapping,
+    ) -> BoxFuture<'_, Answer<PluginInfo>> {
+        Box::pin(async move { Ok(Ok(plugin.call_describe(store).await?)) })
+    }
+}
+
+/// What every call of a host shares.
+#[derive(Clone)]
+pub(crate) struct Runner {
+    pub engine: Engine,
+    pub limits: Limits,
+    pub services: Arc<Services>,
+}
+
+impl Runner {
+    /// Runs `call` on a fresh instance of `pre` under the sandbox's limits.
+    pub async fn run<P: WorldPre, T>(
+        &self,
+        plugin: &Arc<str>,
+        pre: &P,
+        grant: Grant,
+        call: impl for<'a> FnOnce(&'a mut Store<CallState>, P::Bindings) -> BoxFuture<'a, Answer<T>>
+        + Send,
+    ) -> CallReport<T> {
+        let started = Instant::now();
+        let trace = CallTrace::new(self.limits.log_records);
+        let state = CallState::new(
+            plugin.clone(),
+            grant,
+            self.limits,
+            self.services.clone(),
+            trace.clone(),
+        );
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.memory);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|context| {
+            context.data().cpu.check().map_err(wasmtime::Error::new)?;
+            Ok(UpdateDeadline::Yield(1))
+        });
+
+        let answer = tokio::time::timeout(self.limits.wall_time, async {
+            let bindings = pre.instantiate(&mut store).await?;
+            call(&mut store, bindings).await
+        })
+        .await;
+
+        let state = store.data();
+        state.flush_output();
+        let result = match answer {
+            Err(_elapsed) => Err(SandboxStop::WallTimeout {
+                limit: self.limits.wall_time,
+            }),
+            Ok(Err(trap)) => Err(classify(&trap, &trace)),
+            Ok(Ok(answer)) => Ok(answer),
+        };
+        let result = match result {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(Failure::Plugin(error))) => Err(CallError::Plugin {
+                plugin: plugin.to_string(),
+                error,
+            }),
+            Ok(Err(Failure::Verify(error))) => Err(CallError::Verify {
+                plugin: plugin.to_string(),
+                error,
+            }),
+            Err(stop) => {
+                tracing::warn!(plugin = %plugin, %stop, "plugin call stopped");
+                Err(CallError::Sandbox {
+                    plugin: plugin.to_string(),
+                    stop,
+                })
+            }
+        };
+        trace.report(result, state.cpu.used(), started.elapsed())
+    }
+}
+
+/// Names what stopped the plugin: the sandbox's own reasons first, then a reported panic.
+fn classify(trap: &wasmtime::Error, trace: &CallTrace) -> SandboxStop {
+    if let Some(stop) = trap.downcast_ref::<SandboxStop>() {
+        return stop.clone();
+    }
+    if let Some(message) = trace.panic_message() {
+        return SandboxStop::Panic { message };
+    }
+    let message = trap
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    SandboxStop::Trap { message }
+}
+
+impl CallState {
+    /// Copies what the plugin wrote to WASI stdout/stderr into the log, a record per line.
+    fn flush_output(&self) {
+        let output = self.output.contents();
+        for line in String::from_utf8_lossy(&output).lines() {
+            self.record_log(Level::Info, line, vec![("stream".into(), "stdio".into())]);
+        }
+    }
+}
+
+/// Calls into one connector plugin for one connection.
+#[derive(Clone)]
+pub struct ConnectorCall {
+    pub(crate) runner: Runner,
+    pub(crate) plugin: Arc<str>,
+    pub(crate) pre: ConnectorPre<CallState>,
+    pub(crate) connection: Arc<Connection>,
+}
+
+impl ConnectorCall {
+    async fn run<T>(
+        &self,
+        call: impl for<'a> FnOnce(&'a mut Store<CallState>, Connector) -> BoxFuture<'a, Answer<T>>
+        + Send,
+    ) -> CallReport<T> {
+        let grant = Grant::Connection(self.connection.clone());
+        self.runner.run(&self.plugin, &self.pre, grant, call).await
+    }
+
+    pub async fn describe(&self) -> CallReport<PluginInfo> {
+        self.run(ConnectorPre::describe).await
+    }
+
+    /// Checks the connection end to end; the text says what a person needs to know.
+    pub async fn ping(&self) -> CallReport<String> {
+        self.run(|store, plugin| {
+            Box::pin(async move { Ok(plugin.call_ping(store).await?.map_err(Failure::from)) })
+        })
+        .await
+    }
+
+    pub async fn verify(&self, request: &InboundRequest) -> CallReport<Vec<Event>> {
+        let request = request.clone();
+        self.run(move |store, plugin| {
+            Box::pin(async move {
+                Ok(plugin
+                    .call_verify(store, &request)
+                    .await?
+                    .map_err(Failure::from))
+            })
+        })
+        .await
+    }
+
+    pub async fn fetch(&self, event: &Event) -> CallReport<Vec<Entity>> {
+        let event = event.clone();
+        self.run(move |store, plugin| {
+            Box::pin(async move {
+                Ok(plugin
+                    .call_fetch(store, &event)
+                    .await?
+                    .map_err(Failure::from))
+            })
+        })
+        .await
+    }
+
+    pub async fn poll(&self, cursor: Option<&str>) -> CallReport<PollResult> {
+        let cursor = cursor.map(str::to_owned);
+        self.run(move |store, plugin| {
+            Box::pin(async move {
+                Ok(plugin
+                    .call_poll(store, cursor.as_deref())
+                    .await?
+                    .map_err(Failure::from))
+            })
+        })
+        .await
+    }
+
+    /// One result per command, in order; an error for the whole batch is the report's error.
+    pub async fn apply(
+        &self,
+        commands: &[Command],
+    ) -> CallReport<Vec<Result<Applied, PluginError>>> {
+        let commands = commands.to_vec();
+        self.run(move |store, plugin| {
+            Box::pin(async move {
+                Ok(plugin
+                    .call_apply(store, &commands)
+                    .await?
+                    .map_err(Failure::from))
+            })
+        })
+        .await
+    }
+}
+
+/// Calls into one mapping plugin with one flow's settings.
+#[derive(Clone)]
+pub struct MappingCall {
+    pub(crate) runner: Runner,
+    pub(crate) plugin: Arc<str>,
+    pub(crate) pre: MappingPre<CallState>,
+    pub(crate) settings: Arc<BTreeMap<String, String>>,
+}
+
+impl MappingCall {
+    async fn run<T>(
+        &self,
+        call: impl for<'a> FnOnce(&'a mut Store<CallState>, Mapping) -> BoxFuture<'a, Answer<T>> + Send,
+    ) -> CallReport<T> {
+        let grant = Grant::Settings(self.settings.clone());
+        self.runner.run(&self.plugin, &self.pre, grant, call).await
+    }
+
+    pub async fn describe(&self) -> CallReport<PluginInfo> {
+        self.run(MappingPre::describe).await
+    }
+
+    /// Maps the records behind `event` into commands. `config` is the flow's mapping config, JSON.
+    pub async fn map(
+        &self,
+        event: &Event,
+        records: &[Entity],
+        config: &str,
+    ) -> CallReport<Vec<Command>> {
+        let (event, records, config) = (event.clone(), records.to_vec(), config.to_owned());
+        self.run(move |store, plugin| {
+            Box::pin(async move {
+                Ok(plugin
+                    .call_map(store, &event, &records, &config)
+                    .await?
+                    .map_err(Failure::from))
+            })
+        })
+        .await
+    }
+}

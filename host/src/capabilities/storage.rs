@@ -1,0 +1,90 @@
+//! `storage`: key/value storage in the (plugin, connection) namespace of the call. The plugin names
+//! keys only inside it, so it cannot read or overwrite another plugin's or connection's keys. Backend
+//! calls run on the blocking pool, and their time is not charged to the plugin's CPU budget.
+
+use std::time::Instant;
+
+use crate::bindings::storage::{Error, Host};
+use crate::limits::STORAGE_KEY_BYTES;
+use crate::sandbox::CallState;
+use crate::storage::{KvStore, Namespace, StoreError};
+
+impl Host for CallState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
+        self.with_key(key, None, |store, ns, key| store.get(ns, &key))
+            .await
+    }
+
+    async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), Error>> {
+        let size = value.len() as u64;
+        self.with_key(key, Some(size), move |store, ns, key| {
+            store.set(ns, &key, &value)
+        })
+        .await
+    }
+
+    async fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, Error>> {
+        self.with_key(key, None, |store, ns, key| store.delete(ns, &key))
+            .await
+    }
+
+    async fn list_keys(&mut self, prefix: String) -> wasmtime::Result<Result<Vec<String>, Error>> {
+        Ok(self
+            .backend(move |store, ns| store.list_keys(ns, &prefix))
+            .await)
+    }
+
+    async fn compare_and_swap(
+        &mut self,
+        key: String,
+        expected: Option<Vec<u8>>,
+        new: Option<Vec<u8>>,
+    ) -> wasmtime::Result<Result<bool, Error>> {
+        let size = new.as_ref().map(|value| value.len() as u64);
+        self.with_key(key, size, move |store, ns, key| {
+            store.compare_and_swap(ns, &key, expected.as_deref(), new.as_deref())
+        })
+        .await
+    }
+}
+
+impl CallState {
+    /// Checks the key (and the size of a value to write), then runs `operation` on the backend.
+    async fn with_key<T: Send + 'static>(
+        &mut self,
+        key: String,
+        value_size: Option<u64>,
+        operation: impl FnOnce(&dyn KvStore, &Namespace, String) -> Result<T, StoreError>
+        + Send
+        + 'static,
+    ) -> wasmtime::Result<Result<T, Error>> {
+        if key.is_empty() || key.len() > STORAGE_KEY_BYTES {
+            return Ok(Err(Error::InvalidKey(format!(
+                "keys are 1 to {STORAGE_KEY_BYTES} bytes; this one has {}",
+                key.len()
+            ))));
+        }
+        let limit = self.limits.storage_value_bytes;
+        if value_size.is_some_and(|size| size > limit) {
+            return Ok(Err(Error::ValueTooLarge(limit)));
+        }
+        Ok(self
+            .backend(move |store, ns| operation(store, ns, key))
+            .await)
+    }
+
+    /// Runs `operation` on the blocking pool in this call's namespace, outside the CPU budget.
+    async fn backend<T: Send + 'static>(
+        &mut self,
+        operation: impl FnOnce(&dyn KvStore, &Namespace) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, Error> {
+        let started = Instant::now();
+        let (store, ns) = (self.services.storage.clone(), self.namespace());
+        let result = tokio::task::spawn_blocking(move || operation(store.as_ref(), &ns)).await;
+        self.cpu.exclude(started.elapsed());
+        match result {
+            Ok(result) => result.map_err(|error| Error::Backend(error.to_string())),
+            Err(join) => Err(Error::Backend(format!("storage task failed: {join}"))),
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! The one wasmtime Engine of a host: component model, async host calls, epoch interruption for CPU
+//! deadlines, and the pooling instance allocator where the machine can reserve its address space
+//! (else the on-demand allocator, with a warning). A ticker thread advances the epoch; it ends by
+//! itself once the engine is dropped.
+
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::limits::Limits;
+
+/// How often the epoch advances: the resolution of CPU deadlines.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Whether to use the pooling instance allocator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pooling {
+    /// Use it where the machine allows, else fall back to on-demand allocation.
+    #[default]
+    Auto,
+    /// Never use it.
+    Off,
+}
+
+/// Instances the pool holds at once; a call beyond it fails to instantiate, so this stays well
+/// above the number of calls a host runs concurrently.
+const POOLED_INSTANCES: u32 = 256;
+
+/// The engine, and whether it pools instances.
+pub(crate) fn build(limits: &Limits, pooling: Pooling) -> anyhow::Result<(Engine, bool)> {
+    let engine = match pooling {
+        Pooling::Auto => match Engine::new(&config(Some(limits))) {
+            Ok(engine) => Some(engine),
+            Err(error) => {
+                tracing::warn!(%error, "pooling allocator unavailable here; using on-demand allocation");
+                None
+            }
+        },
+        Pooling::Off => None,
+    };
+    let pooled = engine.is_some();
+    let engine = match engine {
+        Some(engine) => engine,
+        None => Engine::new(&config(None)).map_err(|error| anyhow::anyhow!("{error:?}"))?,
+    };
+    start_ticker(&engine);
+    Ok((engine, pooled))
+}
+
+fn config(pool_for: Option<&Limits>) -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    if let Some(limits) = pool_for {
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(POOLED_INSTANCES)
+            .total_core_instances(POOLED_INSTANCES * 4)
+            .total_memories(POOLED_INSTANCES * 2)
+            .total_tables(POOLED_INSTANCES * 4)
+            .total_stacks(POOLED_INSTANCES)
+            .max_memory_size(limits.memory_bytes)
+            .max_component_instance_size(4 << 20)
+            .max_core_instance_size(4 << 20)
+            .max_memories_per_component(4)
+            .max_tables_per_component(8);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    config
+}
+
+fn start_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("mlc-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch thread");
+}

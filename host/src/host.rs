@@ -1,0 +1,275 @@
+//! [`Host`], the library's entry point, and its builder: one engine, the two world linkers, the
+//! component cache, the services behind the capabilities, and the loaded plugins by name.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use anyhow::Context;
+use wasmtime::component::Linker;
+
+use crate::bindings::connector::ConnectorPre;
+use crate::bindings::mapping::MappingPre;
+use crate::call::{ConnectorCall, MappingCall, Runner, WorldPre};
+use crate::capabilities;
+use crate::clock::{Clock, SystemClock};
+use crate::connection::Connection;
+use crate::engine::{self, Pooling};
+use crate::error::CallError;
+use crate::limits::Limits;
+use crate::plugin::cache::{ComponentCache, content_hash};
+use crate::plugin::{self, Plugin, PluginPre, PluginSummary, World};
+use crate::sandbox::{CallState, Grant, Services};
+use crate::storage::{KvStore, SqliteStore};
+
+/// Configures a [`Host`].
+#[derive(Default)]
+pub struct HostBuilder {
+    limits: Limits,
+    pooling: Pooling,
+    storage: Option<Arc<dyn KvStore>>,
+    clock: Option<Arc<dyn Clock>>,
+    cache_dir: Option<PathBuf>,
+}
+
+impl HostBuilder {
+    /// The bounds of every plugin call (default: [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    pub fn pooling(mut self, pooling: Pooling) -> Self {
+        self.pooling = pooling;
+        self
+    }
+
+    /// Plugin storage (default: a private in-memory SQLite database).
+    pub fn storage(mut self, storage: Arc<dyn KvStore>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// The clock plugins see (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Where compiled components are kept between runs (default: memory only).
+    pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    pub fn build(self) -> anyhow::Result<Host> {
+        let (engine, pooled) = engine::build(&self.limits, self.pooling)?;
+        let storage = match self.storage {
+            Some(storage) => storage,
+            None => Arc::new(SqliteStore::in_memory()?),
+        };
+        let services = Services {
+            http: http_client()?,
+            storage,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+        };
+        Ok(Host {
+            inner: Arc::new(Inner {
+                connector_linker: capabilities::connector_linker(&engine)?,
+                mapping_linker: capabilities::mapping_linker(&engine)?,
+                cache: ComponentCache::new(engine.clone(), self.cache_dir),
+                runner: Runner {
+                    engine,
+                    limits: self.limits,
+                    services: Arc::new(services),
+                },
+                pooled,
+                plugins: RwLock::default(),
+            }),
+        })
+    }
+}
+
+/// The outbound client: no redirects (see `capabilities::http`), TLS by rustls with ring.
+fn http_client() -> anyhow::Result<reqwest::Client> {
+    // Only the first call in a process installs; later ones find it installed, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("ml-connector/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("building the HTTP client")
+}
+
+/// An embeddable host. Cheap to clone; clones share plugins and storage.
+#[derive(Clone)]
+pub struct Host {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    runner: Runner,
+    pooled: bool,
+    connector_linker: Linker<CallState>,
+    mapping_linker: Linker<CallState>,
+    cache: ComponentCache,
+    plugins: RwLock<BTreeMap<String, Arc<Plugin>>>,
+}
+
+impl Host {
+    pub fn builder() -> HostBuilder {
+        HostBuilder::default()
+    }
+
+    /// Whether instances come from the pooling allocator.
+    pub fn pooling(&self) -> bool {
+        self.inner.pooled
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.inner.runner.limits
+    }
+
+    /// Validates, compiles and loads a component: it must implement one plugin world, link against
+    /// it, and answer `describe`. A plugin of the same name is replaced.
+    pub async fn load_plugin(&self, component: &[u8]) -> anyhow::Result<PluginSummary> {
+        let hash = content_hash(component);
+        let inner = self.inner.clone();
+        let bytes = component.to_vec();
+        let (world, imports, pre) = tokio::task::spawn_blocking(move || {
+            let compiled = inner.cache.component(&hash, &bytes)?;
+            let (world, imports) = plugin::surface(&inner.runner.engine, &compiled)?;
+            let linker = match world {
+                World::Connector => &inner.connector_linker,
+                World::Mapping => &inner.mapping_linker,
+            };
+            let pre = plugin::prepare(world, linker, &compiled)?;
+            anyhow::Ok((world, imports, pre))
+        })
+        .await??;
+
+        let info = self.describe(&pre).await.context("its `describe` failed")?;
+        let summary = PluginSummary::new(info, world, imports, content_hash(component));
+        let loaded = Arc::new(Plugin {
+            summary: summary.clone(),
+            pre,
+        });
+        self.plugins_mut().insert(summary.name.clone(), loaded);
+        tracing::info!(plugin = %summary.name, version = %summary.version, world = %summary.world, "plugin loaded");
+        Ok(summary)
+    }
+
+    /// Loads every `*.wasm` file of `dir`, in name order.
+    pub async fn load_plugin_dir(&self, dir: &Path) -> anyhow::Result<Vec<PluginSummary>> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+            .collect();
+        paths.sort();
+        let mut loaded = Vec::new();
+        for path in paths {
+            let bytes =
+                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let summary = self
+                .load_plugin(&bytes)
+                .await
+                .with_context(|| format!("plugin {} does not load", path.display()))?;
+            loaded.push(summary);
+        }
+        Ok(loaded)
+    }
+
+    /// The loaded plugins, by name.
+    pub fn plugins(&self) -> Vec<PluginSummary> {
+        self.plugins_ref()
+            .values()
+            .map(|plugin| plugin.summary.clone())
+            .collect()
+    }
+
+    /// A handle for calling connector `plugin` on `connection`.
+    pub fn connector(
+        &self,
+        plugin: &str,
+        connection: Arc<Connection>,
+    ) -> Result<ConnectorCall, CallError> {
+        let loaded = self.plugin(plugin)?;
+        match &loaded.pre {
+            PluginPre::Connector(pre) => Ok(ConnectorCall {
+                runner: self.inner.runner.clone(),
+                plugin: loaded.summary.name.as_str().into(),
+                pre: pre.clone(),
+                connection,
+            }),
+            PluginPre::Mapping(_) => Err(wrong_world(&loaded.summary, World::Connector)),
+        }
+    }
+
+    /// A handle for calling mapping `plugin` with a flow's `settings` (what its `config` reads).
+    pub fn mapping(
+        &self,
+        plugin: &str,
+        settings: BTreeMap<String, String>,
+    ) -> Result<MappingCall, CallError> {
+        let loaded = self.plugin(plugin)?;
+        match &loaded.pre {
+            PluginPre::Mapping(pre) => Ok(MappingCall {
+                runner: self.inner.runner.clone(),
+                plugin: loaded.summary.name.as_str().into(),
+                pre: pre.clone(),
+                settings: Arc::new(settings),
+            }),
+            PluginPre::Connector(_) => Err(wrong_world(&loaded.summary, World::Mapping)),
+        }
+    }
+
+    fn plugin(&self, name: &str) -> Result<Arc<Plugin>, CallError> {
+        let plugins = self.plugins_ref();
+        plugins.get(name).cloned().ok_or_else(|| {
+            let known: Vec<&str> = plugins.keys().map(String::as_str).collect();
+            CallError::Host(format!(
+                "no plugin named `{name}` is loaded (loaded: {})",
+                match known.is_empty() {
+                    true => "none".to_owned(),
+                    false => known.join(", "),
+                }
+            ))
+        })
+    }
+
+    /// Runs `describe` with no connection and no settings.
+    async fn describe(&self, pre: &PluginPre) -> anyhow::Result<crate::types::PluginInfo> {
+        let runner = &self.inner.runner;
+        let name: Arc<str> = "(loading)".into();
+        let grant = Grant::Settings(Arc::default());
+        let report = match pre {
+            PluginPre::Connector(pre) => {
+                runner.run(&name, pre, grant, ConnectorPre::describe).await
+            }
+            PluginPre::Mapping(pre) => runner.run(&name, pre, grant, MappingPre::describe).await,
+        };
+        Ok(report.result?)
+    }
+
+    fn plugins_ref(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Plugin>>> {
+        self.inner
+            .plugins
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn plugins_mut(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<Plugin>>> {
+        self.inner
+            .plugins
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn wrong_world(summary: &PluginSummary, wanted: World) -> CallError {
+    CallError::Host(format!(
+        "plugin `{}` is a {}, not a {wanted}",
+        summary.name, summary.world
+    ))
+}

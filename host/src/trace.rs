@@ -1,0 +1,143 @@
+//! What one plugin call leaves behind for the audit trail: its log records, every outbound request
+//! (secrets already redacted) and where its time went. The collector is shared between the call's
+//! Store and the caller, so a call that is stopped mid-way still reports what it did.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::bindings::log::Level;
+use crate::error::CallError;
+
+/// One `log` call of a plugin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRecord {
+    pub level: Level,
+    pub message: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl LogRecord {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// One outbound HTTP request of a connector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpExchange {
+    pub method: String,
+    /// The URL with secrets redacted.
+    pub url: String,
+    /// The response status, or `None` when there was no response.
+    pub status: Option<u16>,
+    /// Why there was no response (denied, timeout, ...), redacted.
+    pub error: Option<String>,
+    pub duration: Duration,
+    pub request_bytes: u64,
+    pub response_bytes: u64,
+}
+
+/// The outcome of one plugin call.
+#[derive(Debug)]
+pub struct CallReport<T> {
+    pub result: Result<T, CallError>,
+    pub logs: Vec<LogRecord>,
+    /// Log records beyond [`crate::Limits::log_records`], dropped from `logs`.
+    pub logs_dropped: usize,
+    pub http: Vec<HttpExchange>,
+    /// Time spent executing the plugin's code.
+    pub plugin_time: Duration,
+    /// The whole call, instantiation and waits included.
+    pub total_time: Duration,
+}
+
+impl<T> CallReport<T> {
+    /// The result, for callers that need nothing else.
+    pub fn into_result(self) -> Result<T, CallError> {
+        self.result
+    }
+
+    /// The same report with its value transformed.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> CallReport<U> {
+        CallReport {
+            result: self.result.map(f),
+            logs: self.logs,
+            logs_dropped: self.logs_dropped,
+            http: self.http,
+            plugin_time: self.plugin_time,
+            total_time: self.total_time,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Recorded {
+    logs: Vec<LogRecord>,
+    logs_dropped: usize,
+    http: Vec<HttpExchange>,
+}
+
+/// The collector a call writes into.
+#[derive(Debug, Clone)]
+pub(crate) struct CallTrace {
+    recorded: Arc<Mutex<Recorded>>,
+    log_capacity: usize,
+}
+
+impl CallTrace {
+    pub fn new(log_capacity: usize) -> Self {
+        Self {
+            recorded: Arc::default(),
+            log_capacity,
+        }
+    }
+
+    fn recorded(&self) -> std::sync::MutexGuard<'_, Recorded> {
+        self.recorded
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn log(&self, record: LogRecord) {
+        let mut recorded = self.recorded();
+        match recorded.logs.len() < self.log_capacity {
+            true => recorded.logs.push(record),
+            false => recorded.logs_dropped += 1,
+        }
+    }
+
+    pub fn http(&self, exchange: HttpExchange) {
+        self.recorded().http.push(exchange);
+    }
+
+    /// The message of the panic the plugin reported before trapping, if any (the SDK's panic hook
+    /// logs it at error level with the field `panic=true`).
+    pub fn panic_message(&self) -> Option<String> {
+        self.recorded()
+            .logs
+            .iter()
+            .rev()
+            .find(|record| record.field("panic") == Some("true"))
+            .map(|record| record.message.clone())
+    }
+
+    pub fn report<T>(
+        &self,
+        result: Result<T, CallError>,
+        plugin_time: Duration,
+        total_time: Duration,
+    ) -> CallReport<T> {
+        let recorded = std::mem::take(&mut *self.recorded());
+        CallReport {
+            result,
+            logs: recorded.logs,
+            logs_dropped: recorded.logs_dropped,
+            http: recorded.http,
+            plugin_time,
+            total_time,
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! Shared by the host's tests: the workspace's plugins, built once per test binary; a host with them
+//! loaded; a local HTTP server that counts what reaches it; and helpers to drive `testkit`.
+
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::routing::{get, post};
+use ml_connector_builder::{BuildOptions, build_plugins};
+use mlc_host::types::{Applied, Command, PluginError};
+use mlc_host::{CallReport, ConnectorCall, Host, HostBuilder};
+use serde_json::Value;
+
+/// The directory holding the built plugin components (built on first use).
+pub fn plugin_dir() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the host crate sits in the workspace");
+        let options = BuildOptions::workspace(root);
+        build_plugins(&options, &mut |line| eprintln!("{line}")).expect("building the plugins");
+        options.out_dir
+    })
+}
+
+/// A host from `builder` with every built plugin loaded.
+pub async fn host_with(builder: HostBuilder) -> Host {
+    let dir = plugin_dir();
+    let host = builder
+        .cache_dir(dir.join(".compiled"))
+        .build()
+        .expect("building the host");
+    host.load_plugin_dir(dir)
+        .await
+        .expect("loading the plugins");
+    host
+}
+
+pub async fn host() -> Host {
+    host_with(Host::builder()).await
+}
+
+/// A command with a key derived from its kind.
+pub fn command(kind: &str, body: Value) -> Command {
+    Command {
+        kind: kind.into(),
+        key: format!("test/{kind}"),
+        body: body.to_string(),
+    }
+}
+
+/// Applies one command and returns its result.
+pub async fn apply_one(
+    connector: &ConnectorCall,
+    kind: &str,
+    body: Value,
+) -> CallReport<Result<Applied, PluginError>> {
+    connector
+        .apply(&[command(kind, body)])
+        .await
+        .map(|mut results| results.remove(0))
+}
+
+/// The `data` JSON of a command that must have succeeded.
+pub fn data(report: &CallReport<Result<Applied, PluginError>>) -> Value {
+    match &report.result {
+        Ok(Ok(applied)) => {
+            serde_json::from_str(applied.data.as_deref().unwrap_or("null")).expect("data is JSON")
+        }
+        other => panic!("the command failed: {other:?}"),
+    }
+}
+
+/// A local HTTP server that counts the requests reaching it.
+pub struct TestServer {
+    pub base_url: String,
+    hits: Arc<AtomicUsize>,
+}
+
+impl TestServer {
+    /// Routes: `GET /hello` (text, header `x-served-by: test`), `POST /echo` (the body back),
+    /// `GET /slow` (answers after 3 s), `GET /big` (2 MiB).
+    pub async fn start() -> Self {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counter = hits.clone();
+        let router = Router::new()
+            .route(
+                "/hello",
+                get(|| async { ([("x-served-by", "test")], "hello") }),
+            )
+            .route("/echo", post(|body: Bytes| async move { body }))
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    "late"
+                }),
+            )
+            .route("/big", get(|| async { vec![b'x'; 2 << 20] }))
+            .layer(axum::middleware::from_fn(
+                move |request: axum::extract::Request, next: axum::middleware::Next| {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    next.run(request)
+                },
+            ));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a local port");
+        let base_url = format!("http://{}", listener.local_addr().expect("local address"));
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Self { base_url, hits }
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
