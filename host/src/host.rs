@@ -90,10 +90,8 @@ impl HostBuilder {
     }
 }
 
-/// The outbound client: no redirects (see `capabilities::http`), TLS by rustls with ring.
+/// The outbound client: no redirects (see `capabilities::http`), TLS by rustls.
 fn http_client() -> anyhow::Result<reqwest::Client> {
-    // Only the first call in a process installs; later ones find it installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("ml-connector/", env!("CARGO_PKG_VERSION")))
