@@ -20,7 +20,7 @@ use crate::bindings::types::{
     VerifyError,
 };
 use crate::connection::Connection;
-use crate::error::{CallError, SandboxStop};
+use crate::error::{CallError, SandboxStop, chain_text};
 use crate::limits::Limits;
 use crate::sandbox::{CallState, Grant, Services};
 use crate::trace::{CallReport, CallTrace};
@@ -173,12 +173,9 @@ fn classify(trap: &wasmtime::Error, trace: &CallTrace) -> SandboxStop {
     if let Some(message) = trace.panic_message() {
         return SandboxStop::Panic { message };
     }
-    let message = trap
-        .chain()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ");
-    SandboxStop::Trap { message }
+    SandboxStop::Trap {
+        message: chain_text(trap),
+    }
 }
 
 impl CallState {

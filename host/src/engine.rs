@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use crate::error::to_anyhow;
 use crate::limits::Limits;
 
 /// How often the epoch advances: the resolution of CPU deadlines.
@@ -41,7 +42,7 @@ pub(crate) fn build(limits: &Limits, pooling: Pooling) -> anyhow::Result<(Engine
     let pooled = engine.is_some();
     let engine = match engine {
         Some(engine) => engine,
-        None => Engine::new(&config(None)).map_err(|error| anyhow::anyhow!("{error:?}"))?,
+        None => Engine::new(&config(None)).map_err(to_anyhow)?,
     };
     start_ticker(&engine);
     Ok((engine, pooled))

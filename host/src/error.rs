@@ -61,3 +61,17 @@ fn describe_verify_error(error: &VerifyError) -> String {
         VerifyError::Malformed(message) => format!("malformed: {message}"),
     }
 }
+
+/// A wasmtime error's whole context chain on one line (its `Display` shows only the outermost).
+pub(crate) fn chain_text(error: &wasmtime::Error) -> String {
+    error
+        .chain()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// A wasmtime error as an `anyhow` error, keeping its context chain.
+pub(crate) fn to_anyhow(error: wasmtime::Error) -> anyhow::Error {
+    anyhow::anyhow!(chain_text(&error))
+}

@@ -134,8 +134,9 @@ impl Host {
         let hash = content_hash(component);
         let inner = self.inner.clone();
         let bytes = component.to_vec();
+        let key = hash.clone();
         let (world, imports, pre) = tokio::task::spawn_blocking(move || {
-            let compiled = inner.cache.component(&hash, &bytes)?;
+            let compiled = inner.cache.component(&key, &bytes)?;
             let (world, imports) = plugin::surface(&inner.runner.engine, &compiled)?;
             let linker = match world {
                 World::Connector => &inner.connector_linker,
@@ -147,7 +148,7 @@ impl Host {
         .await??;
 
         let info = self.describe(&pre).await.context("its `describe` failed")?;
-        let summary = PluginSummary::new(info, world, imports, content_hash(component));
+        let summary = PluginSummary::new(info, world, imports, hash);
         let loaded = Arc::new(Plugin {
             summary: summary.clone(),
             pre,

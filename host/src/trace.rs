@@ -55,11 +55,6 @@ pub struct CallReport<T> {
 }
 
 impl<T> CallReport<T> {
-    /// The result, for callers that need nothing else.
-    pub fn into_result(self) -> Result<T, CallError> {
-        self.result
-    }
-
     /// The same report with its value transformed.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> CallReport<U> {
         CallReport {

@@ -13,6 +13,7 @@ use wasmtime::Engine;
 use wasmtime::component::{HasSelf, Linker};
 
 use crate::bindings;
+use crate::error::to_anyhow;
 use crate::sandbox::CallState;
 
 /// Every capability, plus WASI denied by default.
@@ -31,11 +32,6 @@ pub(crate) fn mapping_linker(engine: &Engine) -> anyhow::Result<Linker<CallState
         .map_err(to_anyhow)?;
     wasi::add_to_linker(&mut linker)?;
     Ok(linker)
-}
-
-/// wasmtime's errors carry their context chain in `{:?}`; keep all of it.
-pub(crate) fn to_anyhow(error: wasmtime::Error) -> anyhow::Error {
-    anyhow::anyhow!("{error:?}")
 }
 
 impl bindings::types::Host for CallState {}

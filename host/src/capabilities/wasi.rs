@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::sandbox::CallState;
 
 pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> anyhow::Result<()> {
-    wasmtime_wasi::p2::add_to_linker_async(linker).map_err(super::to_anyhow)
+    wasmtime_wasi::p2::add_to_linker_async(linker).map_err(crate::error::to_anyhow)
 }
 
 /// A WASI context that grants nothing but output into `output` and the host's time.

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
-use crate::capabilities::to_anyhow;
+use crate::error::to_anyhow;
 
 pub(crate) struct ComponentCache {
     engine: Engine,

@@ -13,7 +13,7 @@ use wasmtime::component::{Component, Linker};
 use crate::bindings::connector::ConnectorPre;
 use crate::bindings::mapping::MappingPre;
 use crate::bindings::types::PluginInfo;
-use crate::capabilities::to_anyhow;
+use crate::error::{chain_text, to_anyhow};
 use crate::sandbox::CallState;
 
 /// The two plugin worlds of the contract.
@@ -107,20 +107,12 @@ pub(crate) fn prepare(
     component: &Component,
 ) -> anyhow::Result<PluginPre> {
     let pre = linker.instantiate_pre(component).map_err(|error| {
-        anyhow::anyhow!("it cannot be linked as a {world}: {}", error_text(&error))
+        anyhow::anyhow!("it cannot be linked as a {world}: {}", chain_text(&error))
     })?;
     Ok(match world {
         World::Connector => PluginPre::Connector(ConnectorPre::new(pre).map_err(to_anyhow)?),
         World::Mapping => PluginPre::Mapping(MappingPre::new(pre).map_err(to_anyhow)?),
     })
-}
-
-fn error_text(error: &wasmtime::Error) -> String {
-    error
-        .chain()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ")
 }
 
 impl PluginSummary {
