@@ -22,6 +22,7 @@ use crate::bindings::types::{
 use crate::connection::Connection;
 use crate::error::{CallError, SandboxStop, chain_text};
 use crate::limits::Limits;
+use crate::plugin::PluginSummary;
 use crate::sandbox::{CallState, Grant, Services};
 use crate::trace::{CallReport, CallTrace};
 
@@ -193,11 +194,21 @@ impl CallState {
 pub struct ConnectorCall {
     pub(crate) runner: Runner,
     pub(crate) plugin: Arc<str>,
+    pub(crate) summary: Arc<PluginSummary>,
     pub(crate) pre: ConnectorPre<CallState>,
     pub(crate) connection: Arc<Connection>,
 }
 
 impl ConnectorCall {
+    /// The plugin version this handle calls, fixed when the handle was made.
+    pub fn plugin(&self) -> &PluginSummary {
+        &self.summary
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
     async fn run<T>(
         &self,
         call: impl for<'a> FnOnce(&'a mut Store<CallState>, Connector) -> BoxFuture<'a, Answer<T>>
@@ -281,11 +292,17 @@ impl ConnectorCall {
 pub struct MappingCall {
     pub(crate) runner: Runner,
     pub(crate) plugin: Arc<str>,
+    pub(crate) summary: Arc<PluginSummary>,
     pub(crate) pre: MappingPre<CallState>,
     pub(crate) settings: Arc<BTreeMap<String, String>>,
 }
 
 impl MappingCall {
+    /// The plugin version this handle calls, fixed when the handle was made.
+    pub fn plugin(&self) -> &PluginSummary {
+        &self.summary
+    }
+
     async fn run<T>(
         &self,
         call: impl for<'a> FnOnce(&'a mut Store<CallState>, Mapping) -> BoxFuture<'a, Answer<T>> + Send,

@@ -128,6 +128,11 @@ impl Host {
         self.inner.runner.limits
     }
 
+    /// The clock plugins see; the flow engine schedules by it too.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.inner.runner.services.clock.clone()
+    }
+
     /// Validates, compiles and loads a component: it must implement one plugin world, link against
     /// it, and answer `describe`. A plugin of the same name is replaced.
     pub async fn load_plugin(&self, component: &[u8]) -> anyhow::Result<PluginSummary> {
@@ -150,7 +155,7 @@ impl Host {
         let info = self.describe(&pre).await.context("its `describe` failed")?;
         let summary = PluginSummary::new(info, world, imports, hash);
         let loaded = Arc::new(Plugin {
-            summary: summary.clone(),
+            summary: Arc::new(summary.clone()),
             pre,
         });
         self.plugins_mut().insert(summary.name.clone(), loaded);
@@ -183,7 +188,7 @@ impl Host {
     pub fn plugins(&self) -> Vec<PluginSummary> {
         self.plugins_ref()
             .values()
-            .map(|plugin| plugin.summary.clone())
+            .map(|plugin| PluginSummary::clone(&plugin.summary))
             .collect()
     }
 
@@ -198,6 +203,7 @@ impl Host {
             PluginPre::Connector(pre) => Ok(ConnectorCall {
                 runner: self.inner.runner.clone(),
                 plugin: loaded.summary.name.as_str().into(),
+                summary: loaded.summary.clone(),
                 pre: pre.clone(),
                 connection,
             }),
@@ -216,6 +222,7 @@ impl Host {
             PluginPre::Mapping(pre) => Ok(MappingCall {
                 runner: self.inner.runner.clone(),
                 plugin: loaded.summary.name.as_str().into(),
+                summary: loaded.summary.clone(),
                 pre: pre.clone(),
                 settings: Arc::new(settings),
             }),

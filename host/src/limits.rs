@@ -20,6 +20,8 @@ pub struct Limits {
     pub storage_value_bytes: u64,
     /// Log records kept per call for the report (the host log sees all of them).
     pub log_records: usize,
+    /// How much of each outbound request and response body the report keeps, in bytes.
+    pub trace_body_bytes: usize,
 }
 
 impl Default for Limits {
@@ -32,6 +34,7 @@ impl Default for Limits {
             http_response_bytes: 16 << 20,
             storage_value_bytes: 1 << 20,
             log_records: 1000,
+            trace_body_bytes: 4 << 10,
         }
     }
 }

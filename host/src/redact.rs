@@ -22,6 +22,25 @@ impl Redactor {
         Self { secrets }
     }
 
+    /// The start of `bytes` as text, at most `cap` bytes of it, redacted. Redaction runs before the
+    /// cut, over enough text that a secret straddling the cut is masked rather than half shown.
+    pub fn excerpt(&self, bytes: &[u8], cap: usize) -> String {
+        let longest = self.secrets.first().map_or(0, String::len);
+        let window = &bytes[..bytes.len().min(cap + longest)];
+        let mut text = self.redact(&String::from_utf8_lossy(window));
+        if text.len() > cap {
+            let mut cut = cap;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(cut);
+        }
+        if bytes.len() > cap {
+            text.push_str(&format!("… ({} bytes in all)", bytes.len()));
+        }
+        text
+    }
+
     pub fn redact(&self, text: &str) -> String {
         self.secrets.iter().fold(text.to_owned(), |text, secret| {
             text.replace(secret.as_str(), MASK)
@@ -40,5 +59,15 @@ mod tests {
             redactor.redact("k=hunter2-secret-long&x=hunter2-secret&y=ab"),
             "k=[redacted]&x=[redacted]&y=ab"
         );
+    }
+
+    #[test]
+    fn excerpts_mask_a_secret_cut_by_the_cap() {
+        let redactor = Redactor::new(["topsecret"]);
+        assert_eq!(
+            redactor.excerpt(b"pw=topsecret", 6),
+            "pw=[re… (12 bytes in all)"
+        );
+        assert_eq!(redactor.excerpt(b"short", 100), "short");
     }
 }

@@ -38,6 +38,10 @@ pub struct HttpExchange {
     pub duration: Duration,
     pub request_bytes: u64,
     pub response_bytes: u64,
+    /// The start of the request body, redacted, at most [`crate::Limits::trace_body_bytes`].
+    pub request_body: String,
+    /// The start of the response body, likewise.
+    pub response_body: String,
 }
 
 /// The outcome of one plugin call.

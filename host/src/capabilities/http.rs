@@ -19,6 +19,8 @@ impl Host for CallState {
         let method = method_name(request.method);
         let url = self.redactor.redact(&request.url);
         let request_bytes = request.body.len() as u64;
+        let body_cap = self.limits.trace_body_bytes;
+        let request_body = self.redactor.excerpt(&request.body, body_cap);
         let outcome = match self.prepare(request) {
             Ok(outbound) => outbound.send().await,
             Err(refused) => Err(refused),
@@ -26,9 +28,19 @@ impl Host for CallState {
         let waited = started.elapsed();
         self.cpu.exclude(waited);
 
-        let (status, error, response_bytes) = match &outcome {
-            Ok(response) => (Some(response.status), None, response.body.len() as u64),
-            Err(error) => (None, Some(self.redactor.redact(&describe(error))), 0),
+        let (status, error, response_bytes, response_body) = match &outcome {
+            Ok(response) => (
+                Some(response.status),
+                None,
+                response.body.len() as u64,
+                self.redactor.excerpt(&response.body, body_cap),
+            ),
+            Err(error) => (
+                None,
+                Some(self.redactor.redact(&describe(error))),
+                0,
+                String::new(),
+            ),
         };
         tracing::debug!(
             plugin = %self.plugin,
@@ -45,6 +57,8 @@ impl Host for CallState {
             duration: waited,
             request_bytes,
             response_bytes,
+            request_body,
+            response_body,
         });
         Ok(outcome)
     }

@@ -4,6 +4,7 @@
 pub(crate) mod cache;
 
 use std::fmt;
+use std::sync::Arc;
 
 use anyhow::bail;
 use wasmtime::Engine;
@@ -69,7 +70,7 @@ pub(crate) enum PluginPre {
 
 /// A plugin ready to call.
 pub(crate) struct Plugin {
-    pub summary: PluginSummary,
+    pub summary: Arc<PluginSummary>,
     pub pre: PluginPre,
 }
 

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod flows;
+pub mod ledger;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};

@@ -1,4 +1,5 @@
-//! `apply`: one function per command kind over the host capabilities (the table in the crate doc).
+//! `apply`: one function per command kind over the host capabilities (the table in the crate doc),
+//! except `testkit.post`, which goes out in batches (see [`crate::post`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::misbehave;
+use crate::{misbehave, post};
 
 /// Every command kind `apply` understands.
 pub const KINDS: &[&str] = &[
@@ -30,9 +31,29 @@ pub const KINDS: &[&str] = &[
     "testkit.loop",
     "testkit.alloc",
     "testkit.panic",
+    post::KIND,
 ];
 
-/// Runs one command. The outer error fails the whole batch (only `testkit.fail` with `outer`).
+/// Runs every command, results in their order. All `testkit.post` commands go out first, in one
+/// request ([`post::apply`]): when that request fails, it is the outer error and nothing else runs,
+/// so nothing of the batch was applied.
+pub fn apply_all(commands: &[Command]) -> Result<Vec<Result<Applied, PluginError>>, PluginError> {
+    let is_post = |command: &&Command| command.kind == post::KIND;
+    let posts: Vec<&Command> = commands.iter().filter(is_post).collect();
+    let mut posted = post::apply(&posts)?.into_iter();
+    commands
+        .iter()
+        .map(|command| match is_post(&command) {
+            true => Ok(posted
+                .next()
+                .expect("`post::apply` answers once per command")),
+            false => apply(command),
+        })
+        .collect()
+}
+
+/// Runs one command of any kind but `testkit.post`. The outer error fails the whole batch (only
+/// `testkit.fail` with `outer`).
 pub fn apply(command: &Command) -> Result<Result<Applied, PluginError>, PluginError> {
     let data = match command.kind.as_str() {
         "testkit.http" => body(command).map(send),
@@ -52,6 +73,7 @@ pub fn apply(command: &Command) -> Result<Result<Applied, PluginError>, PluginEr
         "testkit.loop" => misbehave::spin(),
         "testkit.alloc" => body(command).map(|Alloc { mib }| misbehave::allocate(mib)),
         "testkit.panic" => body(command).map(|Panic { message }| misbehave::panic(&message)),
+        post::KIND => return post::apply(&[command]).map(|mut results| results.remove(0)),
         other => Err(PluginError::rejected(format!(
             "testkit has no command kind `{other}`"
         ))),

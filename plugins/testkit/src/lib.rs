@@ -18,8 +18,18 @@
 //! | `testkit.loop` | `{}` | never returns: spins until the host's budget stops it |
 //! | `testkit.alloc` | `{"mib"}` | allocates and touches that many MiB; `{"mib"}` if it survives |
 //! | `testkit.panic` | `{"message"}` | panics with `message` |
+//! | `testkit.post` | any JSON: the ledger entry | `Applied` with external id `("entry", id)`, `already_done` when the ledger replayed the key; or `Rejected` with the ledger's `code` |
 //!
 //! Storage failures come back as that command's error. An unknown kind is `Rejected`.
+//!
+//! `testkit.post` is the test sink for the flow engine: all post commands of one `apply` go in ONE
+//! request, `POST {base_url}/entries` (`base_url` is a connection setting; without it each post is
+//! `Rejected`) with `{"entries": [{"key": <command key>, "body": <command body>}]}`. The ledger
+//! answers `{"results": [{"key", "id", "replayed"} | {"key", "error": {"code", "message"}}]}`. The
+//! request goes out before the other commands run; if it fails as a whole (HTTP error status,
+//! transport error, an unexpected answer) that is the outer error of `apply`, typed as the SDK's
+//! checked HTTP helpers say (429 → `RateLimited`, 5xx → `Transient`, 401/403 → `Auth`, other 4xx
+//! → `Rejected`), and no command of the batch ran. The host tests' `support::ledger` serves it.
 //!
 //! The other exports:
 //! - `ping` answers `testkit ok: account <config "account">`.
@@ -33,6 +43,7 @@
 
 mod commands;
 mod misbehave;
+mod post;
 mod source;
 
 use ml_connector_sdk::{
@@ -77,7 +88,7 @@ impl Connector for Testkit {
     }
 
     fn apply(commands: Vec<Command>) -> Result<Vec<Result<Applied, PluginError>>, PluginError> {
-        commands.iter().map(commands::apply).collect()
+        commands::apply_all(&commands)
     }
 }
 

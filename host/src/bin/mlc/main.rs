@@ -1,13 +1,17 @@
 //! `mlc`, the command line over the ml-connector host library.
 
 mod demo;
+mod events;
 mod plugins;
+mod run;
 mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use mlc_host::config::Config;
+use mlc_host::flow::{self, EventFilter, Status};
 
 #[derive(Parser)]
 #[command(
@@ -19,9 +23,18 @@ struct Cli {
     /// Where built plugin components are (default: <workspace>/target/plugins).
     #[arg(long, global = true, value_name = "DIR")]
     plugins: Option<PathBuf>,
-    /// Log filter, e.g. `info`, `mlc_host=debug,plugin=trace` (default: warn).
-    #[arg(long, global = true, value_name = "FILTER", default_value = "warn")]
-    log: String,
+    /// Log filter, e.g. `info`, `mlc_host=debug,plugin=trace` (default: warn; `mlc run`: info).
+    #[arg(long, global = true, value_name = "FILTER")]
+    log: Option<String>,
+    /// The configuration file of `run`, `ping`, `events`, `replay` and `review`.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "MLC_CONFIG",
+        default_value = "mlc.toml"
+    )]
+    config: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +50,74 @@ enum Command {
     },
     /// Build and load every plugin, then run an event through the testkit flow in the sandbox.
     Demo,
+    /// Serve the config's flows: webhooks, polling, workers, admin API. Stops on SIGTERM or Ctrl-C.
+    Run,
+    /// Test a connection through its connector; on failure, say what to fix.
+    Ping {
+        /// The connection's name in the config.
+        connection: String,
+    },
+    /// List or inspect events and their audit trail.
+    Events {
+        #[command(subcommand)]
+        command: EventsCommand,
+    },
+    /// Run an event again from the start (its sink skips what it already carried out).
+    Replay {
+        /// The event's id (see `mlc events list`).
+        id: Option<i64>,
+        /// Replay every failed event instead.
+        #[arg(long, conflicts_with = "id")]
+        failed: bool,
+    },
+    /// Events held for a person's decision.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// The newest events first.
+    List {
+        /// pending, running, retry, done, review, failed or skipped.
+        #[arg(long)]
+        status: Option<Status>,
+        #[arg(long)]
+        flow: Option<String>,
+        /// Received since: an RFC 3339 time, or a duration ago (`2h`, `30m`, `7d`).
+        #[arg(long)]
+        since: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One event and its audit trail: every step, plugin version, request and created id.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// The events waiting for review, with their reasons.
+    List,
+    /// Post a held event (with a decision for the mapping), or skip it.
+    Resolve {
+        id: i64,
+        /// The decision, JSON, handed to the mapping as `resolution` (default `{}`: post as is).
+        #[arg(long, value_name = "JSON")]
+        with: Option<String>,
+        /// Do not post it; say why.
+        #[arg(long, value_name = "WHY")]
+        skip: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -52,8 +133,14 @@ enum PluginCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let default_log = match cli.command {
+        Command::Run => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&cli.log))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            cli.log.as_deref().unwrap_or(default_log),
+        ))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
@@ -90,6 +177,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = workspace::root(None)?;
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
             demo::run(&workspace, &dir).await
+        }
+        Command::Run => run::run(Config::load(&cli.config)?).await,
+        Command::Ping { connection } => {
+            events::ping(&Config::load(&cli.config)?, &connection).await
+        }
+        Command::Events { command } => {
+            let config = Config::load(&cli.config)?;
+            match command {
+                EventsCommand::List {
+                    status,
+                    flow,
+                    since,
+                    limit,
+                    json,
+                } => {
+                    let since = since
+                        .map(|since| flow::parse_since(&since, chrono::Utc::now()))
+                        .transpose()
+                        .map_err(anyhow::Error::msg)?;
+                    events::list(
+                        &config,
+                        EventFilter {
+                            status,
+                            flow,
+                            since,
+                            limit,
+                        },
+                        json,
+                    )
+                }
+                EventsCommand::Show { id, json } => events::show(&config, id, json),
+            }
+        }
+        Command::Replay { id, failed } => events::replay(&Config::load(&cli.config)?, id, failed),
+        Command::Review { command } => {
+            let config = Config::load(&cli.config)?;
+            match command {
+                ReviewCommand::List => events::review_list(&config),
+                ReviewCommand::Resolve { id, with, skip } => {
+                    events::resolve(&config, id, with, skip)
+                }
+            }
         }
     }
 }

@@ -1,0 +1,207 @@
+//! The admin HTTP API (JSON), the same operations as the CLI: list and show events, replay,
+//! review, ping a connection, counts by status. Every route needs `Authorization: Bearer <token>`
+//! with the configured `[admin] token`; without one configured the API is not served at all.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::connection::Secret;
+use crate::flow::diagnose;
+use crate::flow::inbox::{EventFilter, OpsError, Resolution};
+use crate::flow::shared::Shared;
+use crate::flow::status::Status;
+
+pub(crate) fn routes(token: Secret) -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/admin/status", get(status))
+        .route("/admin/events", get(list))
+        .route("/admin/events/{id}", get(show))
+        .route("/admin/events/{id}/replay", post(replay))
+        .route("/admin/replay-failed", post(replay_failed))
+        .route("/admin/review", get(review_list))
+        .route("/admin/review/{id}/resolve", post(resolve))
+        .route("/admin/connections/{name}/ping", get(ping))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let token = token.clone();
+            async move {
+                let presented = request
+                    .headers()
+                    .get(header::AUTHORIZATION)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.strip_prefix("Bearer "));
+                match presented
+                    .is_some_and(|presented| same(presented.as_bytes(), token.expose().as_bytes()))
+                {
+                    true => next.run(request).await,
+                    false => error(
+                        StatusCode::UNAUTHORIZED,
+                        "send `Authorization: Bearer <admin token>`",
+                    ),
+                }
+            }
+        }))
+}
+
+/// Compares in time independent of where the inputs differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
+
+type SharedState = State<Arc<Shared>>;
+
+async fn status(State(shared): SharedState) -> Response {
+    let counts = shared
+        .inbox
+        .run(|inbox| inbox.counts().map_err(OpsError::from))
+        .await;
+    answer(counts.map(|counts| {
+        counts
+            .into_iter()
+            .map(|(status, count)| (status.to_string(), json!(count)))
+            .collect::<serde_json::Map<_, _>>()
+    }))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    flow: Option<String>,
+    since: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list(State(shared): SharedState, Query(query): Query<ListQuery>) -> Response {
+    let status = match query
+        .status
+        .as_deref()
+        .map(str::parse::<Status>)
+        .transpose()
+    {
+        Ok(status) => status,
+        Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+    };
+    let since = match query
+        .since
+        .as_deref()
+        .map(|since| crate::flow::parse_since(since, shared.now()))
+        .transpose()
+    {
+        Ok(since) => since,
+        Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+    };
+    let filter = EventFilter {
+        status,
+        flow: query.flow,
+        since,
+        limit: query.limit.unwrap_or(0),
+    };
+    answer(
+        shared
+            .inbox
+            .run(move |inbox| inbox.list(&filter).map_err(OpsError::from))
+            .await,
+    )
+}
+
+async fn show(State(shared): SharedState, Path(id): Path<i64>) -> Response {
+    answer(shared.inbox.run(move |inbox| inbox.show(id)).await)
+}
+
+async fn replay(State(shared): SharedState, Path(id): Path<i64>) -> Response {
+    let now = shared.now();
+    let replayed = shared.inbox.run(move |inbox| inbox.replay(id, now)).await;
+    shared.work.notify_one();
+    answer(replayed)
+}
+
+async fn replay_failed(State(shared): SharedState) -> Response {
+    let now = shared.now();
+    let replayed = shared
+        .inbox
+        .run(move |inbox| inbox.replay_failed(now))
+        .await;
+    shared.work.notify_one();
+    answer(replayed.map(|ids| json!({ "replayed": ids })))
+}
+
+async fn review_list(State(shared): SharedState) -> Response {
+    let filter = EventFilter {
+        status: Some(Status::Review),
+        ..EventFilter::default()
+    };
+    answer(
+        shared
+            .inbox
+            .run(move |inbox| inbox.list(&filter).map_err(OpsError::from))
+            .await,
+    )
+}
+
+/// `{"resolution": <JSON for the mapping>}` posts it; `{"skip": "why"}` does not.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveBody {
+    resolution: Option<Value>,
+    skip: Option<String>,
+}
+
+async fn resolve(
+    State(shared): SharedState,
+    Path(id): Path<i64>,
+    body: Option<Json<ResolveBody>>,
+) -> Response {
+    let resolution = match body.map(|Json(body)| body) {
+        Some(ResolveBody {
+            skip: Some(why),
+            resolution: None,
+        }) => Resolution::Skip(why),
+        Some(ResolveBody {
+            resolution,
+            skip: None,
+        }) => Resolution::Post(resolution.unwrap_or_else(|| json!({}))),
+        None => Resolution::Post(json!({})),
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "give either `resolution` or `skip`, not both",
+            );
+        }
+    };
+    let now = shared.now();
+    let resolved = shared
+        .inbox
+        .run(move |inbox| inbox.resolve(id, &resolution, now))
+        .await;
+    shared.work.notify_one();
+    answer(resolved)
+}
+
+async fn ping(State(shared): SharedState, Path(name): Path<String>) -> Response {
+    match shared.connector(&name) {
+        Ok(connector) => Json(diagnose::ping(&connector).await).into_response(),
+        Err(why) => error(StatusCode::NOT_FOUND, &why.to_string()),
+    }
+}
+
+fn answer<T: serde::Serialize>(result: Result<T, OpsError>) -> Response {
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(OpsError::NotFound(id)) => {
+            error(StatusCode::NOT_FOUND, &OpsError::NotFound(id).to_string())
+        }
+        Err(wrong @ OpsError::WrongState { .. }) => error(StatusCode::CONFLICT, &wrong.to_string()),
+        Err(OpsError::Inbox(why)) => error(StatusCode::SERVICE_UNAVAILABLE, &why.to_string()),
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}

@@ -1,0 +1,373 @@
+//! What the engine does with the inbox: take events in (deduplicated), claim the due ones, record
+//! each attempt's outcome with its steps, hand back what a stopping or crashed process held, and
+//! keep each polled flow's cursor, in the same transaction as the events it produced.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use super::rows::{EVENT_COLUMNS, EventRow};
+use super::{Inbox, InboxError, from_ms, to_ms};
+use crate::bindings::types::Event;
+use crate::flow::audit::Step;
+use crate::flow::status::Status;
+
+/// How an event reached the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrival {
+    Webhook,
+    Poll,
+}
+
+impl Arrival {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Arrival::Webhook => "webhook",
+            Arrival::Poll => "poll",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Self {
+        match text {
+            "poll" => Arrival::Poll,
+            _ => Arrival::Webhook,
+        }
+    }
+}
+
+/// What became of one event offered to the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receipt {
+    pub flow: String,
+    pub key: String,
+    pub id: i64,
+    /// The inbox had it already: nothing new was created.
+    pub duplicate: bool,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finish {
+    Done { external_ids: Vec<(String, String)> },
+    Retry { at: DateTime<Utc>, error: String },
+    Review { reason: String },
+    Failed { error: String },
+}
+
+/// Where a polled flow stands.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PollState {
+    pub cursor: Option<String>,
+    pub polled_at: Option<DateTime<Utc>>,
+    /// When the next poll is due (none: at once).
+    pub next_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// A poll's result, saved with its events in one transaction.
+#[derive(Debug, Clone)]
+pub struct PollSave {
+    pub flow: String,
+    pub connection: String,
+    pub events: Vec<Event>,
+    /// The new cursor; `None` keeps the current one.
+    pub cursor: Option<String>,
+    pub step: Step,
+}
+
+impl Inbox {
+    /// Stores each (flow, event) pair not seen before as `pending`, with `step` as its first audit
+    /// step; returns what happened to each. All or nothing.
+    pub fn receive(
+        &self,
+        connection: &str,
+        arrival: Arrival,
+        entries: &[(String, Event)],
+        step: &Step,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Receipt>, InboxError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let receipts = insert_events(&tx, connection, arrival, entries, step, now)?;
+        tx.commit()?;
+        Ok(receipts)
+    }
+
+    /// Claims up to `limit` due events (pending, or retry whose time has come), marking them
+    /// running and counting the attempt.
+    pub fn claim(&self, limit: usize, now: DateTime<Utc>) -> Result<Vec<EventRow>, InboxError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let db = self.db();
+        let mut statement = db.prepare_cached(&format!(
+            "UPDATE events SET status = 'running', attempts = attempts + 1, updated_at = ?1
+             WHERE id IN (SELECT id FROM events WHERE status IN ('pending', 'retry')
+                          AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2)
+             RETURNING {EVENT_COLUMNS}"
+        ))?;
+        let mut rows: Vec<EventRow> = statement
+            .query_map(params![to_ms(now), limit as i64], EventRow::read)?
+            .collect::<Result<_, _>>()?;
+        rows.sort_by_key(|row| row.id);
+        Ok(rows)
+    }
+
+    /// Records how attempt `attempt` of event `id` ended, with its steps. A row no longer running
+    /// that attempt (released meanwhile) is left alone, and the steps are still kept.
+    pub fn finish(
+        &self,
+        id: i64,
+        attempt: u32,
+        finish: &Finish,
+        steps: &[Step],
+        now: DateTime<Utc>,
+    ) -> Result<(), InboxError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        for step in steps {
+            insert_step(&tx, id, step)?;
+        }
+        let (status, next, error, reason) = match finish {
+            Finish::Done { .. } => (Status::Done, None, None, None),
+            Finish::Retry { at, error } => (Status::Retry, Some(to_ms(*at)), Some(error), None),
+            Finish::Review { reason } => (Status::Review, None, None, Some(reason)),
+            Finish::Failed { error } => (Status::Failed, None, Some(error), None),
+        };
+        let external_ids = match finish {
+            Finish::Done { external_ids } => {
+                Some(serde_json::to_string(external_ids).unwrap_or_default())
+            }
+            _ => None,
+        };
+        tx.execute(
+            "UPDATE events SET status = ?3, next_attempt_at = ?4, last_error = ?5,
+                 review_reason = ?6, external_ids = COALESCE(?7, external_ids), updated_at = ?8
+             WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
+            params![
+                id,
+                attempt,
+                status.as_str(),
+                next,
+                error,
+                reason,
+                external_ids,
+                to_ms(now)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Puts events this process holds back to pending (a graceful stop that could not finish them).
+    pub fn release(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), InboxError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        for &id in ids {
+            let attempt: Option<u32> = tx
+                .query_row(
+                    "UPDATE events SET status = 'pending', next_attempt_at = ?2, updated_at = ?2
+                     WHERE id = ?1 AND status = 'running' RETURNING attempts",
+                    params![id, to_ms(now)],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if let Some(attempt) = attempt {
+                let note =
+                    "released at shutdown before it finished; it runs again on the next start";
+                insert_step(&tx, id, &Step::note(attempt, "released", now, note))?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// At start: events a previous process left running (it crashed or was killed) go back to
+    /// pending, each with an `interrupted` step. Returns how many.
+    pub fn recover(&self, now: DateTime<Utc>) -> Result<usize, InboxError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let interrupted: Vec<(i64, u32)> = {
+            let mut statement = tx.prepare(
+                "UPDATE events SET status = 'pending', next_attempt_at = ?1, updated_at = ?1
+                 WHERE status = 'running' RETURNING id, attempts",
+            )?;
+            statement
+                .query_map(params![to_ms(now)], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        for &(id, attempt) in &interrupted {
+            let note = "the process stopped during this attempt; resumed at start";
+            insert_step(&tx, id, &Step::note(attempt, "interrupted", now, note))?;
+        }
+        tx.commit()?;
+        Ok(interrupted.len())
+    }
+
+    /// Where a polled flow stands.
+    pub fn poll_state(&self, flow: &str) -> Result<PollState, InboxError> {
+        let found = self
+            .db()
+            .query_row(
+                "SELECT cursor, polled_at, next_at, last_error FROM cursors WHERE flow = ?1",
+                params![flow],
+                |row| {
+                    Ok(PollState {
+                        cursor: row.get(0)?,
+                        polled_at: row.get::<_, Option<i64>>(1)?.map(from_ms),
+                        next_at: row.get::<_, Option<i64>>(2)?.map(from_ms),
+                        last_error: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(found.unwrap_or_default())
+    }
+
+    /// Stores a poll's events (deduplicated like webhooks) and its new cursor, all or nothing;
+    /// the flow is polled next at `next_at`.
+    pub fn save_poll(
+        &self,
+        save: &PollSave,
+        next_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Receipt>, InboxError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let entries: Vec<(String, Event)> = save
+            .events
+            .iter()
+            .map(|event| (save.flow.clone(), event.clone()))
+            .collect();
+        let receipts = insert_events(
+            &tx,
+            &save.connection,
+            Arrival::Poll,
+            &entries,
+            &save.step,
+            now,
+        )?;
+        tx.execute(
+            "INSERT INTO cursors (flow, cursor, polled_at, next_at, last_error)
+             VALUES (?1, ?2, ?3, ?4, NULL)
+             ON CONFLICT (flow) DO UPDATE SET cursor = COALESCE(?2, cursor), polled_at = ?3,
+                 next_at = ?4, last_error = NULL",
+            params![save.flow, save.cursor, to_ms(now), to_ms(next_at)],
+        )?;
+        tx.commit()?;
+        Ok(receipts)
+    }
+
+    /// Records a failed poll; the flow is polled again at `next_at`.
+    pub fn poll_failed(
+        &self,
+        flow: &str,
+        error: &str,
+        next_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), InboxError> {
+        self.db().execute(
+            "INSERT INTO cursors (flow, polled_at, next_at, last_error) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (flow) DO UPDATE SET polled_at = ?2, next_at = ?3, last_error = ?4",
+            params![flow, to_ms(now), to_ms(next_at), error],
+        )?;
+        Ok(())
+    }
+
+    /// How many events are in each status.
+    pub fn counts(&self) -> Result<Vec<(Status, u64)>, InboxError> {
+        let db = self.db();
+        let mut statement =
+            db.prepare_cached("SELECT status, COUNT(*) FROM events GROUP BY status")?;
+        let counted: Vec<(String, u64)> = statement
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get::<_, i64>(1)?.max(0) as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(Status::ALL
+            .into_iter()
+            .map(|status| {
+                let count = counted
+                    .iter()
+                    .find(|(name, _)| name == status.as_str())
+                    .map_or(0, |(_, count)| *count);
+                (status, count)
+            })
+            .collect())
+    }
+}
+
+fn insert_events(
+    tx: &Transaction<'_>,
+    connection: &str,
+    arrival: Arrival,
+    entries: &[(String, Event)],
+    step: &Step,
+    now: DateTime<Utc>,
+) -> Result<Vec<Receipt>, InboxError> {
+    let mut receipts = Vec::with_capacity(entries.len());
+    for (flow, event) in entries {
+        let inserted = tx.execute(
+            "INSERT INTO events (flow, connection, event_key, topic, reference, occurred_at, payload,
+                 arrival, status, received_at, updated_at, next_attempt_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9, ?9)
+             ON CONFLICT (flow, event_key) DO NOTHING",
+            params![
+                flow,
+                connection,
+                event.key,
+                event.topic,
+                event.reference,
+                event.occurred_at,
+                event.payload,
+                arrival.as_str(),
+                to_ms(now)
+            ],
+        )?;
+        let id = match inserted {
+            1 => {
+                let id = tx.last_insert_rowid();
+                insert_step(tx, id, step)?;
+                id
+            }
+            _ => tx.query_row(
+                "SELECT id FROM events WHERE flow = ?1 AND event_key = ?2",
+                params![flow, event.key],
+                |row| row.get(0),
+            )?,
+        };
+        receipts.push(Receipt {
+            flow: flow.clone(),
+            key: event.key.clone(),
+            id,
+            duplicate: inserted == 0,
+        });
+    }
+    Ok(receipts)
+}
+
+pub(super) fn insert_step(
+    tx: &Transaction<'_>,
+    event_id: i64,
+    step: &Step,
+) -> Result<(), InboxError> {
+    tx.execute(
+        "INSERT INTO steps (event_id, attempt, name, plugin, plugin_version, started_at,
+             duration_us, ok, message, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            event_id,
+            step.attempt,
+            step.name,
+            step.plugin,
+            step.plugin_version,
+            to_ms(step.started_at),
+            step.duration.as_micros() as i64,
+            step.ok,
+            step.message,
+            step.detail.to_string()
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! The flow engine: turns loaded plugins into a running integration.
+//!
+//! ```text
+//! POST /webhooks/{connection} ─ ingress: source verify → inbox (dedupe on flow + event key) → 200
+//! poller (per flow with poll_interval): source poll(cursor) → inbox, cursor in the same transaction
+//! dispatch: claim due events → worker: fetch → map → sink lane (batching, per-sink concurrency)
+//!           → outcome: done | retry at T (backoff, jitter, retry-after) | review | failed
+//! inbox: every step of every attempt (the audit trail); replay and review from the CLI or admin API
+//! ```
+//!
+//! Exactly-once effect comes from at-least-once processing plus the sink's idempotency keys: a
+//! crash anywhere leaves the event pending or running, and a running event found at start runs
+//! again; the commands it already applied come back as `already done`.
+
+mod admin;
+mod audit;
+mod diagnose;
+mod dispatch;
+mod inbox;
+mod ingress;
+mod outcome;
+mod poller;
+mod service;
+mod shared;
+mod sink;
+mod status;
+mod worker;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+
+pub use audit::Step;
+pub use diagnose::{PingReport, ping};
+pub use inbox::{
+    Arrival, EventDetail, EventFilter, EventRow, Finish, Inbox, InboxError, OpsError, PollSave,
+    PollState, Receipt, Resolution,
+};
+pub use service::{Service, Stopped};
+pub use status::Status;
+
+use crate::config::Config;
+use crate::host::Host;
+use crate::storage::SqliteStore;
+
+/// The inbox file under `data_dir`.
+const INBOX_FILE: &str = "inbox.db";
+/// Plugin storage under `data_dir`.
+const STORAGE_FILE: &str = "storage.db";
+/// Compiled components under `data_dir`.
+const COMPILED_DIR: &str = "compiled";
+
+/// The inbox of the config's data directory.
+pub fn open_inbox(config: &Config) -> anyhow::Result<Inbox> {
+    let path = config.data_dir.join(INBOX_FILE);
+    Inbox::open(&path).with_context(|| format!("data_dir in {}", config.path.display()))
+}
+
+/// A host for `config`: plugin storage in its data directory, its plugins loaded, and the config
+/// checked against them (unknown plugins, events, commands).
+pub async fn open_host(config: &Config) -> anyhow::Result<Host> {
+    let storage = SqliteStore::open(&config.data_dir.join(STORAGE_FILE))
+        .with_context(|| format!("data_dir in {}", config.path.display()))?;
+    let host = Host::builder()
+        .storage(Arc::new(storage))
+        .cache_dir(config.data_dir.join(COMPILED_DIR))
+        .build()?;
+    host.load_plugin_dir(&config.plugin_dir)
+        .await
+        .with_context(|| format!("[plugins] dir in {}", config.path.display()))?;
+    config.check_plugins(&host.plugins())?;
+    Ok(host)
+}
+
+/// A `since` filter: an RFC 3339 time, or a duration back from `now` (`2h`, `30m`, `7d`).
+pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    let ago = crate::config::parse_duration(text).ok_or_else(|| {
+        format!("`{text}` is neither an RFC 3339 time (2026-11-22T08:00:00Z) nor a duration ago (2h, 30m)")
+    })?;
+    Ok(now - chrono::Duration::from_std(ago).unwrap_or(chrono::Duration::MAX))
+}

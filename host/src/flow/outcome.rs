@@ -1,0 +1,149 @@
+//! How an attempt ends, decided from the typed error alone: transient trouble, a timeout and
+//! refused credentials are retried with exponential backoff and jitter; a rate limit waits at
+//! least as long as the remote system asked; `needs-review` is held for a person; a rejection or a
+//! plugin fault (trap, panic, endless loop, memory) fails at once, since running the same plugin on
+//! the same data again would fail the same way. Out of attempts, the last error fails the event.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+
+use crate::bindings::types::PluginError;
+use crate::config::RetryPolicy;
+use crate::error::{CallError, SandboxStop};
+use crate::flow::inbox::Finish;
+
+/// The end of an attempt that did not succeed. `tries` counts this attempt.
+pub(crate) fn after_error(
+    error: &CallError,
+    tries: u32,
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+) -> Finish {
+    let text = error.to_string();
+    let wait = match error {
+        CallError::Plugin { error, .. } => match error {
+            PluginError::Transient(_) | PluginError::Auth(_) => backoff(policy, tries),
+            PluginError::RateLimited(limit) => {
+                Duration::from_millis(limit.retry_after_ms).max(backoff(policy, 1))
+            }
+            PluginError::NeedsReview(reason) => {
+                return Finish::Review {
+                    reason: reason.clone(),
+                };
+            }
+            PluginError::Rejected(_) => return Finish::Failed { error: text },
+        },
+        CallError::Sandbox {
+            stop: SandboxStop::WallTimeout { .. },
+            ..
+        } => backoff(policy, tries),
+        CallError::Sandbox { .. } | CallError::Verify { .. } => {
+            return Finish::Failed { error: text };
+        }
+        CallError::Host(_) => backoff(policy, tries),
+    };
+    if tries >= policy.max_attempts {
+        return Finish::Failed {
+            error: format!("gave up after {tries} attempts; the last: {text}"),
+        };
+    }
+    Finish::Retry {
+        at: later(now, wait),
+        error: text,
+    }
+}
+
+/// `now` plus `wait`, saturating.
+pub(crate) fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
+}
+
+/// `base · 2^(tries-1)`, capped at `max`, then a random point in its upper half ("equal
+/// jitter"), so a burst of failures does not come back as one burst.
+fn backoff(policy: &RetryPolicy, tries: u32) -> Duration {
+    let doublings = tries.saturating_sub(1).min(30);
+    let full = policy.base.saturating_mul(1 << doublings).min(policy.max);
+    let half = full / 2;
+    half + rand::rng().random_range(Duration::ZERO..=half)
+}
+
+/// The worst of several command errors: a rejection over a review over a retryable failure.
+pub(crate) fn worst(errors: impl IntoIterator<Item = PluginError>) -> Option<PluginError> {
+    errors.into_iter().max_by_key(|error| match error {
+        PluginError::Rejected(_) => 3,
+        PluginError::NeedsReview(_) => 2,
+        PluginError::Auth(_) => 1,
+        PluginError::RateLimited(_) | PluginError::Transient(_) => 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::types::{RateLimit, Rejection};
+
+    const POLICY: RetryPolicy = RetryPolicy {
+        max_attempts: 3,
+        base: Duration::from_secs(2),
+        max: Duration::from_secs(60),
+    };
+
+    fn plugin(error: PluginError) -> CallError {
+        CallError::Plugin {
+            plugin: "p".into(),
+            error,
+        }
+    }
+
+    fn wait(finish: &Finish, now: DateTime<Utc>) -> Duration {
+        match finish {
+            Finish::Retry { at, .. } => (*at - now).to_std().unwrap(),
+            other => panic!("expected a retry, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn transient_errors_back_off_exponentially_with_jitter_then_fail() {
+        let now = Utc::now();
+        let error = plugin(PluginError::Transient("503".into()));
+        let first = wait(&after_error(&error, 1, &POLICY, now), now);
+        assert!((Duration::from_secs(1)..=Duration::from_secs(2)).contains(&first));
+        let second = wait(&after_error(&error, 2, &POLICY, now), now);
+        assert!((Duration::from_secs(2)..=Duration::from_secs(4)).contains(&second));
+        assert!(matches!(
+            after_error(&error, 3, &POLICY, now),
+            Finish::Failed { error } if error.starts_with("gave up after 3 attempts")
+        ));
+    }
+
+    #[test]
+    fn rate_limits_wait_as_asked_and_rejections_fail_at_once() {
+        let now = Utc::now();
+        let limited = plugin(PluginError::RateLimited(RateLimit {
+            retry_after_ms: 30_000,
+            message: "slow down".into(),
+        }));
+        assert!(wait(&after_error(&limited, 1, &POLICY, now), now) >= Duration::from_secs(30));
+        let rejected = plugin(PluginError::Rejected(Rejection {
+            code: Some("BL01".into()),
+            message: "bad account".into(),
+        }));
+        assert!(matches!(
+            after_error(&rejected, 1, &POLICY, now),
+            Finish::Failed { error } if error.contains("BL01") && error.contains("bad account")
+        ));
+        assert_eq!(
+            after_error(
+                &plugin(PluginError::NeedsReview("no order".into())),
+                1,
+                &POLICY,
+                now
+            ),
+            Finish::Review {
+                reason: "no order".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,140 @@
+//! Polling: each flow with a `poll_interval` asks its source connector what changed since the
+//! stored cursor, on the host's clock (tests move it forward). The events go into the inbox with
+//! the same dedupe as webhooks, in one transaction with the new cursor, so a crash between the two
+//! cannot skip or double anything. A connector that says `more` is polled again at once; a failed
+//! poll is tried again after a minute (or the interval, if shorter).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, json};
+use tokio::sync::watch;
+
+use crate::flow::audit::Step;
+use crate::flow::dispatch::TICK;
+use crate::flow::inbox::PollSave;
+use crate::flow::outcome::later;
+use crate::flow::shared::Shared;
+
+const RETRY_FAILED_POLL: Duration = Duration::from_secs(60);
+
+/// Polls flow `flow` every `interval` until `stop` turns true.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    flow: String,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    while !*stop.borrow() {
+        let state = {
+            let flow = flow.clone();
+            shared.inbox.run(move |inbox| inbox.poll_state(&flow)).await
+        };
+        let due = match state {
+            Ok(state) => state.next_at.is_none_or(|next| shared.now() >= next),
+            Err(error) => {
+                tracing::error!(%flow, %error, "cannot read the poll state");
+                false
+            }
+        };
+        if due {
+            let more = poll_once(&shared, &flow, interval).await;
+            if more {
+                continue;
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+/// One poll; returns whether the connector has more waiting.
+async fn poll_once(shared: &Shared, flow_name: &str, interval: Duration) -> bool {
+    let Ok(flow) = shared.flow(flow_name) else {
+        return false;
+    };
+    let state = {
+        let flow = flow_name.to_owned();
+        shared.inbox.run(move |inbox| inbox.poll_state(&flow)).await
+    };
+    let cursor = state.ok().and_then(|state| state.cursor);
+    let source = match shared.connector(&flow.source) {
+        Ok(source) => source,
+        Err(error) => {
+            record_failure(shared, flow_name, &error.to_string(), interval).await;
+            return false;
+        }
+    };
+    let started = shared.now();
+    let report = source.poll(cursor.as_deref()).await;
+    let polled = match &report.result {
+        Ok(polled) => polled.clone(),
+        Err(error) => {
+            tracing::warn!(flow = flow_name, %error, "poll failed");
+            record_failure(shared, flow_name, &error.to_string(), interval).await;
+            return false;
+        }
+    };
+    let taken: Vec<_> = polled
+        .events
+        .iter()
+        .filter(|event| flow.takes(&event.topic))
+        .cloned()
+        .collect();
+    let detail = Map::from_iter([
+        ("arrival".into(), json!("poll")),
+        ("cursor".into(), json!(cursor)),
+        ("next_cursor".into(), json!(polled.cursor)),
+        ("events_in_poll".into(), json!(polled.events.len())),
+    ]);
+    let save = PollSave {
+        flow: flow_name.to_owned(),
+        connection: flow.source.clone(),
+        events: taken,
+        cursor: polled.cursor,
+        step: Step::call(0, "received", source.plugin(), started, &report, detail),
+    };
+    let now = shared.now();
+    let next_at = match polled.more {
+        true => now,
+        false => later(now, interval),
+    };
+    match shared
+        .inbox
+        .run(move |inbox| inbox.save_poll(&save, next_at, now))
+        .await
+    {
+        Ok(receipts) => {
+            let new = receipts.iter().filter(|receipt| !receipt.duplicate).count();
+            tracing::info!(
+                flow = flow_name,
+                new,
+                duplicates = receipts.len() - new,
+                "polled"
+            );
+            if new > 0 {
+                shared.work.notify_one();
+            }
+            polled.more
+        }
+        Err(error) => {
+            tracing::error!(flow = flow_name, %error, "cannot store the poll's events");
+            false
+        }
+    }
+}
+
+async fn record_failure(shared: &Shared, flow: &str, error: &str, interval: Duration) {
+    let now = shared.now();
+    let next_at = later(now, interval.min(RETRY_FAILED_POLL));
+    let (flow, error) = (flow.to_owned(), error.to_owned());
+    if let Err(error) = shared
+        .inbox
+        .run(move |inbox| inbox.poll_failed(&flow, &error, next_at, now))
+        .await
+    {
+        tracing::error!(%error, "cannot record the failed poll");
+    }
+}

@@ -1,0 +1,117 @@
+//! What the engine's parts share: the host, the inbox, the clock, the flows and connections from
+//! the config, one sink lane per sink connection, and the signal that new work is waiting.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tokio::sync::Notify;
+
+use crate::call::{ConnectorCall, MappingCall};
+use crate::clock::Clock;
+use crate::config::{Config, ConnectionConfig, FlowConfig, RetryPolicy};
+use crate::connection::Connection;
+use crate::error::CallError;
+use crate::flow::inbox::Inbox;
+use crate::flow::sink::SinkLane;
+use crate::host::Host;
+
+pub(crate) struct Shared {
+    pub host: Host,
+    pub inbox: Inbox,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    pub retry: RetryPolicy,
+    connections: BTreeMap<String, Arc<Connection>>,
+    lanes: BTreeMap<String, SinkLane>,
+    /// Set when new events are in the inbox (a webhook, a poll, a replay).
+    pub work: Notify,
+    /// Cleared when shutdown begins: webhooks are refused from then on.
+    pub accepting: AtomicBool,
+}
+
+/// The plugin handles of one attempt, resolved when it starts.
+pub(crate) struct FlowCalls {
+    pub source: ConnectorCall,
+    pub mapping: MappingCall,
+    pub mapping_config: Value,
+    pub sink: ConnectorCall,
+    pub lane: SinkLane,
+}
+
+impl Shared {
+    pub fn new(host: Host, inbox: Inbox, config: Config) -> anyhow::Result<Self> {
+        let mut connections = BTreeMap::new();
+        for (name, connection) in &config.connections {
+            connections.insert(name.clone(), Arc::new(connection.connection()?));
+        }
+        let lanes = config
+            .flows
+            .values()
+            .map(|flow| {
+                let sink = &config.connections[&flow.sink];
+                (
+                    flow.sink.clone(),
+                    SinkLane::start(sink.concurrency, sink.batch),
+                )
+            })
+            .collect();
+        Ok(Self {
+            clock: host.clock(),
+            retry: config.retry,
+            host,
+            inbox,
+            config,
+            connections,
+            lanes,
+            work: Notify::new(),
+            accepting: AtomicBool::new(true),
+        })
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn accepting(&self) -> bool {
+        self.accepting.load(Ordering::SeqCst)
+    }
+
+    pub fn connection_config(&self, name: &str) -> Option<&ConnectionConfig> {
+        self.config.connections.get(name)
+    }
+
+    /// A handle on the connector of connection `name`.
+    pub fn connector(&self, name: &str) -> Result<ConnectorCall, CallError> {
+        let (Some(config), Some(connection)) = (
+            self.config.connections.get(name),
+            self.connections.get(name),
+        ) else {
+            return Err(CallError::Host(format!(
+                "there is no connection named `{name}`"
+            )));
+        };
+        self.host.connector(&config.connector, connection.clone())
+    }
+
+    pub fn flow(&self, name: &str) -> Result<&FlowConfig, CallError> {
+        self.config.flows.get(name).ok_or_else(|| {
+            CallError::Host(format!(
+                "flow `{name}` is no longer in the configuration; put it back or leave the event be"
+            ))
+        })
+    }
+
+    pub fn calls(&self, flow: &str) -> Result<FlowCalls, CallError> {
+        let flow = self.flow(flow)?;
+        Ok(FlowCalls {
+            source: self.connector(&flow.source)?,
+            mapping: self.host.mapping(&flow.mapping, flow.mapping_settings())?,
+            mapping_config: flow.mapping_config.clone(),
+            sink: self.connector(&flow.sink)?,
+            lane: self.lanes[&flow.sink].clone(),
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! One lane per sink connection: at most `concurrency` apply calls at once (Intacct: one request
+//! at a time per company unless configured), and the commands of events waiting in the lane
+//! batched into one apply call of up to `batch` commands, for connectors that send a batch as one
+//! request. Each event gets back its own slice of the results, and the call's requests and times.
+
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::bindings::types::{Applied, Command, PluginError};
+use crate::call::ConnectorCall;
+use crate::error::CallError;
+use crate::trace::CallReport;
+
+/// What one event's commands came back with.
+pub(crate) struct LaneAnswer {
+    /// The apply call's report, its result cut down to this event's commands.
+    pub report: CallReport<Vec<Result<Applied, PluginError>>>,
+    /// Commands and events in the apply call that carried these.
+    pub batch_commands: usize,
+    pub batch_events: usize,
+}
+
+struct Job {
+    call: ConnectorCall,
+    commands: Vec<Command>,
+    reply: oneshot::Sender<LaneAnswer>,
+}
+
+/// The queue in front of one sink connection.
+#[derive(Clone)]
+pub(crate) struct SinkLane {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl SinkLane {
+    pub fn start(concurrency: usize, batch: usize) -> Self {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(drive(
+            queue,
+            Arc::new(Semaphore::new(concurrency.max(1))),
+            batch.max(1),
+        ));
+        Self { jobs }
+    }
+
+    /// Applies `commands` through `call`, possibly in one call with other events' commands.
+    pub async fn apply(&self, call: ConnectorCall, commands: Vec<Command>) -> LaneAnswer {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.jobs.send(Job {
+            call,
+            commands,
+            reply,
+        });
+        match sent {
+            Ok(()) => answer.await.unwrap_or_else(|_| stopped()),
+            Err(_) => stopped(),
+        }
+    }
+}
+
+fn stopped() -> LaneAnswer {
+    LaneAnswer {
+        report: CallReport {
+            result: Err(CallError::Host(
+                "the sink lane stopped (the host is shutting down)".into(),
+            )),
+            logs: Vec::new(),
+            logs_dropped: 0,
+            http: Vec::new(),
+            plugin_time: Default::default(),
+            total_time: Default::default(),
+        },
+        batch_commands: 0,
+        batch_events: 0,
+    }
+}
+
+/// Takes jobs in arrival order; once a slot is free, adds every job already waiting (same plugin
+/// version, within the batch size) and runs them as one apply call.
+async fn drive(mut queue: mpsc::UnboundedReceiver<Job>, slots: Arc<Semaphore>, batch: usize) {
+    let mut carried: Option<Job> = None;
+    loop {
+        let first = match carried.take() {
+            Some(job) => job,
+            None => match queue.recv().await {
+                Some(job) => job,
+                None => return,
+            },
+        };
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let mut count = first.commands.len();
+        let mut jobs = vec![first];
+        while count < batch {
+            let Ok(job) = queue.try_recv() else { break };
+            let same_plugin = job.call.plugin().hash == jobs[0].call.plugin().hash;
+            if !same_plugin || count + job.commands.len() > batch {
+                carried = Some(job);
+                break;
+            }
+            count += job.commands.len();
+            jobs.push(job);
+        }
+        tokio::spawn(async move {
+            run_batch(jobs).await;
+            drop(slot);
+        });
+    }
+}
+
+async fn run_batch(jobs: Vec<Job>) {
+    let commands: Vec<Command> = jobs.iter().flat_map(|job| job.commands.clone()).collect();
+    let report = jobs[0].call.apply(&commands).await;
+    let batch_events = jobs.len();
+    let result = match report.result {
+        Ok(results) if results.len() != commands.len() => Err(CallError::Host(format!(
+            "connector `{}` answered {} results for {} commands",
+            jobs[0].call.plugin().name,
+            results.len(),
+            commands.len()
+        ))),
+        other => other,
+    };
+    let mut results = result.map(Vec::into_iter);
+    for job in jobs {
+        let mine = match &mut results {
+            Ok(results) => Ok(results.by_ref().take(job.commands.len()).collect()),
+            Err(error) => Err(error.clone()),
+        };
+        let answer = LaneAnswer {
+            report: CallReport {
+                result: mine,
+                logs: report.logs.clone(),
+                logs_dropped: report.logs_dropped,
+                http: report.http.clone(),
+                plugin_time: report.plugin_time,
+                total_time: report.total_time,
+            },
+            batch_commands: commands.len(),
+            batch_events,
+        };
+        let _receiver_gone = job.reply.send(answer);
+    }
+}

@@ -1,0 +1,170 @@
+//! One attempt at one event: the source connector fetches its records, the mapping turns them into
+//! commands, the sink lane applies them; every step goes to the audit trail, and the outcome
+//! (done, retry at T, review, failed) is decided by `outcome`. The plugin versions are fixed when
+//! the attempt starts, so an upgrade mid-way does not change the versions an attempt runs on.
+
+use serde_json::{Map, Value, json};
+
+use crate::bindings::types::{Applied, Command, Entity, PluginError};
+use crate::error::CallError;
+use crate::flow::audit::Step;
+use crate::flow::inbox::{EventRow, Finish};
+use crate::flow::outcome::{after_error, worst};
+use crate::flow::shared::Shared;
+
+/// How much of each command body the audit trail keeps.
+const COMMAND_EXCERPT: usize = 2048;
+
+/// Runs one attempt and returns its outcome and steps (not yet written).
+pub(crate) async fn attempt(shared: &Shared, row: &EventRow) -> (Finish, Vec<Step>) {
+    let mut steps = Vec::new();
+    let finish = match run(shared, row, &mut steps).await {
+        Ok(finish) => finish,
+        Err(error) => after_error(&error, row.tries(), &shared.retry, shared.now()),
+    };
+    (finish, steps)
+}
+
+async fn run(shared: &Shared, row: &EventRow, steps: &mut Vec<Step>) -> Result<Finish, CallError> {
+    let attempt = row.attempts;
+    let calls = shared.calls(&row.flow)?;
+    let event = row.event();
+
+    let started = shared.now();
+    let fetched = calls.source.fetch(&event).await;
+    let detail = Map::from_iter([(
+        "records".into(),
+        fetched
+            .result
+            .as_ref()
+            .map_or(Value::Null, |records| records_detail(records)),
+    )]);
+    steps.push(Step::call(
+        attempt,
+        "fetch",
+        calls.source.plugin(),
+        started,
+        &fetched,
+        detail,
+    ));
+    let records = fetched.result?;
+
+    let started = shared.now();
+    let config = mapping_config(&calls.mapping_config, row.resolution.as_deref());
+    let mapped = calls.mapping.map(&event, &records, &config).await;
+    let detail = Map::from_iter([(
+        "commands".into(),
+        mapped
+            .result
+            .as_ref()
+            .map_or(Value::Null, |commands| commands_detail(commands)),
+    )]);
+    steps.push(Step::call(
+        attempt,
+        "map",
+        calls.mapping.plugin(),
+        started,
+        &mapped,
+        detail,
+    ));
+    let commands = mapped.result?;
+    if commands.is_empty() {
+        return Ok(Finish::Done {
+            external_ids: Vec::new(),
+        });
+    }
+
+    let started = shared.now();
+    let answer = calls.lane.apply(calls.sink.clone(), commands).await;
+    let report = answer.report;
+    let (external_ids, errors) = match &report.result {
+        Ok(results) => split(results),
+        Err(_) => (Vec::new(), Vec::new()),
+    };
+    let already_done = report.result.as_ref().map_or(0, |results| {
+        results
+            .iter()
+            .filter(|result| matches!(result, Ok(applied) if applied.already_done))
+            .count()
+    });
+    let detail = Map::from_iter([
+        ("external_ids".into(), json!(external_ids)),
+        ("already_done".into(), json!(already_done)),
+        (
+            "batch".into(),
+            json!({ "commands": answer.batch_commands, "events": answer.batch_events }),
+        ),
+    ]);
+    let mut step = Step::call(
+        attempt,
+        "apply",
+        calls.sink.plugin(),
+        started,
+        &report,
+        detail,
+    );
+    let failure = worst(errors).map(|error| CallError::Plugin {
+        plugin: calls.sink.plugin().name.clone(),
+        error,
+    });
+    if let Some(failure) = &failure {
+        step = step.failed(failure.to_string());
+    }
+    steps.push(step);
+    report.result?;
+    match failure {
+        Some(failure) => Err(failure),
+        None => Ok(Finish::Done { external_ids }),
+    }
+}
+
+/// The flow's mapping config, with a person's review decision under `resolution`.
+fn mapping_config(config: &Value, resolution: Option<&str>) -> String {
+    let Some(resolution) = resolution else {
+        return config.to_string();
+    };
+    let mut config = match config {
+        Value::Object(map) => map.clone(),
+        _ => Map::new(),
+    };
+    let decision = serde_json::from_str(resolution).unwrap_or_else(|_| json!(resolution));
+    config.insert("resolution".into(), decision);
+    Value::Object(config).to_string()
+}
+
+fn split(results: &[Result<Applied, PluginError>]) -> (Vec<(String, String)>, Vec<PluginError>) {
+    let mut ids = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(applied) => ids.extend(applied.external_ids.iter().cloned()),
+            Err(error) => errors.push(error.clone()),
+        }
+    }
+    (ids, errors)
+}
+
+fn records_detail(records: &[Entity]) -> Value {
+    records
+        .iter()
+        .map(|record| json!({ "kind": record.kind, "id": record.id, "bytes": record.body.len() }))
+        .collect()
+}
+
+fn commands_detail(commands: &[Command]) -> Value {
+    commands
+        .iter()
+        .map(|command| {
+            let mut body = command.body.clone();
+            if body.len() > COMMAND_EXCERPT {
+                let mut cut = COMMAND_EXCERPT;
+                while !body.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                body.truncate(cut);
+                body.push_str(&format!("… ({} bytes in all)", command.body.len()));
+            }
+            json!({ "kind": command.kind, "key": command.key, "body": body })
+        })
+        .collect()
+}
