@@ -244,7 +244,7 @@ fn connection(
         .collect::<Result<_, _>>()?;
     let mut settings = BTreeMap::new();
     if let Some(table) = section.map("settings")? {
-        for key in table.names() {
+        for (key, value) in table.values() {
             if key == "base_url" {
                 return Err(table.error(
                     key,
@@ -256,15 +256,12 @@ fn connection(
                     ),
                 ));
             }
-            let value = match table.get(key) {
-                Some(Value::String(text)) => text.clone(),
-                Some(
-                    value @ (Value::Integer(_)
-                    | Value::Float(_)
-                    | Value::Boolean(_)
-                    | Value::Datetime(_)),
-                ) => value.to_string(),
-                Some(other) => {
+            let value = match value {
+                Value::String(text) => text.clone(),
+                Value::Integer(_) | Value::Float(_) | Value::Boolean(_) | Value::Datetime(_) => {
+                    value.to_string()
+                }
+                other => {
                     return Err(table.wrong_type(
                         key,
                         "a string, number or boolean",
@@ -272,7 +269,6 @@ fn connection(
                         "\"…\"",
                     ));
                 }
-                None => continue,
             };
             settings.insert(key.to_owned(), value);
         }
@@ -305,7 +301,10 @@ fn base_url(section: &Section<'_>, text: &str) -> Result<Url, ConfigError> {
         return Err(section.error(
             "base_url",
             "carries a user name or password",
-            "take them out of the URL and reference them in the connection's [secrets]",
+            format!(
+                "take them out of the URL and reference them in [{}]",
+                section.key("secrets")
+            ),
         ));
     }
     if Origin::of(&url).is_none() {

@@ -78,9 +78,14 @@ impl<'a> Section<'a> {
         self.table.get(key)
     }
 
-    /// The keys of a table whose keys the user names (connections, flows, settings, secrets).
+    /// The keys of a table whose keys the user names (settings, secrets).
     pub fn names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
         self.table.keys().map(String::as_str)
+    }
+
+    /// The keys and values of a table whose keys the user names.
+    pub fn values(&self) -> impl Iterator<Item = (&'a str, &'a Value)> + use<'a> {
+        self.table.iter().map(|(key, value)| (key.as_str(), value))
     }
 
     /// "expected a string, found an integer", with `key = example` as the fix.

@@ -5,6 +5,7 @@
 
 pub mod flows;
 pub mod ledger;
+pub mod process;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

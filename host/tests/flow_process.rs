@@ -1,0 +1,301 @@
+//! The flow engine as a process: `mlc run` killed with SIGKILL in the middle of a burst and
+//! started again (every event reaches the sink exactly once), stopped with SIGTERM (in-flight
+//! events finish or are handed back), and the operator's commands with the messages a user sees.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+use mlc_host::flow::{EventFilter, Inbox, Status};
+use serde_json::json;
+use support::flows::*;
+use support::ledger::Ledger;
+use support::process::{MlcRun, mlc, text};
+
+const SETTLE: Duration = Duration::from_secs(60);
+
+fn inbox(dir: &Path) -> Inbox {
+    Inbox::open(&dir.join("data/inbox.db")).unwrap()
+}
+
+/// Posts each event once; returns the keys the host acknowledged with 200.
+async fn send_all(base: &str, keys: &[String]) -> BTreeSet<String> {
+    let mut acknowledged = BTreeSet::new();
+    for key in keys {
+        let body = webhook_body(&[(key, json!({"key": key}))]);
+        let sent = reqwest::Client::new()
+            .post(format!("{base}/webhooks/shop"))
+            .header("x-testkit-token", WEBHOOK_TOKEN)
+            .body(body)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await;
+        if sent.is_ok_and(|response| response.status() == 200) {
+            acknowledged.insert(key.clone());
+        }
+    }
+    acknowledged
+}
+
+#[tokio::test]
+async fn sigkill_mid_burst_then_restart_delivers_every_event_exactly_once() {
+    let ledger = Ledger::start().await;
+    ledger.set_delay(Duration::from_millis(60));
+    let dir = scratch("crash");
+    let config = dir.join("mlc.toml");
+    std::fs::write(
+        &config,
+        config_text(&dir, &ledger, "").replace("batch = 20", "batch = 5"),
+    )
+    .unwrap();
+    let keys: Vec<String> = (0..80).map(|n| format!("crash-{n:02}")).collect();
+
+    let mut first = MlcRun::start(&config);
+    let sender = tokio::spawn({
+        let (base, keys) = (first.base.clone(), keys.clone());
+        async move { send_all(&base, &keys).await }
+    });
+    assert!(
+        ledger.wait_for_writes(15, SETTLE).await,
+        "the burst reaches the sink"
+    );
+    first.child.kill().unwrap();
+    first.wait(Duration::from_secs(10));
+    let acknowledged = sender.await.unwrap();
+    let at_kill = inbox(&dir)
+        .list(&EventFilter {
+            limit: 1000,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        at_kill.iter().any(|row| row.status != Status::Done),
+        "the kill came mid-burst, with events still to process"
+    );
+    assert!(ledger.writes() < 80);
+
+    let second = MlcRun::start(&config);
+    let unacknowledged: Vec<String> = keys
+        .iter()
+        .filter(|key| !acknowledged.contains(*key))
+        .cloned()
+        .collect();
+    let resent = send_all(&second.base, &unacknowledged).await;
+    assert_eq!(
+        resent.len(),
+        unacknowledged.len(),
+        "the restarted host takes the redeliveries"
+    );
+
+    let rows = wait_settled(&inbox(&dir), 80, &[Status::Done], SETTLE).await;
+    assert_eq!(rows.len(), 80, "one inbox row per event");
+    for key in &keys {
+        assert_eq!(
+            ledger.count(&format!("{key}/0")),
+            1,
+            "{key} reached the sink exactly once"
+        );
+    }
+    assert_eq!(ledger.writes(), 80);
+}
+
+#[tokio::test]
+async fn sigterm_stops_taking_webhooks_finishes_in_flight_work_and_the_next_start_resumes() {
+    let ledger = Ledger::start().await;
+    ledger.set_delay(Duration::from_millis(300));
+    let dir = scratch("sigterm");
+    let config = dir.join("mlc.toml");
+    std::fs::write(
+        &config,
+        config_text(&dir, &ledger, "").replace("batch = 20", "batch = 1"),
+    )
+    .unwrap();
+    let keys: Vec<String> = (0..8).map(|n| format!("term-{n}")).collect();
+
+    let mut run = MlcRun::start(&config);
+    assert_eq!(send_all(&run.base, &keys).await.len(), 8);
+    assert!(ledger.wait_for_writes(1, SETTLE).await);
+    run.terminate();
+    run.wait_for_line("mlc: stopping", Duration::from_secs(10));
+    let late = send_all(&run.base, &["term-late".to_owned()]).await;
+    assert!(late.is_empty(), "no webhook is taken once stopping");
+    assert!(
+        run.wait(Duration::from_secs(30)).success(),
+        "{}",
+        run.stderr()
+    );
+    assert!(run.stderr().contains("mlc: stopped"), "{}", run.stderr());
+
+    let rows = inbox(&dir).list(&EventFilter::default()).unwrap();
+    assert!(
+        rows.iter().all(|row| row.status != Status::Running),
+        "nothing is left running"
+    );
+    let next = MlcRun::start(&config);
+    wait_settled(&inbox(&dir), 8, &[Status::Done], SETTLE).await;
+    for key in &keys {
+        assert_eq!(ledger.count(&format!("{key}/0")), 1);
+    }
+    drop(next);
+}
+
+#[tokio::test]
+async fn operator_commands_list_show_replay_and_resolve() {
+    let ledger = Ledger::start().await;
+    ledger.reject_containing("SKU-BAD", "E42", "unknown SKU SKU-BAD");
+    let dir = scratch("cli");
+    let config = dir.join("mlc.toml");
+    std::fs::write(&config, config_text(&dir, &ledger, "")).unwrap();
+    let run = MlcRun::start(&config);
+    send_all(&run.base, &["good-1".to_owned()]).await;
+    let post = |key: &str, payload: serde_json::Value| {
+        let (base, body) = (run.base.clone(), webhook_body(&[(key, payload)]));
+        async move { post_webhook(&base, "shop", WEBHOOK_TOKEN, body).await }
+    };
+    post("bad-1", json!({"sku": "SKU-BAD"})).await;
+    post("held-1", json!({"review": true})).await;
+    let rows = wait_settled(
+        &inbox(&dir),
+        3,
+        &[Status::Done, Status::Failed, Status::Review],
+        SETTLE,
+    )
+    .await;
+    let id_of = |key: &str| {
+        rows.iter()
+            .find(|row| row.key == key)
+            .unwrap()
+            .id
+            .to_string()
+    };
+
+    let listed = mlc(&config, &["events", "list", "--status", "failed"]);
+    let listed = text(&listed.stdout);
+    assert!(
+        listed.contains("bad-1") && listed.contains("[E42]") && !listed.contains("good-1"),
+        "{listed}"
+    );
+    let shown = text(&mlc(&config, &["events", "show", &id_of("good-1")]).stdout);
+    assert!(
+        shown.contains("done") && shown.contains("created entry E-1"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("POST {}/entries → 200", ledger.base_url)),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("apply") && shown.contains("testkit 0.1.0"),
+        "{shown}"
+    );
+
+    let bad = mlc(&config, &["events", "list", "--status", "finished"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("unknown status `finished`"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let missing = mlc(&config, &["events", "show", "4242"]);
+    assert_eq!(
+        text(&missing.stderr).trim(),
+        "mlc: there is no event 4242 (list them with `mlc events list`)"
+    );
+
+    ledger.clear_rejections();
+    let replayed = mlc(&config, &["replay", "--failed"]);
+    assert!(replayed.status.success(), "{}", text(&replayed.stderr));
+    assert!(text(&replayed.stdout).starts_with("1 failed event(s) pending again"));
+
+    let review = text(&mlc(&config, &["review", "list"]).stdout);
+    assert!(
+        review.contains("held-1") && review.contains("asks for review"),
+        "{review}"
+    );
+    let resolved = mlc(
+        &config,
+        &[
+            "review",
+            "resolve",
+            &id_of("held-1"),
+            "--with",
+            r#"{"order":"SO-9"}"#,
+        ],
+    );
+    assert!(resolved.status.success(), "{}", text(&resolved.stderr));
+    let again = mlc(&config, &["review", "resolve", &id_of("held-1")]);
+    assert!(
+        text(&again.stderr).contains("only events waiting for review can be resolved"),
+        "{}",
+        text(&again.stderr)
+    );
+    let bad_json = mlc(
+        &config,
+        &["review", "resolve", &id_of("held-1"), "--with", "{order"],
+    );
+    assert!(text(&bad_json.stderr).contains("--with must be JSON"));
+
+    wait_settled(&inbox(&dir), 3, &[Status::Done], SETTLE).await;
+    assert_eq!(ledger.writes(), 3);
+    let held = ledger
+        .entries()
+        .into_iter()
+        .find(|entry| entry.key == "held-1/0")
+        .unwrap();
+    assert_eq!(held.body["resolution"], json!({"order": "SO-9"}));
+
+    let ping = mlc(&config, &["ping", "shop"]);
+    assert_eq!(
+        text(&ping.stdout).trim(),
+        "shop (testkit 0.1.0): ok: testkit ok: account test-shop"
+    );
+    let unknown = mlc(&config, &["ping", "shopp"]);
+    assert!(
+        text(&unknown.stderr).contains("there is no connection `shopp`"),
+        "{}",
+        text(&unknown.stderr)
+    );
+    assert!(text(&unknown.stderr).contains("(its connections: ledger, shop)"));
+}
+
+#[tokio::test]
+async fn a_bad_config_is_refused_naming_the_file_the_key_and_the_fix() {
+    let ledger = Ledger::start().await;
+    let dir = scratch("badconfig");
+    let config = dir.join("mlc.toml");
+    let cases = [
+        (
+            "mapping = \"testkit-mapping\"",
+            "mapping = \"no-such-mapping\"",
+            "flows.orders.mapping",
+        ),
+        (
+            "events = [\"testkit.event\"]",
+            "events = [\"testkit.nothing\"]",
+            "flows.orders.events",
+        ),
+        (
+            "{ file = \"webhook-token\" }",
+            "{ env = \"MLC_TEST_UNSET_VARIABLE\" }",
+            "connections.shop.secrets.webhook-token",
+        ),
+        (
+            "base_url = \"http",
+            "base_url = \"htp:/",
+            "connections.ledger.base_url",
+        ),
+    ];
+    for (from, to, key) in cases {
+        std::fs::write(&config, config_text(&dir, &ledger, "").replace(from, to)).unwrap();
+        let output = mlc(&config, &["run"]);
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success());
+        assert!(
+            stderr.contains(&format!("{}: {key}: ", config.display())),
+            "{key}: {stderr}"
+        );
+        assert!(stderr.contains("fix: "), "{key}: {stderr}");
+    }
+}
