@@ -87,8 +87,10 @@ mod tests {
 
     #[test]
     fn an_unreadable_file_is_named() {
-        let path = super::super::testing::temp_dir().join("absent.toml");
+        let dir = super::super::testing::temp_dir();
+        let path = dir.join("absent.toml");
         let error = super::super::Config::load(&path).unwrap_err();
+        std::fs::remove_dir(dir).unwrap();
         assert_eq!((error.file, error.key.as_str()), (path, "file"));
         assert!(
             error.problem.starts_with("cannot be read: "),

@@ -134,6 +134,7 @@ mod tests {
                 path.display()
             )
         );
+        fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }
 
     #[test]

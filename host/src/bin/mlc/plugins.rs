@@ -55,8 +55,8 @@ pub fn cache_dir(plugin_dir: &Path) -> PathBuf {
 
 pub fn print_table(plugins: &[PluginSummary]) {
     println!(
-        "{:<18} {:<8} {:<10} {:<42} {}",
-        "NAME", "VERSION", "WORLD", "CAPABILITIES", "SHA-256"
+        "{:<18} {:<8} {:<10} {:<42} SHA-256",
+        "NAME", "VERSION", "WORLD", "CAPABILITIES"
     );
     for plugin in plugins {
         println!(

@@ -143,7 +143,7 @@ impl Inbox {
             &Step::note(event.attempts, "replay", now, note),
             now,
         )?;
-        Ok(self.get(id)?.ok_or(OpsError::NotFound(id))?)
+        self.get(id)?.ok_or(OpsError::NotFound(id))
     }
 
     /// Replays every failed event; returns their ids.
@@ -194,7 +194,7 @@ impl Inbox {
                 tx.commit()?;
             }
         }
-        Ok(self.get(id)?.ok_or(OpsError::NotFound(id))?)
+        self.get(id)?.ok_or(OpsError::NotFound(id))
     }
 
     /// Back to pending, due now, with `step` in the trail; `resolution` replaces the stored one
