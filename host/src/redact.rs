@@ -27,18 +27,11 @@ impl Redactor {
     pub fn excerpt(&self, bytes: &[u8], cap: usize) -> String {
         let longest = self.secrets.first().map_or(0, String::len);
         let window = &bytes[..bytes.len().min(cap + longest)];
-        let mut text = self.redact(&String::from_utf8_lossy(window));
-        if text.len() > cap {
-            let mut cut = cap;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-        }
-        if bytes.len() > cap {
-            text.push_str(&format!("… ({} bytes in all)", bytes.len()));
-        }
-        text
+        clip(
+            self.redact(&String::from_utf8_lossy(window)),
+            cap,
+            bytes.len(),
+        )
     }
 
     pub fn redact(&self, text: &str) -> String {
@@ -46,6 +39,22 @@ impl Redactor {
             text.replace(secret.as_str(), MASK)
         })
     }
+}
+
+/// `text` cut to at most `cap` bytes (on a character boundary), with a note of the whole size
+/// `total` when anything was left out.
+pub(crate) fn clip(mut text: String, cap: usize, total: usize) -> String {
+    if text.len() > cap {
+        let mut cut = cap;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    if total > cap {
+        text.push_str(&format!("… ({total} bytes in all)"));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -27,6 +27,11 @@ async fn start(config: Config) -> (Service, String) {
     (service, base)
 }
 
+/// Posts one testkit event to the `shop` connection, with the right token.
+async fn send(base: &str, key: &str, payload: Value) -> (u16, Value) {
+    post_webhook(base, "shop", WEBHOOK_TOKEN, webhook_body(&[(key, payload)])).await
+}
+
 fn step_names(detail: &flow::EventDetail) -> Vec<String> {
     detail
         .steps
@@ -161,13 +166,7 @@ async fn a_transient_failure_is_retried_with_backoff_and_succeeds() {
     let dir = scratch("transient");
     let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
 
-    post_webhook(
-        &base,
-        "shop",
-        WEBHOOK_TOKEN,
-        webhook_body(&[("order-7", json!({}))]),
-    )
-    .await;
+    send(&base, "order-7", json!({})).await;
     let rows = wait_settled(service.inbox(), 1, &[Status::Done], SETTLE).await;
     assert_eq!(rows[0].attempts, 3);
     assert_eq!(ledger.writes(), 1);
@@ -205,13 +204,7 @@ async fn a_rate_limit_is_honoured_and_attempts_run_out_into_failed() {
     let dir = scratch("ratelimit");
     let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
 
-    post_webhook(
-        &base,
-        "shop",
-        WEBHOOK_TOKEN,
-        webhook_body(&[("order-8", json!({}))]),
-    )
-    .await;
+    send(&base, "order-8", json!({})).await;
     let rows = wait_settled(service.inbox(), 1, &[Status::Done], SETTLE).await;
     let detail = service.inbox().show(rows[0].id).unwrap();
     let applies: Vec<_> = detail
@@ -222,13 +215,7 @@ async fn a_rate_limit_is_honoured_and_attempts_run_out_into_failed() {
     assert!(applies[1].started_at - applies[0].started_at >= chrono::Duration::seconds(1));
 
     ledger.fail_next(10, 500, None);
-    post_webhook(
-        &base,
-        "shop",
-        WEBHOOK_TOKEN,
-        webhook_body(&[("order-9", json!({}))]),
-    )
-    .await;
+    send(&base, "order-9", json!({})).await;
     let rows = wait_settled(service.inbox(), 2, &[Status::Done, Status::Failed], SETTLE).await;
     let failed = rows.iter().find(|row| row.key == "order-9").unwrap();
     assert_eq!(failed.status, Status::Failed);
@@ -253,13 +240,7 @@ async fn a_permanent_failure_keeps_the_remote_message_and_replay_reruns_it_once_
     let dir = scratch("permanent");
     let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
 
-    post_webhook(
-        &base,
-        "shop",
-        WEBHOOK_TOKEN,
-        webhook_body(&[("order-2", json!({"sku": "SKU-BAD"}))]),
-    )
-    .await;
+    send(&base, "order-2", json!({"sku": "SKU-BAD"})).await;
     let rows = wait_settled(service.inbox(), 1, &[Status::Failed], SETTLE).await;
     assert_eq!(rows[0].attempts, 1, "a rejection is not retried");
     let error = rows[0].last_error.as_deref().unwrap();
@@ -331,13 +312,7 @@ async fn a_needs_review_event_waits_until_resolved() {
     let dir = scratch("review");
     let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
 
-    post_webhook(
-        &base,
-        "shop",
-        WEBHOOK_TOKEN,
-        webhook_body(&[("order-3", json!({"review": true}))]),
-    )
-    .await;
+    send(&base, "order-3", json!({"review": true})).await;
     let rows = wait_settled(service.inbox(), 1, &[Status::Review], SETTLE).await;
     assert_eq!(
         rows[0].review_reason.as_deref(),
@@ -381,15 +356,7 @@ async fn a_burst_is_batched_and_the_sink_sees_one_request_at_a_time() {
 
     let sends = (0..40).map(|n| {
         let base = base.clone();
-        tokio::spawn(async move {
-            post_webhook(
-                &base,
-                "shop",
-                WEBHOOK_TOKEN,
-                webhook_body(&[(&format!("burst-{n}"), json!({"n": n}))]),
-            )
-            .await
-        })
+        tokio::spawn(async move { send(&base, &format!("burst-{n}"), json!({"n": n})).await })
     });
     for send in sends {
         assert_eq!(send.await.unwrap().0, 200);
@@ -480,13 +447,7 @@ async fn the_admin_api_needs_its_token_and_answers_status_events_and_ping() {
     let ledger = Ledger::start().await;
     let dir = scratch("admin");
     let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
-    post_webhook(
-        &base,
-        "shop",
-        WEBHOOK_TOKEN,
-        webhook_body(&[("order-4", json!({}))]),
-    )
-    .await;
+    send(&base, "order-4", json!({})).await;
     wait_settled(service.inbox(), 1, &[Status::Done], SETTLE).await;
 
     let (status, answer) = admin(&base, "GET", "/admin/events", Some("not-the-token"), None).await;

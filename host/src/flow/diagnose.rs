@@ -110,3 +110,60 @@ fn request_line(request: &HttpExchange) -> String {
         request.duration.as_millis()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn exchange(status: Option<u16>, error: Option<&str>) -> HttpExchange {
+        HttpExchange {
+            method: "GET".into(),
+            url: "http://127.0.0.1:9/api".into(),
+            status,
+            error: error.map(str::to_owned),
+            duration: Duration::from_millis(3),
+            request_bytes: 0,
+            response_bytes: 0,
+            request_body: String::new(),
+            response_body: String::new(),
+        }
+    }
+
+    fn plugin(error: PluginError) -> CallError {
+        CallError::Plugin {
+            plugin: "intacct".into(),
+            error,
+        }
+    }
+
+    #[test]
+    fn advice_names_the_setting_to_change() {
+        let transient = plugin(PluginError::Transient("connection refused".into()));
+        assert_eq!(
+            advise(
+                "books",
+                &transient,
+                &[exchange(None, Some("connection refused"))]
+            ),
+            "http://127.0.0.1:9/api could not be reached (connection refused); check `base_url` in \
+             [connections.books] and that the service is up"
+        );
+        let denied = "http://10.0.0.1:80 is not on the allowlist of connection `books`";
+        assert!(
+            advise("books", &transient, &[exchange(None, Some(denied))])
+                .contains("add the origin to `allow` in [connections.books]")
+        );
+        let refused = plugin(PluginError::Auth("invalid login".into()));
+        assert!(
+            advise("books", &refused, &[exchange(Some(401), None)]).starts_with(
+                "the credentials were refused; check the secrets of [connections.books]"
+            )
+        );
+        assert_eq!(
+            request_line(&exchange(Some(200), None)),
+            "GET http://127.0.0.1:9/api → 200 (3 ms)"
+        );
+    }
+}

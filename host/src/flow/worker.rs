@@ -3,6 +3,7 @@
 //! (done, retry at T, review, failed) is decided by `outcome`. The plugin versions are fixed when
 //! the attempt starts, so an upgrade mid-way does not change the versions an attempt runs on.
 
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::bindings::types::{Applied, Command, Entity, PluginError};
@@ -11,6 +12,9 @@ use crate::flow::audit::Step;
 use crate::flow::inbox::{EventRow, Finish};
 use crate::flow::outcome::{after_error, worst};
 use crate::flow::shared::Shared;
+use crate::plugin::PluginSummary;
+use crate::redact::clip;
+use crate::trace::CallReport;
 
 /// How much of each command body the audit trail keeps.
 const COMMAND_EXCERPT: usize = 2048;
@@ -32,40 +36,30 @@ async fn run(shared: &Shared, row: &EventRow, steps: &mut Vec<Step>) -> Result<F
 
     let started = shared.now();
     let fetched = calls.source.fetch(&event).await;
-    let detail = Map::from_iter([(
-        "records".into(),
-        fetched
-            .result
-            .as_ref()
-            .map_or(Value::Null, |records| records_detail(records)),
-    )]);
-    steps.push(Step::call(
+    let source = calls.source.plugin();
+    steps.push(call_step(
         attempt,
         "fetch",
-        calls.source.plugin(),
+        source,
         started,
         &fetched,
-        detail,
+        "records",
+        |records| records_detail(records),
     ));
     let records = fetched.result?;
 
     let started = shared.now();
     let config = mapping_config(&calls.mapping_config, row.resolution.as_deref());
     let mapped = calls.mapping.map(&event, &records, &config).await;
-    let detail = Map::from_iter([(
-        "commands".into(),
-        mapped
-            .result
-            .as_ref()
-            .map_or(Value::Null, |commands| commands_detail(commands)),
-    )]);
-    steps.push(Step::call(
+    let mapping = calls.mapping.plugin();
+    steps.push(call_step(
         attempt,
         "map",
-        calls.mapping.plugin(),
+        mapping,
         started,
         &mapped,
-        detail,
+        "commands",
+        |commands| commands_detail(commands),
     ));
     let commands = mapped.result?;
     if commands.is_empty() {
@@ -118,6 +112,27 @@ async fn run(shared: &Shared, row: &EventRow, steps: &mut Vec<Step>) -> Result<F
     }
 }
 
+/// The step of a fetch or map call, with what it produced described under `key`.
+fn call_step<T>(
+    attempt: u32,
+    name: &str,
+    plugin: &PluginSummary,
+    started: DateTime<Utc>,
+    report: &CallReport<T>,
+    key: &str,
+    describe: impl Fn(&T) -> Value,
+) -> Step {
+    let produced = report.result.as_ref().map_or(Value::Null, describe);
+    Step::call(
+        attempt,
+        name,
+        plugin,
+        started,
+        report,
+        Map::from_iter([(key.into(), produced)]),
+    )
+}
+
 /// The flow's mapping config, with a person's review decision under `resolution`.
 fn mapping_config(config: &Value, resolution: Option<&str>) -> String {
     let Some(resolution) = resolution else {
@@ -155,15 +170,7 @@ fn commands_detail(commands: &[Command]) -> Value {
     commands
         .iter()
         .map(|command| {
-            let mut body = command.body.clone();
-            if body.len() > COMMAND_EXCERPT {
-                let mut cut = COMMAND_EXCERPT;
-                while !body.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                body.truncate(cut);
-                body.push_str(&format!("… ({} bytes in all)", command.body.len()));
-            }
+            let body = clip(command.body.clone(), COMMAND_EXCERPT, command.body.len());
             json!({ "kind": command.kind, "key": command.key, "body": body })
         })
         .collect()

@@ -80,10 +80,10 @@ impl MlcRun {
         self.stderr.lock().unwrap().join("\n")
     }
 
-    /// Sends SIGTERM.
+    /// Sends SIGTERM (through the shell's `kill`, present wherever `sh` is).
     pub fn terminate(&self) {
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+        let sent = Command::new("sh")
+            .args(["-c", &format!("kill -TERM {}", self.child.id())])
             .status()
             .unwrap();
         assert!(sent.success());
