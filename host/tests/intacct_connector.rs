@@ -1,0 +1,672 @@
+//! The `intacct` connector through the real host against the simulated Intacct gateway
+//! (`simulators::intacct`): ping, one request per batch, exactly once under retries, sessions
+//! reused, refreshed after 50 minutes and replaced when the gateway drops them, typed errors,
+//! text sanitising, and every command kind checked in the simulator's ledger.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeZone, Utc};
+use mlc_host::clock::ManualClock;
+use mlc_host::types::{Applied, Command, InboundRequest, PluginError, VerifyError};
+use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host, Secret};
+use serde_json::{Value, json};
+use simulators::intacct::{
+    AdjustmentKind, DEMO_COMPANY_ID, DEMO_SENDER_ID, DEMO_SENDER_PASSWORD, DEMO_USER_ID,
+    DEMO_USER_PASSWORD, IntacctConfig, IntacctSim, InvoiceState, Ledger, SalesOrder,
+};
+
+type Results = Vec<Result<Applied, PluginError>>;
+
+fn connection_with(sim: &IntacctSim, user_password: &str) -> Arc<Connection> {
+    Arc::new(
+        Connection::new("books")
+            .unwrap()
+            .allow(&sim.base_url())
+            .unwrap()
+            .setting("base_url", sim.base_url())
+            .setting("company_id", DEMO_COMPANY_ID)
+            .setting("user_id", DEMO_USER_ID)
+            .secret("sender_id", Secret::new(DEMO_SENDER_ID))
+            .secret("sender_password", Secret::new(DEMO_SENDER_PASSWORD))
+            .secret("user_password", Secret::new(user_password)),
+    )
+}
+
+async fn start() -> (IntacctSim, Host, ConnectorCall) {
+    start_with(Host::builder()).await
+}
+
+async fn start_with(builder: mlc_host::HostBuilder) -> (IntacctSim, Host, ConnectorCall) {
+    let sim = IntacctSim::start(IntacctConfig::demo())
+        .await
+        .expect("the simulator starts");
+    let host = support::host_with(builder).await;
+    let connector = host
+        .connector("intacct", connection_with(&sim, DEMO_USER_PASSWORD))
+        .unwrap();
+    (sim, host, connector)
+}
+
+fn command(kind: &str, key: &str, body: Value) -> Command {
+    Command {
+        kind: format!("intacct.{kind}"),
+        key: key.into(),
+        body: body.to_string(),
+    }
+}
+
+fn customer(key: &str, customer_id: &str, name: &str) -> Command {
+    command(
+        "upsert-customer",
+        key,
+        json!({"customer_id": customer_id, "name": name, "email": "jane@example.com"}),
+    )
+}
+
+fn invoice(key: &str, customer_id: &str, amount: &str) -> Command {
+    command(
+        "create-invoice",
+        key,
+        json!({
+            "customer_id": customer_id,
+            "date": "2025-03-01",
+            "invoice_no": format!("INV-{key}"),
+            "po_number": "PO-1",
+            "description": "Order",
+            "lines": [{
+                "gl_account_no": "4000", "amount": amount, "memo": "goods",
+                "location_id": "HQ", "department_id": "SALES", "class_id": "ONLINE"
+            }]
+        }),
+    )
+}
+
+fn ledger(sim: &IntacctSim) -> Ledger {
+    sim.ledger(DEMO_COMPANY_ID)
+}
+
+/// The results of a batch that must have run.
+fn results(report: &CallReport<Results>) -> &Results {
+    report
+        .result
+        .as_ref()
+        .unwrap_or_else(|error| panic!("the batch failed: {error}"))
+}
+
+fn applied(result: &Result<Applied, PluginError>) -> &Applied {
+    result
+        .as_ref()
+        .unwrap_or_else(|error| panic!("the command failed: {error:?}"))
+}
+
+/// The external id `name` of a command that must have been applied.
+fn id(result: &Result<Applied, PluginError>, name: &str) -> String {
+    let applied = applied(result);
+    applied
+        .external_ids
+        .iter()
+        .find(|(id_name, _)| id_name == name)
+        .map(|(_, id)| id.clone())
+        .unwrap_or_else(|| panic!("no external id `{name}` in {applied:?}"))
+}
+
+/// The outer error of a batch that must have failed as a whole.
+fn batch_error(report: &CallReport<Results>) -> &PluginError {
+    match &report.result {
+        Err(CallError::Plugin { error, .. }) => error,
+        other => panic!("expected the batch to fail, got {other:?}"),
+    }
+}
+
+async fn apply_one(connector: &ConnectorCall, command: Command) -> Result<Applied, PluginError> {
+    let report = connector.apply(&[command]).await;
+    results(&report)[0].clone()
+}
+
+#[tokio::test]
+async fn ping_reports_company_user_and_endpoint_and_a_bad_password_is_auth() {
+    let (sim, host, connector) = start().await;
+    let report = connector.ping().await;
+    assert_eq!(
+        report.result.as_deref().unwrap(),
+        format!(
+            "company {DEMO_COMPANY_ID}, user {DEMO_USER_ID}, endpoint {}",
+            sim.session_endpoint_url()
+        )
+    );
+    assert_eq!(report.http.len(), 1);
+    assert!(report.http[0].url.ends_with("/ia/xml/xmlgw.phtml"));
+
+    let wrong = host
+        .connector("intacct", connection_with(&sim, "not-the-password"))
+        .unwrap();
+    match wrong.ping().await.result {
+        Err(CallError::Plugin {
+            error: PluginError::Auth(message),
+            ..
+        }) => assert!(message.contains("XL03000006"), "{message}"),
+        other => panic!("expected an auth error, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn describe_names_the_commands_and_the_source_exports_refuse() {
+    let (_sim, _host, connector) = start().await;
+    let info = connector.describe().await.result.unwrap();
+    assert_eq!(
+        (info.name.as_str(), info.version.as_str()),
+        ("intacct", "0.1.0")
+    );
+    assert_eq!(
+        info.commands,
+        [
+            "intacct.upsert-customer",
+            "intacct.create-invoice",
+            "intacct.reverse-invoice",
+            "intacct.create-adjustment",
+            "intacct.create-payment",
+            "intacct.create-gl-batch",
+            "intacct.find-sales-order",
+        ]
+    );
+    let request = InboundRequest {
+        method: "POST".into(),
+        path: "/".into(),
+        query: String::new(),
+        headers: Vec::new(),
+        body: b"{}".to_vec(),
+    };
+    match connector.verify(&request).await.result {
+        Err(CallError::Verify {
+            error: VerifyError::Malformed(message),
+            ..
+        }) => assert!(message.contains("intacct is a sink connector"), "{message}"),
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+    match connector.poll(None).await.result {
+        Err(CallError::Plugin {
+            error: PluginError::Rejected(rejection),
+            ..
+        }) => assert!(rejection.message.contains("intacct is a sink connector")),
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_customer_and_an_invoice_go_in_one_request_and_a_repeat_posts_nothing() {
+    let (sim, _host, connector) = start().await;
+    let batch = [
+        customer("order-1001/0", "C-1001", "Jane Doe"),
+        invoice("order-1001/1", "C-1001", "100.00"),
+    ];
+
+    let report = connector.apply(&batch).await;
+    let first = results(&report);
+    assert_eq!(
+        report.http.len(),
+        2,
+        "a sign-in, then ONE request: {:?}",
+        report.http
+    );
+    assert_eq!(report.http[1].url, sim.session_endpoint_url());
+    let body = &report.http[1].request_body;
+    assert!(body.contains("<uniqueid>true</uniqueid>"), "{body}");
+    assert!(
+        body.contains("<function controlid=\"order-1001/0\"><create><CUSTOMER>"),
+        "{body}"
+    );
+    assert!(
+        body.contains("<function controlid=\"order-1001/1\"><create_invoice>"),
+        "{body}"
+    );
+    assert_eq!(id(&first[0], "customer"), "C-1001");
+    let invoice_key = id(&first[1], "invoice");
+    assert!(first.iter().all(|result| !applied(result).already_done));
+
+    let books = ledger(&sim);
+    let jane = books.customer("C-1001").expect("the customer exists");
+    assert_eq!(jane.name, "Jane Doe");
+    assert_eq!(jane.fields["DISPLAYCONTACT.EMAIL1"], "jane@example.com");
+    let posted = books.invoice(&invoice_key).expect("the invoice exists");
+    assert_eq!(posted.state, InvoiceState::Posted);
+    assert_eq!(posted.document.total.to_string(), "100.00");
+    assert_eq!(posted.document.controlid, "order-1001/1");
+    assert_eq!(posted.document.number.as_deref(), Some("INV-order-1001/1"));
+    assert_eq!(books.account_balance("1200").to_string(), "100.00");
+
+    let report = connector.apply(&batch).await;
+    let again = results(&report);
+    assert_eq!(
+        report.http.len(),
+        1,
+        "the session is reused: {:?}",
+        report.http
+    );
+    assert!(
+        again.iter().all(|result| applied(result).already_done),
+        "{again:?}"
+    );
+    let after = ledger(&sim);
+    assert_eq!(after.customers.len(), books.customers.len());
+    assert_eq!(after.invoices.len(), books.invoices.len());
+    assert_eq!(after.postings.len(), books.postings.len());
+}
+
+#[tokio::test]
+async fn an_upsert_of_an_existing_customer_updates_it() {
+    let (sim, _host, connector) = start().await;
+    let upsert = customer("crm-7/0", "C-DEMO", "Demo Customer Renamed");
+    let report = connector.apply(std::slice::from_ref(&upsert)).await;
+    assert_eq!(id(&results(&report)[0], "customer"), "C-DEMO");
+    assert_eq!(report.http.len(), 3, "sign-in, create (duplicate), update");
+    assert!(
+        report.http[2]
+            .request_body
+            .contains("controlid=\"crm-7/0/update\"><update>")
+    );
+    let books = ledger(&sim);
+    assert_eq!(
+        books
+            .customers
+            .iter()
+            .filter(|c| c.customer_id == "C-DEMO")
+            .count(),
+        1
+    );
+    assert_eq!(
+        books.customer("C-DEMO").unwrap().name,
+        "Demo Customer Renamed"
+    );
+
+    let again = apply_one(&connector, upsert).await;
+    assert!(applied(&again).already_done, "{again:?}");
+}
+
+#[tokio::test]
+async fn the_session_is_reused_then_refreshed_after_fifty_minutes() {
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap(),
+    ));
+    let (sim, _host, connector) = start_with(Host::builder().clock(clock.clone())).await;
+    let find = |n: u32| {
+        command(
+            "find-sales-order",
+            &format!("find/{n}"),
+            json!({"doc_no": "SO-1001"}),
+        )
+    };
+
+    let report = connector.apply(&[find(1)]).await;
+    results(&report);
+    assert_eq!(report.http.len(), 2);
+    clock.advance(Duration::from_secs(49 * 60));
+    let report = connector.apply(&[find(2)]).await;
+    results(&report);
+    assert_eq!(report.http.len(), 1, "the stored session is reused");
+
+    clock.advance(Duration::from_secs(2 * 60));
+    let report = connector.apply(&[find(3)]).await;
+    results(&report);
+    assert_eq!(report.http.len(), 2, "51 minutes: a new session first");
+    assert!(report.http[0].request_body.contains("<getAPISession>"));
+    assert_eq!(sim.request_count(), 5);
+    assert_eq!(sim.session_endpoint_request_count(), 3);
+}
+
+#[tokio::test]
+async fn a_session_the_gateway_dropped_is_replaced_and_the_request_sent_once_more() {
+    let (sim, _host, connector) = start().await;
+    results(
+        &connector
+            .apply(&[invoice("e-1/0", "C-DEMO", "10.00")])
+            .await,
+    );
+    sim.expire_sessions();
+
+    let report = connector
+        .apply(&[invoice("e-2/0", "C-DEMO", "20.00")])
+        .await;
+    let applied_invoice = id(&results(&report)[0], "invoice");
+    let steps: Vec<_> = report
+        .http
+        .iter()
+        .map(|exchange| {
+            (
+                exchange.url.clone(),
+                exchange.response_body.contains("Invalid session"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (sim.session_endpoint_url(), true),
+            (sim.endpoint_url(), false),
+            (sim.session_endpoint_url(), false),
+        ]
+    );
+    assert!(ledger(&sim).invoice(&applied_invoice).is_some());
+    assert_eq!(ledger(&sim).invoices.len(), 2);
+}
+
+#[tokio::test]
+async fn server_errors_and_lost_answers_are_transient_and_the_retry_posts_once() {
+    let (sim, _host, connector) = start().await;
+    connector.ping().await.result.unwrap();
+
+    sim.faults().fail_next(1);
+    let report = connector
+        .apply(&[invoice("t-1/0", "C-DEMO", "30.00")])
+        .await;
+    assert!(
+        matches!(batch_error(&report), PluginError::Transient(_)),
+        "{:?}",
+        report.result
+    );
+    assert!(ledger(&sim).invoices.is_empty());
+    let retried = apply_one(&connector, invoice("t-1/0", "C-DEMO", "30.00")).await;
+    assert!(!applied(&retried).already_done);
+
+    sim.faults().drop_next_after_commit(1);
+    let report = connector
+        .apply(&[invoice("t-2/0", "C-DEMO", "40.00")])
+        .await;
+    assert!(
+        matches!(batch_error(&report), PluginError::Transient(_)),
+        "{:?}",
+        report.result
+    );
+    assert_eq!(
+        ledger(&sim).invoices.len(),
+        2,
+        "the write committed before the answer was lost"
+    );
+    let retried = apply_one(&connector, invoice("t-2/0", "C-DEMO", "40.00")).await;
+    assert!(applied(&retried).already_done, "{retried:?}");
+    assert_eq!(ledger(&sim).invoices.len(), 2);
+
+    sim.throttle_next(1);
+    let report = connector
+        .apply(&[invoice("t-3/0", "C-DEMO", "50.00")])
+        .await;
+    assert!(
+        matches!(batch_error(&report), PluginError::RateLimited(_)),
+        "{:?}",
+        report.result
+    );
+}
+
+#[tokio::test]
+async fn a_business_error_is_rejected_with_its_errorno_and_the_rest_of_the_batch_posts() {
+    let (sim, _host, connector) = start().await;
+    let mut bad = invoice("b-1/0", "C-DEMO", "10.00");
+    bad.body = bad.body.replace("\"4000\"", "\"9999\"");
+    let report = connector
+        .apply(&[
+            bad,
+            invoice("b-1/1", "C-DEMO", "15.00"),
+            command("create-invoice", "b-1/2", json!({"customer_id": "C-DEMO"})),
+        ])
+        .await;
+    let outcome = results(&report);
+    assert_eq!(report.http.len(), 2, "the malformed command is not sent");
+    match &outcome[0] {
+        Err(PluginError::Rejected(rejection)) => {
+            assert_eq!(rejection.code.as_deref(), Some("BL01001973"));
+            assert!(
+                rejection.message.contains("Invalid GL account 9999"),
+                "{}",
+                rejection.message
+            );
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+    id(&outcome[1], "invoice");
+    match &outcome[2] {
+        Err(PluginError::Rejected(rejection)) => {
+            assert_eq!(rejection.code, None);
+            assert!(rejection.message.contains("b-1/2"), "{}", rejection.message);
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+    assert_eq!(ledger(&sim).invoices.len(), 1);
+}
+
+#[tokio::test]
+async fn control_characters_are_dropped_and_markup_posts_intact() {
+    let (sim, _host, connector) = start().await;
+    let name = "A\u{1}cme <&> \"Quoted\" 'Single'\u{1b}\u{7f}\tTab";
+    let report = connector
+        .apply(&[
+            customer("c-1/0", "C-\u{0}MARKUP", name),
+            command(
+                "create-invoice",
+                "c-1/1",
+                json!({"customer_id": "C-MARKUP", "date": "2025-03-01",
+                       "description": "<b>Bold</b> & \u{2}co",
+                       "lines": [{"gl_account_no": "4000", "amount": "5", "memo": "it's \"x\"\u{c}"}]}),
+            ),
+        ])
+        .await;
+    let outcome = results(&report);
+    assert_eq!(id(&outcome[0], "customer"), "C-MARKUP");
+    let books = ledger(&sim);
+    assert_eq!(
+        books.customer("C-MARKUP").unwrap().name,
+        "Acme <&> \"Quoted\" 'Single'\u{7f}\tTab"
+    );
+    let posted = books.invoice(&id(&outcome[1], "invoice")).unwrap();
+    assert_eq!(
+        posted.document.description.as_deref(),
+        Some("<b>Bold</b> & co")
+    );
+    assert_eq!(posted.document.lines[0].memo.as_deref(), Some("it's \"x\""));
+}
+
+#[tokio::test]
+async fn a_reversal_undoes_an_invoice() {
+    let (sim, _host, connector) = start().await;
+    let invoice_key = id(
+        &apply_one(&connector, invoice("r-1/0", "C-DEMO", "80.00")).await,
+        "invoice",
+    );
+    let reversal = command(
+        "reverse-invoice",
+        "r-1/1",
+        json!({"invoice_key": invoice_key, "date": "2025-03-05", "description": "Order cancelled"}),
+    );
+    let reversal_key = id(&apply_one(&connector, reversal.clone()).await, "reversal");
+    let books = ledger(&sim);
+    assert_eq!(
+        books.invoice(&invoice_key).unwrap().state,
+        InvoiceState::Reversed
+    );
+    assert_eq!(books.reversals.len(), 1);
+    assert_eq!(books.reversals[0].key, reversal_key);
+    assert_eq!(books.reversals[0].total.to_string(), "-80.00");
+    assert_eq!(books.account_balance("1200").to_string(), "0.00");
+    assert!(applied(&apply_one(&connector, reversal).await).already_done);
+}
+
+#[tokio::test]
+async fn a_negative_adjustment_is_a_credit_memo() {
+    let (sim, _host, connector) = start().await;
+    let memo = command(
+        "create-adjustment",
+        "refund-1/0",
+        json!({"customer_id": "C-DEMO", "date": "2025-03-04", "adjustment_no": "CM-1",
+               "description": "Refund", "lines": [{"gl_account_no": "4000", "amount": "-25.50"}]}),
+    );
+    let key = id(&apply_one(&connector, memo).await, "adjustment");
+    let books = ledger(&sim);
+    assert_eq!(books.adjustments.len(), 1);
+    let adjustment = &books.adjustments[0];
+    assert_eq!(adjustment.document.key, key);
+    assert_eq!(adjustment.kind, AdjustmentKind::CreditMemo);
+    assert_eq!(adjustment.document.total.to_string(), "-25.50");
+    assert_eq!(adjustment.document.number.as_deref(), Some("CM-1"));
+    assert_eq!(books.account_balance("1200").to_string(), "-25.50");
+}
+
+#[tokio::test]
+async fn payments_settle_invoices_into_undeposited_funds_or_the_bank() {
+    let (sim, _host, connector) = start().await;
+    let report = connector
+        .apply(&[
+            invoice("p-1/0", "C-DEMO", "60.00"),
+            invoice("p-2/0", "C-DEMO", "40.00"),
+        ])
+        .await;
+    let keys: Vec<String> = results(&report)
+        .iter()
+        .map(|result| id(result, "invoice"))
+        .collect();
+    let payment = |key: &str, destination: Value, invoice_key: &str, amount: &str| {
+        let mut body = json!({"customer_id": "C-DEMO", "amount": amount, "date": "2025-03-06",
+            "payment_method": "Credit Card", "ref_id": "ch_1",
+            "applications": [{"invoice_key": invoice_key, "amount": amount}]});
+        body.as_object_mut()
+            .unwrap()
+            .extend(destination.as_object().unwrap().clone());
+        command("create-payment", key, body)
+    };
+    let report = connector
+        .apply(&[
+            payment(
+                "p-1/1",
+                json!({"undeposited_funds_account": "1499"}),
+                &keys[0],
+                "60.00",
+            ),
+            payment(
+                "p-2/1",
+                json!({"bank_account_id": "BOA-CHK"}),
+                &keys[1],
+                "15",
+            ),
+        ])
+        .await;
+    let outcome = results(&report);
+    let (undeposited, banked) = (id(&outcome[0], "payment"), id(&outcome[1], "payment"));
+    let books = ledger(&sim);
+    assert_eq!(books.invoice(&keys[0]).unwrap().state, InvoiceState::Paid);
+    assert_eq!(
+        books.invoice(&keys[1]).unwrap().state,
+        InvoiceState::PartiallyPaid
+    );
+    let paid = |key: &str| books.payments.iter().find(|p| p.key == key).unwrap();
+    assert_eq!(paid(&undeposited).account, "1499");
+    assert_eq!(paid(&banked).bank_account_id.as_deref(), Some("BOA-CHK"));
+    assert_eq!(books.account_balance("1499").to_string(), "60.00");
+    assert_eq!(books.account_balance("1010").to_string(), "15.00");
+    assert_eq!(books.account_balance("1200").to_string(), "25.00");
+}
+
+#[tokio::test]
+async fn a_gl_batch_posts_a_balanced_journal_entry() {
+    let (sim, _host, connector) = start().await;
+    let batch = command(
+        "create-gl-batch",
+        "label-1/0",
+        json!({"journal": "GJ", "date": "2025-03-07", "title": "Shipping labels",
+        "entries": [
+            {"account_no": "6100", "debit": "12.34", "description": "UPS label",
+             "location_id": "WH-EAST", "department_id": "OPS"},
+            {"account_no": "2100", "credit": "12.34", "description": "UPS label"}
+        ]}),
+    );
+    let key = id(&apply_one(&connector, batch.clone()).await, "gl_batch");
+    let books = ledger(&sim);
+    assert_eq!(books.gl_batches.len(), 1);
+    let journal = &books.gl_batches[0];
+    assert_eq!(
+        (journal.key.as_str(), journal.state.as_str()),
+        (key.as_str(), "Posted")
+    );
+    assert_eq!(journal.date.to_string(), "2025-03-07");
+    assert_eq!(
+        journal.entries[0].dimensions.location.as_deref(),
+        Some("WH-EAST")
+    );
+    assert!(journal.entries[0].debit && !journal.entries[1].debit);
+    assert_eq!(books.account_balance("6100").to_string(), "12.34");
+    assert!(books.trial_balance.is_balanced());
+    assert!(applied(&apply_one(&connector, batch).await).already_done);
+
+    let unbalanced = command(
+        "create-gl-batch",
+        "label-2/0",
+        json!({"journal": "GJ", "date": "2025-03-07", "title": "x", "entries": [
+            {"account_no": "6100", "debit": "1"}, {"account_no": "2100", "credit": "2"}]}),
+    );
+    match apply_one(&connector, unbalanced).await {
+        Err(PluginError::Rejected(rejection)) => {
+            assert_eq!(rejection.code.as_deref(), Some("BL01001973"));
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn sales_orders_are_found_by_document_or_po_number_on_every_attempt() {
+    let (sim, _host, connector) = start().await;
+    let record_no = sim.add_sales_order(
+        DEMO_COMPANY_ID,
+        SalesOrder::new(
+            "SO-2001",
+            None,
+            "C-DEMO",
+            "75.00".parse().unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+        ),
+    );
+    let find = command(
+        "find-sales-order",
+        "find-2001/0",
+        json!({"doc_no": "SO-2001"}),
+    );
+    for _ in 0..2 {
+        let found = apply_one(&connector, find.clone()).await;
+        let found = applied(&found);
+        assert!(!found.already_done);
+        assert_eq!(
+            found.external_ids,
+            [("sales_order".to_owned(), record_no.clone())]
+        );
+        let data: Value = serde_json::from_str(found.data.as_deref().unwrap()).unwrap();
+        assert_eq!(data["count"], 1);
+        assert_eq!(data["orders"][0]["DOCNO"], "SO-2001");
+        assert_eq!(data["orders"][0]["TOTAL"], "75.00");
+    }
+
+    let by_po = apply_one(
+        &connector,
+        command(
+            "find-sales-order",
+            "find-po/0",
+            json!({"po_number": "PO-O'Brien"}),
+        ),
+    )
+    .await;
+    let data: Value = serde_json::from_str(applied(&by_po).data.as_deref().unwrap()).unwrap();
+    assert_eq!(data["orders"][0]["DOCNO"], "SO-1003");
+
+    let none = apply_one(
+        &connector,
+        command(
+            "find-sales-order",
+            "find-none/0",
+            json!({"doc_no": "SO-404"}),
+        ),
+    )
+    .await;
+    let none = applied(&none);
+    assert!(none.external_ids.is_empty());
+    assert_eq!(
+        none.data.as_deref(),
+        Some(r#"{"count":0,"orders":[],"total":0}"#)
+    );
+}

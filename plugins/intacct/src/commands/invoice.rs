@@ -1,0 +1,120 @@
+//! `intacct.create-invoice`: the legacy `create_invoice` (Intacct documents no generic create of
+//! ARINVOICE), its elements in the DTD's order: customerid, datecreated, dateposted?, datedue? |
+//! termname?, batchkey?, action?, invoiceno?, ponumber?, description?, externalid?, currency?,
+//! invoiceitems. Success answers the invoice's RECORDNO as `<key>`: external id `invoice`.
+
+use ml_connector_sdk::chrono::NaiveDate;
+use ml_connector_sdk::{Command, PluginError};
+use serde::Deserialize;
+
+use super::line_item::{self, LineItem};
+use super::{Prepared, Read};
+use crate::controlid;
+use crate::envelope::Function;
+use crate::text::Xml;
+
+pub const KIND: &str = "intacct.create-invoice";
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invoice {
+    customer_id: String,
+    /// `YYYY-MM-DD`, like every date of a command body.
+    date: NaiveDate,
+    date_posted: Option<NaiveDate>,
+    date_due: Option<NaiveDate>,
+    term_name: Option<String>,
+    batch_key: Option<String>,
+    /// Save as a draft instead of posting.
+    #[serde(default)]
+    draft: bool,
+    invoice_no: Option<String>,
+    po_number: Option<String>,
+    description: Option<String>,
+    external_id: Option<String>,
+    currency: Option<String>,
+    lines: Vec<LineItem>,
+}
+
+impl Invoice {
+    fn to_xml(&self) -> Result<Xml, PluginError> {
+        if self.date_due.is_some() && self.term_name.is_some() {
+            return Err(PluginError::rejected(
+                "give `date_due` or `term_name`, not both",
+            ));
+        }
+        let invoice = Xml::new()
+            .text("customerid", &self.customer_id)
+            .legacy_date("datecreated", self.date)
+            .legacy_date_opt("dateposted", self.date_posted)
+            .legacy_date_opt("datedue", self.date_due)
+            .text_opt("termname", self.term_name.as_deref())
+            .text_opt("batchkey", self.batch_key.as_deref())
+            .text_opt("action", self.draft.then_some("Draft"))
+            .text_opt("invoiceno", self.invoice_no.as_deref())
+            .text_opt("ponumber", self.po_number.as_deref())
+            .text_opt("description", self.description.as_deref())
+            .text_opt("externalid", self.external_id.as_deref())
+            .text_opt("currency", self.currency.as_deref())
+            .append(line_item::items("invoiceitems", &self.lines)?);
+        Ok(Xml::new().node("create_invoice", invoice))
+    }
+}
+
+pub(super) fn prepare(command: &Command) -> Result<Prepared, PluginError> {
+    let invoice: Invoice = command.body_json()?;
+    Ok(Prepared {
+        key: command.key.clone(),
+        function: Function {
+            controlid: controlid::for_key(&command.key),
+            body: invoice.to_xml()?,
+        },
+        read: Read::Key("invoice"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use ml_connector_sdk::serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn writes_the_header_in_the_dtd_order() {
+        let command = Command::json(
+            KIND,
+            "shopify:1001/1",
+            &json!({
+                "lines": [{"gl_account_no": "4000", "amount": "100.00", "location_id": "HQ"}],
+                "currency": "USD", "external_id": "gid://1001", "description": "Order #1001",
+                "po_number": "PO-1", "invoice_no": "INV-1001", "draft": true, "batch_key": "7",
+                "term_name": "N30", "date_posted": "2025-03-02", "date": "2025-03-01",
+                "customer_id": "C-DEMO"
+            }),
+        )
+        .unwrap();
+        let prepared = prepare(&command).unwrap();
+        assert_eq!(prepared.function.controlid, "shopify:1001/1");
+        assert_eq!(
+            prepared.function.body.into_string(),
+            "<create_invoice><customerid>C-DEMO</customerid>\
+             <datecreated><year>2025</year><month>3</month><day>1</day></datecreated>\
+             <dateposted><year>2025</year><month>3</month><day>2</day></dateposted>\
+             <termname>N30</termname><batchkey>7</batchkey><action>Draft</action>\
+             <invoiceno>INV-1001</invoiceno><ponumber>PO-1</ponumber>\
+             <description>Order #1001</description><externalid>gid://1001</externalid>\
+             <currency>USD</currency><invoiceitems><lineitem><glaccountno>4000</glaccountno>\
+             <amount>100.00</amount><locationid>HQ</locationid></lineitem></invoiceitems>\
+             </create_invoice>"
+        );
+    }
+
+    #[test]
+    fn refuses_bodies_that_do_not_fit() {
+        let both = json!({"customer_id": "C", "date": "2025-03-01", "date_due": "2025-03-31",
+            "term_name": "N30", "lines": [{"gl_account_no": "4000", "amount": "1"}]});
+        assert!(prepare(&Command::json(KIND, "k", &both).unwrap()).is_err());
+        let float_date = json!({"customer_id": "C", "date": "03/01/2025", "lines": []});
+        assert!(prepare(&Command::json(KIND, "k", &float_date).unwrap()).is_err());
+    }
+}
