@@ -1,0 +1,584 @@
+//! The `shopify` connector through the real host against the Shopify simulator
+//! (`simulators::shopify`): ping, signed webhooks (a bad signature, a rotated secret, redelivery),
+//! an order of 250 line items fetched whole while the cost bucket throttles, 429s, expiring tokens
+//! refreshed with the rotated refresh token kept, a refund, a customer, and polling.
+//!
+//! The host's clock here is the simulator's: a plugin's `sleep` moves the simulator's clock, so
+//! waiting for the bucket really refills it and tokens really expire, without the test sleeping.
+
+mod support;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use mlc_host::clock::{Clock, SleepFuture};
+use mlc_host::types::{Entity, Event, InboundRequest, PluginError, VerifyError};
+use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host, Secret};
+use serde_json::Value;
+use simulators::clock::SimClock;
+use simulators::shopify::{
+    CustomerSpec, LineSpec, Order, OrderSpec, RefundSpec, ShippingSpec, ShopifyConfig, ShopifySim,
+};
+use simulators::webhook_receiver::{Received, Receiver};
+
+/// The host clock is the simulator's clock; sleeping moves it.
+struct SimTime(SimClock);
+
+impl Clock for SimTime {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.now()
+    }
+
+    fn sleep(&self, duration: Duration) -> SleepFuture {
+        self.0
+            .advance(chrono::Duration::from_std(duration).expect("a short sleep"));
+        Box::pin(tokio::task::yield_now())
+    }
+}
+
+struct Shop {
+    sim: ShopifySim,
+    host: Host,
+    connector: ConnectorCall,
+}
+
+fn config() -> ShopifyConfig {
+    let clock = SimClock::frozen(Utc.with_ymd_and_hms(2025, 11, 3, 15, 0, 0).unwrap());
+    ShopifyConfig::new(clock)
+}
+
+/// The connection the app was installed with, plus `extra` secrets.
+fn connection(sim: &ShopifySim, extra: &[(&str, &str)]) -> Arc<Connection> {
+    let config = sim.config();
+    let mut connection = Connection::new("shop")
+        .unwrap()
+        .allow(&sim.base_url())
+        .unwrap()
+        .setting("base_url", sim.base_url())
+        .setting("api_version", &config.api_version)
+        .setting("client_id", &config.client_id)
+        .secret("client_secret", Secret::new(&config.client_secret))
+        .secret("access_token", Secret::new(&config.access_token))
+        .secret("refresh_token", Secret::new(&config.refresh_token));
+    for (name, value) in extra {
+        connection = connection.secret(*name, Secret::new(*value));
+    }
+    Arc::new(connection)
+}
+
+async fn start() -> Shop {
+    start_with(config(), &[]).await
+}
+
+async fn start_with(config: ShopifyConfig, extra: &[(&str, &str)]) -> Shop {
+    let clock = config.clock.clone();
+    let sim = ShopifySim::start(config)
+        .await
+        .expect("the simulator starts");
+    let host = support::host_with(Host::builder().clock(Arc::new(SimTime(clock)))).await;
+    let connector = host.connector("shopify", connection(&sim, extra)).unwrap();
+    Shop {
+        sim,
+        host,
+        connector,
+    }
+}
+
+/// An amount, typed by where it goes (the simulator's `Decimal`).
+fn dec<T: FromStr>(text: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    text.parse().unwrap()
+}
+
+/// An order of `lines` lines (2 × 19.99, 1.00 off, 7.25 % tax each) and 5.00 shipping, for Ada.
+fn create_order(sim: &ShopifySim, lines: usize) -> Order {
+    let customer = sim.create_customer(CustomerSpec {
+        email: Some("ada@example.com".into()),
+        first_name: Some("Ada".into()),
+        last_name: Some("Lovelace".into()),
+        tags: vec!["vip".into()],
+    });
+    sim.create_order(OrderSpec {
+        customer_id: Some(customer.id),
+        lines: (0..lines)
+            .map(|n| {
+                LineSpec::new(&format!("SKU-{n:03}"), "Widget", 2, dec("19.99"))
+                    .tax("CA State Tax", dec("0.0725"))
+                    .discount(dec("1.00"))
+            })
+            .collect(),
+        shipping: vec![ShippingSpec {
+            title: "Standard".into(),
+            price: dec("5.00"),
+            taxes: Vec::new(),
+        }],
+        ..OrderSpec::default()
+    })
+    .unwrap()
+}
+
+/// A delivery the receiver got, as the host hands it to `verify`.
+fn inbound(received: &Received) -> InboundRequest {
+    InboundRequest {
+        method: "POST".into(),
+        path: "/".into(),
+        query: String::new(),
+        headers: received
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), value.to_str().unwrap().to_owned()))
+            .collect(),
+        body: received.body.to_vec(),
+    }
+}
+
+fn event(topic: &str, reference: impl ToString) -> Event {
+    Event {
+        key: format!("test/{topic}"),
+        topic: topic.into(),
+        reference: reference.to_string(),
+        occurred_at: None,
+        payload: None,
+    }
+}
+
+fn ok<T: std::fmt::Debug>(report: &CallReport<T>) -> &T {
+    report
+        .result
+        .as_ref()
+        .unwrap_or_else(|error| panic!("the call failed: {error}\n{:#?}", report.http))
+}
+
+fn plugin_error<T: std::fmt::Debug>(report: &CallReport<T>) -> &PluginError {
+    match &report.result {
+        Err(CallError::Plugin { error, .. }) => error,
+        other => panic!("expected a plugin error, got {other:?}"),
+    }
+}
+
+fn verify_error<T: std::fmt::Debug>(report: &CallReport<T>) -> &VerifyError {
+    match &report.result {
+        Err(CallError::Verify { error, .. }) => error,
+        other => panic!("expected a verify error, got {other:?}"),
+    }
+}
+
+fn body(entity: &Entity) -> Value {
+    serde_json::from_str(&entity.body).unwrap()
+}
+
+/// (status, path) of each request a call made.
+fn requests<T>(report: &CallReport<T>) -> Vec<(Option<u16>, String)> {
+    report
+        .http
+        .iter()
+        .map(|exchange| {
+            let path = exchange.url.splitn(4, '/').nth(3).unwrap_or_default();
+            (exchange.status, format!("/{path}"))
+        })
+        .collect()
+}
+
+const GRAPHQL: &str = "/admin/api/2025-10/graphql.json";
+const TOKEN: &str = "/admin/oauth/access_token";
+
+#[tokio::test]
+async fn ping_names_the_shop_describe_lists_the_topics_and_apply_refuses() {
+    let shop = start().await;
+    let report = shop.connector.ping().await;
+    assert_eq!(
+        ok(&report),
+        "shop Demo Shop (demo-shop.myshopify.com), currency USD, Admin API 2025-10"
+    );
+    assert_eq!(requests(&report), [(Some(200), GRAPHQL.to_owned())]);
+
+    let info = ok(&shop.connector.describe().await).clone();
+    assert_eq!(
+        (info.name.as_str(), info.version.as_str()),
+        ("shopify", "0.1.0")
+    );
+    assert_eq!(
+        info.topics,
+        [
+            "orders/create",
+            "orders/updated",
+            "orders/paid",
+            "orders/cancelled",
+            "refunds/create",
+            "customers/create",
+            "customers/update"
+        ]
+    );
+    match plugin_error(&shop.connector.apply(&[]).await) {
+        PluginError::Rejected(rejection) => {
+            assert_eq!(rejection.message, "shopify is a source connector")
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_delivered_webhook_is_one_event_and_a_redelivery_has_the_same_key() {
+    let shop = start().await;
+    let receiver = Receiver::start(0).await.unwrap();
+    shop.sim.subscribe("orders/create", receiver.url());
+    let order = create_order(&shop.sim, 2);
+    shop.sim.wait_idle().await;
+    let first = shop.sim.deliveries()[0].webhook_id.clone();
+    shop.sim.redeliver(&first).unwrap();
+    shop.sim.wait_idle().await;
+
+    let received = receiver.received();
+    assert_eq!(received.len(), 2);
+    let events = ok(&shop.connector.verify(&inbound(&received[0])).await).clone();
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    assert_eq!(event.key, received[0].header("X-Shopify-Event-Id"));
+    assert_eq!(event.topic, "orders/create");
+    assert_eq!(event.reference, order.id.to_string());
+    assert!(order.id > 1 << 53);
+    assert_eq!(event.occurred_at.as_deref(), Some("2025-11-03T15:00:00Z"));
+    assert_eq!(event.payload, None);
+    let again = ok(&shop.connector.verify(&inbound(&received[1])).await).clone();
+    assert_eq!(again[0].key, event.key);
+
+    let entities = ok(&shop.connector.fetch(event).await).clone();
+    let kinds: Vec<&str> = entities.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["shopify.order", "shopify.customer"]);
+    assert_eq!(entities[0].id, order.id.to_string());
+    let customer = order.customer.unwrap();
+    assert_eq!(entities[1].id, customer.id.to_string());
+    assert_eq!(body(&entities[1])["display_name"], "Ada Lovelace");
+}
+
+#[tokio::test]
+async fn a_bad_signature_is_unauthorized_and_a_missing_header_malformed() {
+    let shop = start().await;
+    let receiver = Receiver::start(0).await.unwrap();
+    shop.sim.subscribe("orders/create", receiver.url());
+    create_order(&shop.sim, 1);
+    shop.sim.wait_idle().await;
+    let delivered = inbound(&receiver.received()[0]);
+
+    let mut tampered = delivered.clone();
+    let at = tampered.body.len() - 2;
+    tampered.body[at] ^= 1;
+    assert!(matches!(
+        verify_error(&shop.connector.verify(&tampered).await),
+        VerifyError::Unauthorized(_)
+    ));
+    let mut resigned = delivered.clone();
+    for (name, value) in &mut resigned.headers {
+        if name.eq_ignore_ascii_case("x-shopify-hmac-sha256") {
+            *value = simulators::shopify::sign("not-the-secret", &delivered.body);
+        }
+    }
+    assert!(matches!(
+        verify_error(&shop.connector.verify(&resigned).await),
+        VerifyError::Unauthorized(_)
+    ));
+    let mut headless = delivered.clone();
+    headless
+        .headers
+        .retain(|(name, _)| !name.eq_ignore_ascii_case("x-shopify-topic"));
+    assert!(matches!(
+        verify_error(&shop.connector.verify(&headless).await),
+        VerifyError::Malformed(_)
+    ));
+}
+
+#[tokio::test]
+async fn during_a_rotation_the_previous_secret_verifies() {
+    let config = ShopifyConfig {
+        previous_secret: Some("old-secret".into()),
+        ..config()
+    };
+    let shop = start_with(config, &[("webhook_secret_previous", "old-secret")]).await;
+    let receiver = Receiver::start(0).await.unwrap();
+    shop.sim.subscribe("orders/create", receiver.url());
+    shop.sim.set_sign_with_previous_secret(true);
+    let order = create_order(&shop.sim, 1);
+    shop.sim.wait_idle().await;
+    let old = inbound(&receiver.received()[0]);
+    let events = ok(&shop.connector.verify(&old).await).clone();
+    assert_eq!(events[0].reference, order.id.to_string());
+
+    let without_rotation = shop
+        .host
+        .connector("shopify", connection(&shop.sim, &[]))
+        .unwrap();
+    assert!(matches!(
+        verify_error(&without_rotation.verify(&old).await),
+        VerifyError::Unauthorized(_)
+    ));
+}
+
+#[tokio::test]
+async fn an_order_of_250_lines_is_fetched_whole_waiting_out_the_throttle() {
+    let shop = start().await;
+    let order = create_order(&shop.sim, 250);
+    let report = shop
+        .connector
+        .fetch(&event("orders/create", order.id))
+        .await;
+    let entities = ok(&report);
+    assert_eq!(entities.len(), 2);
+    let fetched = body(&entities[0]);
+    let lines = fetched["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 250);
+    let skus: Vec<String> = lines
+        .iter()
+        .map(|line| line["sku"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..250).map(|n| format!("SKU-{n:03}")).collect();
+    assert_eq!(skus, expected);
+    assert_eq!(lines[249]["id"], order.line_items[249].id.to_string());
+    assert_eq!(lines[0]["unit_price"], "19.99");
+    assert_eq!(lines[0]["total_discount"], "1.00");
+    assert_eq!(lines[0]["subtotal"], "38.98");
+    assert_eq!(lines[0]["total_tax"], "2.83");
+    assert_eq!(lines[0]["tax_lines"][0]["rate"], "0.0725");
+    assert_eq!(fetched["id"], order.id.to_string());
+    assert_eq!(fetched["name"], "#1001");
+    assert_eq!(fetched["total"], order.total_price().to_string());
+    assert_eq!(fetched["total_tax"], order.total_tax().to_string());
+    assert_eq!(fetched["subtotal"], order.subtotal_price().to_string());
+    assert_eq!(fetched["shipping_lines"][0]["price"], "5.00");
+    assert_eq!(
+        fetched["customer_id"],
+        order.customer.as_ref().unwrap().id.to_string()
+    );
+
+    let calls = requests(&report);
+    let throttled = report
+        .http
+        .iter()
+        .filter(|exchange| exchange.response_body.contains("THROTTLED"))
+        .count();
+    assert!(throttled >= 1, "the bucket throttled: {calls:?}");
+    assert_eq!(calls.len(), 3 + throttled, "{calls:?}");
+    assert!(
+        report
+            .logs
+            .iter()
+            .any(|record| record.message.contains("throttled")),
+        "{:?}",
+        report.logs
+    );
+}
+
+#[tokio::test]
+async fn an_empty_bucket_answering_429_is_waited_out() {
+    let shop = start().await;
+    let order = create_order(&shop.sim, 3);
+    shop.sim.set_throttle_with_429(true);
+    shop.sim.drain_bucket();
+    let before = shop.sim.clock().now();
+    let report = shop.connector.fetch(&event("orders/paid", order.id)).await;
+    assert_eq!(body(&ok(&report)[0])["lines"].as_array().unwrap().len(), 3);
+    let statuses: Vec<Option<u16>> = requests(&report).iter().map(|r| r.0).collect();
+    assert_eq!(statuses, [Some(429), Some(200)]);
+    assert!(shop.sim.clock().now() - before >= chrono::Duration::seconds(10));
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_and_the_rotated_refresh_token_is_kept() {
+    let shop = start().await;
+    ok(&shop.connector.ping().await);
+    let first_refresh = shop.sim.current_refresh_token();
+
+    shop.sim.clock().advance(chrono::Duration::minutes(61));
+    let report = shop.connector.ping().await;
+    ok(&report);
+    assert_eq!(
+        requests(&report),
+        [
+            (Some(401), GRAPHQL.to_owned()),
+            (Some(200), TOKEN.to_owned()),
+            (Some(200), GRAPHQL.to_owned())
+        ],
+        "the seeded token's expiry is unknown: Shopify's 401 says it"
+    );
+    let rotated = shop.sim.current_refresh_token();
+    assert_ne!(rotated, first_refresh);
+    let answer = &report.http[1].response_body;
+    assert!(
+        !answer.contains(&rotated) && !answer.contains(&shop.sim.current_access_token()),
+        "the issued tokens stay out of the report: {answer}"
+    );
+
+    let report = shop.connector.ping().await;
+    assert_eq!(requests(&report), [(Some(200), GRAPHQL.to_owned())]);
+
+    shop.sim.clock().advance(chrono::Duration::minutes(60));
+    let report = shop.connector.ping().await;
+    ok(&report);
+    assert_eq!(
+        requests(&report),
+        [
+            (Some(200), TOKEN.to_owned()),
+            (Some(200), GRAPHQL.to_owned())
+        ],
+        "a known expiry is renewed before it passes, with the rotated refresh token"
+    );
+
+    shop.sim.revoke_access_tokens();
+    let report = shop.connector.ping().await;
+    ok(&report);
+    assert_eq!(
+        requests(&report),
+        [
+            (Some(401), GRAPHQL.to_owned()),
+            (Some(200), TOKEN.to_owned()),
+            (Some(200), GRAPHQL.to_owned())
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_token_without_a_refresh_token_is_auth() {
+    let shop = start().await;
+    let config = shop.sim.config();
+    let connection = Arc::new(
+        Connection::new("legacy")
+            .unwrap()
+            .allow(&shop.sim.base_url())
+            .unwrap()
+            .setting("base_url", shop.sim.base_url())
+            .secret("access_token", Secret::new(&config.access_token)),
+    );
+    let legacy = shop.host.connector("shopify", connection).unwrap();
+    ok(&legacy.ping().await);
+    shop.sim.revoke_access_tokens();
+    assert!(matches!(
+        plugin_error(&legacy.ping().await),
+        PluginError::Auth(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_refund_webhook_fetches_the_refund_with_its_order() {
+    let shop = start().await;
+    let receiver = Receiver::start(0).await.unwrap();
+    shop.sim.subscribe("refunds/create", receiver.url());
+    let order = create_order(&shop.sim, 2);
+    let refund = shop
+        .sim
+        .create_refund(
+            order.id,
+            RefundSpec {
+                lines: vec![(order.line_items[0].id, 1)],
+                shipping: Some(dec("5.00")),
+                note: Some("damaged".into()),
+                adjustment: None,
+            },
+        )
+        .unwrap();
+    shop.sim.wait_idle().await;
+
+    let events = ok(&shop
+        .connector
+        .verify(&inbound(&receiver.received()[0]))
+        .await)
+    .clone();
+    assert_eq!(events[0].topic, "refunds/create");
+    assert_eq!(events[0].reference, refund.id.to_string());
+    let entities = ok(&shop.connector.fetch(&events[0]).await).clone();
+    let kinds: Vec<&str> = entities.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["shopify.order", "shopify.customer", "shopify.refund"]
+    );
+    assert_eq!(entities[2].id, refund.id.to_string());
+
+    let refunded = body(&entities[2]);
+    assert_eq!(refunded["order_id"], order.id.to_string());
+    assert_eq!(refunded["note"], "damaged");
+    assert_eq!(
+        refunded["lines"][0]["line_item_id"],
+        order.line_items[0].id.to_string()
+    );
+    assert_eq!(refunded["lines"][0]["quantity"], 1);
+    assert_eq!(refunded["lines"][0]["subtotal"], "19.49");
+    assert_eq!(refunded["lines"][0]["total_tax"], "1.42");
+    assert_eq!(refunded["shipping"][0]["amount"], "5.00");
+    assert_eq!(refunded["transactions"][0]["kind"], "refund");
+    assert_eq!(refunded["total"], "25.91");
+
+    let fetched = body(&entities[0]);
+    assert_eq!(fetched["financial_status"], "PARTIALLY_REFUNDED");
+    assert_eq!(fetched["total_refunded"], "25.91");
+    assert_eq!(fetched["refunds"][0]["id"], refund.id.to_string());
+    assert_eq!(fetched["refunds"][0]["total"], "25.91");
+}
+
+#[tokio::test]
+async fn a_customer_event_fetches_the_customer_and_an_unknown_order_is_not_found() {
+    let shop = start().await;
+    let customer = shop.sim.create_customer(CustomerSpec {
+        email: Some("grace@example.com".into()),
+        first_name: Some("Grace".into()),
+        last_name: Some("Hopper".into()),
+        tags: Vec::new(),
+    });
+    let report = shop
+        .connector
+        .fetch(&event("customers/create", customer.id))
+        .await;
+    let entities = ok(&report);
+    assert_eq!(entities.len(), 1);
+    assert_eq!(entities[0].kind, "shopify.customer");
+    let fetched = body(&entities[0]);
+    assert_eq!(fetched["id"], customer.id.to_string());
+    assert_eq!(fetched["email"], "grace@example.com");
+
+    match plugin_error(&shop.connector.fetch(&event("orders/updated", 42)).await) {
+        PluginError::Rejected(rejection) => {
+            assert_eq!(rejection.code.as_deref(), Some("NOT_FOUND"))
+        }
+        other => panic!("expected Rejected, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn poll_finds_orders_updated_since_the_cursor() {
+    let shop = start().await;
+    let first = create_order(&shop.sim, 1);
+    let second = create_order(&shop.sim, 1);
+
+    let report = shop.connector.poll(None).await;
+    let found = ok(&report).clone();
+    let at = "2025-11-03T15:00:00Z";
+    let keys: Vec<String> = found.events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(
+        keys,
+        [
+            format!("order/{}/{at}", first.id),
+            format!("order/{}/{at}", second.id)
+        ]
+    );
+    assert!(found.events.iter().all(|e| e.topic == "orders/updated"));
+    assert_eq!(found.cursor.as_deref(), Some(at));
+    assert!(!found.more);
+
+    shop.sim.clock().advance(chrono::Duration::minutes(5));
+    shop.sim.mark_paid(first.id).unwrap();
+    let found = ok(&shop.connector.poll(found.cursor.as_deref()).await).clone();
+    let later = "2025-11-03T15:05:00Z";
+    let keys: Vec<String> = found.events.iter().map(|e| e.key.clone()).collect();
+    assert_eq!(
+        keys,
+        [
+            format!("order/{}/{at}", second.id),
+            format!("order/{}/{later}", first.id)
+        ],
+        "the cursor's own second is read again (same key: the inbox drops it)"
+    );
+    assert_eq!(found.events[1].reference, first.id.to_string());
+    assert_eq!(found.events[1].occurred_at.as_deref(), Some(later));
+    assert_eq!(found.cursor.as_deref(), Some(later));
+}

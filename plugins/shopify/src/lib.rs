@@ -1,0 +1,153 @@
+//! `shopify`: the Shopify source connector. Webhooks in through `verify`, orders, customers and
+//! refunds read over the GraphQL Admin API by `fetch`, updated orders found by `poll`. It takes no
+//! commands: `apply` is `Rejected` ("shopify is a source connector").
+//!
+//! **Settings and secrets.** `base_url` (the shop's origin), `api_version` (default `2025-10`),
+//! `client_id`; secrets `client_secret`, `access_token` and/or `refresh_token` ([`settings`]);
+//! `webhook_secret` (default: `client_secret`) and, during a secret rotation,
+//! `webhook_secret_previous`; optional setting `shop_domain` ([`webhook`]).
+//!
+//! **Webhooks** ([`webhook`]): the HMAC is checked in constant time against the current and the
+//! previous secret; the dedupe key is `X-Shopify-Event-Id`, else `X-Shopify-Webhook-Id`; the
+//! reference is the resource's id as a string (never through f64: [`ids`]); `occurred_at` is
+//! `X-Shopify-Triggered-At`. A bad signature is `Unauthorized` (401), a missing header or a body
+//! that is not JSON `Malformed` (400). Mappings should key their commands by the business id
+//! (order id, refund id), not the event key: a webhook and a poll of one change are two events.
+//!
+//! **Tokens** ([`token`]): expiring offline tokens are renewed a minute before they expire and when
+//! Shopify answers 401; the rotated refresh token is stored before the new access token is used.
+//!
+//! **Throttling** ([`throttle`]): a `THROTTLED` answer (200 or 429) waits on the host clock until
+//! the cost bucket holds what the query asked for, then sends it again; a call waits at most 45 s
+//! in all, then ends `RateLimited`.
+//!
+//! **Polling** ([`poll`]): orders by `updated_at`, one page of 100 a call, as `orders/updated`
+//! events keyed `order/<id>/<updated_at>`; the cursor is the newest `updated_at` seen.
+//!
+//! ## Entities
+//!
+//! `fetch` returns, by topic ([`fetch`]): `orders/*` → `shopify.order` and `shopify.customer`
+//! (when the order has a customer); `refunds/create` → those two and `shopify.refund`;
+//! `customers/*` → `shopify.customer`. Entity ids are the numeric Shopify ids as strings.
+//!
+//! Amounts are decimal strings in the shop's currency (`"19.99"`, never numbers); ids are numeric
+//! strings (`"5821001234567890123"`); times are RFC 3339 as Shopify gives them; `?` marks a field
+//! that may be `null` (customer personal fields are null for apps without protected-data access).
+//!
+//! `shopify.order` (from GraphQL, every line item, paged by cursor):
+//!
+//! | field | value |
+//! | --- | --- |
+//! | `id`, `gid` | `"5821…"`, `"gid://shopify/Order/5821…"` |
+//! | `name` | `"#1001"` |
+//! | `email`? | the order's email |
+//! | `created_at`, `updated_at`, `processed_at`?, `cancelled_at`? | times |
+//! | `cancel_reason`? | `"CUSTOMER"`, `"FRAUD"`, `"INVENTORY"`, `"DECLINED"`, `"OTHER"` |
+//! | `currency`, `presentment_currency`? | `"USD"` |
+//! | `financial_status`? | `"PENDING"`, `"PAID"`, `"PARTIALLY_REFUNDED"`, `"REFUNDED"`, … |
+//! | `test`, `taxes_included` | booleans |
+//! | `tags`, `payment_gateways` | lists of strings |
+//! | `source_name`? | `"web"`, `"pos"`, … |
+//! | `subtotal` | line items after discounts, before shipping and tax |
+//! | `total_discounts`, `total_shipping`, `total_tax`, `total` | amounts |
+//! | `total_refunded`, `current_total` | refunded so far; `total` less refunds |
+//! | `customer_id`? | the customer's id (its entity follows) |
+//! | `lines` | `[{"id", "sku"?, "name", "title"?, "variant_title"?, "quantity": n, "vendor"?, "taxable": bool, "unit_price", "total_discount", "subtotal" (unit_price × quantity − total_discount), "total_tax", "tax_lines": [tax]}]` |
+//! | `shipping_lines` | `[{"id"?, "title", "code"?, "price", "discounted_price", "total_tax", "tax_lines": [tax]}]` |
+//! | `tax_lines` | the order's taxes summed by title and rate: `[tax]` |
+//! | `refunds` | `[{"id", "created_at"?, "note"?, "total"}]` (the first 50; details in `shopify.refund`) |
+//!
+//! A `tax` is `{"title", "rate"? (decimal string, "0.0725" for 7.25 %), "amount"}`.
+//!
+//! `shopify.customer` (from GraphQL):
+//!
+//! | field | value |
+//! | --- | --- |
+//! | `id`, `gid` | `"5821…"`, `"gid://shopify/Customer/5821…"` |
+//! | `email`?, `first_name`?, `last_name`?, `display_name`? | text |
+//! | `tags` | list of strings |
+//! | `created_at`?, `updated_at`? | times |
+//!
+//! `shopify.refund` (from the `refunds/create` webhook body, checked against the order; see
+//! [`refund`] for why):
+//!
+//! | field | value |
+//! | --- | --- |
+//! | `id`, `gid`, `order_id` | ids |
+//! | `created_at`?, `processed_at`?, `note`? | |
+//! | `lines` | `[{"id", "line_item_id", "quantity": n, "sku"?, "name"?, "subtotal", "total_tax"}]` |
+//! | `shipping` | `[{"id"?, "shipping_line_id"?, "amount", "tax"}]` |
+//! | `adjustments` | `[{"id"?, "kind"?, "reason"?, "amount", "tax"}]` (order adjustments, e.g. a refund discrepancy, negative when refunded beyond the lines) |
+//! | `transactions` | `[{"id"?, "kind"?, "status"?, "amount", "currency"?, "gateway"?, "created_at"?}]` |
+//! | `subtotal`, `total_tax`, `total_shipping` | sums of the lines' subtotals, the lines' and shipping taxes, the shipping amounts |
+//! | `total` | the sum of successful `refund` transactions: what went back to the customer |
+//!
+//! Transactions of orders are not read: the Admin GraphQL simulator has no `transactions` field.
+
+mod fetch;
+mod graphql;
+mod ids;
+mod normalize;
+mod oauth;
+mod order;
+mod poll;
+mod queries;
+mod refund;
+mod settings;
+mod shop;
+mod signature;
+mod throttle;
+mod token;
+mod topics;
+mod webhook;
+mod wire;
+
+use ml_connector_sdk::{
+    Applied, Command, Connector, Entity, Event, InboundRequest, PluginError, PluginInfo,
+    PollResult, VerifyError,
+};
+
+/// Why `apply` refuses.
+const NOT_A_SINK: &str = "shopify is a source connector";
+
+pub struct Shopify;
+
+impl Connector for Shopify {
+    fn describe() -> PluginInfo {
+        PluginInfo {
+            name: "shopify".into(),
+            version: "0.1.0".into(),
+            description: "Reads Shopify orders, customers and refunds from signed webhooks and \
+                          the GraphQL Admin API, and polls for updated orders."
+                .into(),
+            topics: topics::TOPICS
+                .iter()
+                .map(|topic| topic.to_string())
+                .collect(),
+            commands: Vec::new(),
+        }
+    }
+
+    fn ping() -> Result<String, PluginError> {
+        shop::ping()
+    }
+
+    fn verify(request: InboundRequest) -> Result<Vec<Event>, VerifyError> {
+        webhook::verify(&request)
+    }
+
+    fn fetch(event: Event) -> Result<Vec<Entity>, PluginError> {
+        fetch::fetch(&event)
+    }
+
+    fn poll(cursor: Option<String>) -> Result<PollResult, PluginError> {
+        poll::poll(cursor)
+    }
+
+    fn apply(commands: Vec<Command>) -> Result<Vec<Result<Applied, PluginError>>, PluginError> {
+        let _ = commands;
+        Err(PluginError::rejected(NOT_A_SINK))
+    }
+}
+
+ml_connector_sdk::export_connector!(Shopify);

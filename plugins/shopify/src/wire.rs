@@ -1,0 +1,181 @@
+//! The shapes of the GraphQL answers, as [`crate::queries`] selects them. Amounts and tax rates
+//! stay JSON values (strings or exact numbers) until [`crate::normalize`] reads them as decimals.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MoneyBag {
+    pub shop_money: Money,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Money {
+    pub amount: Value,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaxLine {
+    pub title: String,
+    pub rate: Option<Value>,
+    pub price_set: MoneyBag,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    #[serde(default)]
+    pub end_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connection<T> {
+    pub nodes: Vec<T>,
+    pub page_info: PageInfo,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub id: String,
+    pub legacy_resource_id: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    pub id: String,
+    pub sku: Option<String>,
+    pub name: String,
+    pub title: Option<String>,
+    pub variant_title: Option<String>,
+    pub quantity: u64,
+    pub vendor: Option<String>,
+    pub taxable: bool,
+    pub original_unit_price_set: MoneyBag,
+    pub total_discount_set: MoneyBag,
+    #[serde(default)]
+    pub tax_lines: Vec<TaxLine>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShippingLine {
+    pub id: Option<String>,
+    pub title: String,
+    pub code: Option<String>,
+    pub original_price_set: MoneyBag,
+    pub discounted_price_set: MoneyBag,
+    #[serde(default)]
+    pub tax_lines: Vec<TaxLine>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundSummary {
+    pub legacy_resource_id: String,
+    pub created_at: Option<String>,
+    pub note: Option<String>,
+    pub total_refunded_set: MoneyBag,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub id: String,
+    pub legacy_resource_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub processed_at: Option<String>,
+    pub cancelled_at: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub currency_code: String,
+    pub presentment_currency_code: Option<String>,
+    pub display_financial_status: Option<String>,
+    pub test: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub source_name: Option<String>,
+    #[serde(default)]
+    pub payment_gateway_names: Vec<String>,
+    pub taxes_included: bool,
+    pub subtotal_price_set: MoneyBag,
+    pub total_discounts_set: MoneyBag,
+    pub total_shipping_price_set: MoneyBag,
+    pub total_tax_set: MoneyBag,
+    pub total_price_set: MoneyBag,
+    pub total_refunded_set: MoneyBag,
+    pub current_total_price_set: MoneyBag,
+    pub customer: Option<Customer>,
+    pub shipping_lines: Connection<ShippingLine>,
+    #[serde(default)]
+    pub tax_lines: Vec<TaxLine>,
+    #[serde(default)]
+    pub refunds: Vec<RefundSummary>,
+    pub line_items: Connection<LineItem>,
+}
+
+/// The `data` of [`crate::queries::order`].
+#[derive(Debug, Deserialize)]
+pub struct OrderData {
+    pub order: Option<Order>,
+}
+
+/// The `data` of [`crate::queries::order_lines`].
+#[derive(Debug, Deserialize)]
+pub struct OrderLinesData {
+    pub order: Option<OrderLines>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLines {
+    pub line_items: Connection<LineItem>,
+}
+
+/// The `data` of [`crate::queries::customer`].
+#[derive(Debug, Deserialize)]
+pub struct CustomerData {
+    pub customer: Option<Customer>,
+}
+
+/// The `data` of [`crate::queries::SHOP`].
+#[derive(Debug, Deserialize)]
+pub struct ShopData {
+    pub shop: Shop,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shop {
+    pub name: String,
+    pub myshopify_domain: String,
+    pub currency_code: String,
+}
+
+/// The `data` of [`crate::queries::updated_orders`].
+#[derive(Debug, Deserialize)]
+pub struct UpdatedOrdersData {
+    pub orders: Connection<UpdatedOrder>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatedOrder {
+    pub legacy_resource_id: String,
+    pub updated_at: String,
+}
