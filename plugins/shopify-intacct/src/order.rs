@@ -1,0 +1,149 @@
+//! What an order event becomes. The `shopify` connector fetches the order fresh for every
+//! `orders/*` event, so the entity is the order as it is now, whatever the topic; the commands
+//! therefore follow the order's state, and the topic only adds what it alone announces:
+//!
+//! | the order | commands |
+//! | --- | --- |
+//! | a test order (with `invoice.skip_test_orders`, the default) | none |
+//! | cancelled and never paid (`cancelled_at` set; status not `PAID`, `PARTIALLY_REFUNDED` or `REFUNDED`) | `intacct.reverse-invoice` of its invoice |
+//! | otherwise | `intacct.upsert-customer` (unless a person named the customer), `intacct.create-invoice` |
+//! | … and the topic is `orders/updated` | `intacct.reverse-invoice` of its superseded versions |
+//! | … and paid in full (status `PAID`, `PARTIALLY_REFUNDED`, `REFUNDED`, or the topic is `orders/paid`) | `intacct.create-payment` for the invoice total |
+//!
+//! A cancelled order that was paid keeps its invoice and payment: Shopify refunds it, and each
+//! refund becomes a credit memo (`refunds/create`); reversing the invoice as well would credit the
+//! customer twice, and Intacct does not reverse an invoice with a payment applied.
+//!
+//! `PARTIALLY_PAID` posts no payment yet: the entity does not say how much was received (the
+//! connector reads no transactions), so the payment waits until the order is paid in full, and
+//! then posts the whole total once.
+
+use ml_connector_sdk::chrono::NaiveDate;
+use ml_connector_sdk::{Command, PluginError, log};
+
+use crate::config::Config;
+use crate::customer::{self, Party};
+use crate::entities::{Customer, Order, Records};
+use crate::review::Resolution;
+use crate::rules::{OrderFacts, OrderRules};
+use crate::{invoice, payment};
+
+/// Statuses of an order paid in full at some point (later refunds do not undo the payment).
+const PAID: &[&str] = &["PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
+
+/// An order with what the config and the review made of it.
+#[derive(Debug, Clone)]
+pub struct OrderContext<'a> {
+    pub config: &'a Config,
+    pub order: &'a Order,
+    pub party: Party,
+    pub rules: OrderRules<'a>,
+    /// Intacct's invoice number of this order: the same for every version.
+    pub invoice_no: String,
+    /// The invoice date: the day the order was processed (else created), as Shopify states it.
+    pub date: NaiveDate,
+    pub resolution: &'a Resolution,
+}
+
+impl<'a> OrderContext<'a> {
+    pub fn new(
+        config: &'a Config,
+        order: &'a Order,
+        customer: Option<&'a Customer>,
+        resolution: &'a Resolution,
+    ) -> Result<Self, PluginError> {
+        Ok(Self {
+            config,
+            order,
+            party: customer::of_order(&config.customer, order, customer, resolution)?,
+            rules: OrderRules::resolve(config, &OrderFacts::of(order, customer)),
+            invoice_no: invoice_no(config, order),
+            date: date(order.processed_at.as_deref().unwrap_or(&order.created_at))?,
+            resolution,
+        })
+    }
+}
+
+/// The commands of an `orders/*` event.
+pub fn map(
+    topic: &str,
+    config: &Config,
+    records: &Records,
+    resolution: &Resolution,
+) -> Result<Vec<Command>, PluginError> {
+    let order = records.order.as_ref().ok_or_else(|| {
+        PluginError::rejected(format!("a {topic} event needs a shopify.order entity"))
+    })?;
+    if skipped(config, order) {
+        return Ok(Vec::new());
+    }
+    let status = order.financial_status.as_deref().unwrap_or_default();
+    let paid = topic == "orders/paid" || PAID.contains(&status);
+    if order.cancelled_at.is_some() {
+        if !paid {
+            // Needs no customer: a guest order without one to name reverses all the same.
+            return Ok(vec![invoice::reverse(order, &invoice_no(config, order))?]);
+        }
+        log::info(
+            "cancelled after payment: its refunds credit it",
+            &[("order", &order.name)],
+        );
+    }
+    let context = OrderContext::new(config, order, records.customer.as_ref(), resolution)?;
+    log::debug(
+        "rules matched",
+        &[
+            ("order", &order.name),
+            ("order_type", context.rules.order_type),
+            ("region", context.rules.region.unwrap_or("(none)")),
+        ],
+    );
+    let mut commands = Vec::new();
+    if let Some(upsert) = &context.party.upsert {
+        commands.push(customer::command(upsert)?);
+    }
+    let Some(document) = invoice::build(&context)? else {
+        log::info("nothing to invoice", &[("order", &order.name)]);
+        return Ok(commands);
+    };
+    commands.push(invoice::create(&context, &document)?);
+    if topic == "orders/updated" {
+        commands.push(invoice::supersede(&context, &document)?);
+    }
+    if paid {
+        commands.extend(payment::command(&context, document.total)?);
+    } else if status == "PARTIALLY_PAID" {
+        log::info(
+            "partially paid: the payment posts once the order is paid in full",
+            &[("order", &order.name)],
+        );
+    }
+    Ok(commands)
+}
+
+/// The order's invoice number: the prefix and the order name without its `#` (`#1001` → `SH1001`).
+pub fn invoice_no(config: &Config, order: &Order) -> String {
+    format!(
+        "{}{}",
+        config.invoice.number_prefix,
+        order.name.trim().trim_start_matches('#')
+    )
+}
+
+/// A test order the config skips.
+pub fn skipped(config: &Config, order: &Order) -> bool {
+    let skip = order.test && config.invoice.skip_test_orders;
+    if skip {
+        log::info("test order skipped", &[("order", &order.name)]);
+    }
+    skip
+}
+
+/// The day of an RFC 3339 time, in the offset it is written in.
+pub fn date(time: &str) -> Result<NaiveDate, PluginError> {
+    ml_connector_sdk::chrono::DateTime::parse_from_rfc3339(time.trim())
+        .map(|time| time.date_naive())
+        .map_err(|error| {
+            PluginError::rejected(format!("`{time}` is not an RFC 3339 time: {error}"))
+        })
+}
