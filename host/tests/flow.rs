@@ -27,6 +27,14 @@ async fn start(config: Config) -> (Service, String) {
     (service, base)
 }
 
+/// A ledger and a service on the test config, named `name`; returns the server's base URL too.
+async fn serve(name: &str) -> (Ledger, Service, String) {
+    let ledger = Ledger::start().await;
+    let dir = scratch(name);
+    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
+    (ledger, service, base)
+}
+
 /// Posts one testkit event to the `shop` connection, with the right token.
 async fn send(base: &str, key: &str, payload: Value) -> (u16, Value) {
     post_webhook(base, "shop", WEBHOOK_TOKEN, webhook_body(&[(key, payload)])).await
@@ -42,9 +50,7 @@ fn step_names(detail: &flow::EventDetail) -> Vec<String> {
 
 #[tokio::test]
 async fn a_webhook_becomes_exactly_one_sink_write_and_a_duplicate_adds_nothing() {
-    let ledger = Ledger::start().await;
-    let dir = scratch("once");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
+    let (ledger, service, base) = serve("once").await;
 
     let body = webhook_body(&[("order-1", json!({"total": "19.99"}))]);
     let (status, answer) = post_webhook(&base, "shop", WEBHOOK_TOKEN, body.clone()).await;
@@ -161,10 +167,8 @@ async fn bad_requests_are_refused_with_a_reason_and_store_nothing() {
 
 #[tokio::test]
 async fn a_transient_failure_is_retried_with_backoff_and_succeeds() {
-    let ledger = Ledger::start().await;
+    let (ledger, service, base) = serve("transient").await;
     ledger.fail_next(2, 503, None);
-    let dir = scratch("transient");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
 
     send(&base, "order-7", json!({})).await;
     let rows = wait_settled(service.inbox(), 1, &[Status::Done], SETTLE).await;
@@ -199,10 +203,8 @@ async fn a_transient_failure_is_retried_with_backoff_and_succeeds() {
 
 #[tokio::test]
 async fn a_rate_limit_is_honoured_and_attempts_run_out_into_failed() {
-    let ledger = Ledger::start().await;
+    let (ledger, service, base) = serve("ratelimit").await;
     ledger.fail_next(1, 429, Some(1));
-    let dir = scratch("ratelimit");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
 
     send(&base, "order-8", json!({})).await;
     let rows = wait_settled(service.inbox(), 1, &[Status::Done], SETTLE).await;
@@ -235,10 +237,8 @@ async fn a_rate_limit_is_honoured_and_attempts_run_out_into_failed() {
 
 #[tokio::test]
 async fn a_permanent_failure_keeps_the_remote_message_and_replay_reruns_it_once_fixed() {
-    let ledger = Ledger::start().await;
+    let (ledger, service, base) = serve("permanent").await;
     ledger.reject_containing("SKU-BAD", "E42", "unknown SKU SKU-BAD");
-    let dir = scratch("permanent");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
 
     send(&base, "order-2", json!({"sku": "SKU-BAD"})).await;
     let rows = wait_settled(service.inbox(), 1, &[Status::Failed], SETTLE).await;
@@ -308,9 +308,7 @@ async fn a_permanent_failure_keeps_the_remote_message_and_replay_reruns_it_once_
 
 #[tokio::test]
 async fn a_needs_review_event_waits_until_resolved() {
-    let ledger = Ledger::start().await;
-    let dir = scratch("review");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
+    let (ledger, service, base) = serve("review").await;
 
     send(&base, "order-3", json!({"review": true})).await;
     let rows = wait_settled(service.inbox(), 1, &[Status::Review], SETTLE).await;
@@ -349,10 +347,8 @@ async fn a_needs_review_event_waits_until_resolved() {
 
 #[tokio::test]
 async fn a_burst_is_batched_and_the_sink_sees_one_request_at_a_time() {
-    let ledger = Ledger::start().await;
+    let (ledger, service, base) = serve("burst").await;
     ledger.set_delay(Duration::from_millis(40));
-    let dir = scratch("burst");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
 
     let sends = (0..40).map(|n| {
         let base = base.clone();
@@ -444,9 +440,7 @@ mapping_config = { command = "post" }
 
 #[tokio::test]
 async fn the_admin_api_needs_its_token_and_answers_status_events_and_ping() {
-    let ledger = Ledger::start().await;
-    let dir = scratch("admin");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
+    let (_ledger, service, base) = serve("admin").await;
     send(&base, "order-4", json!({})).await;
     wait_settled(service.inbox(), 1, &[Status::Done], SETTLE).await;
 

@@ -18,9 +18,7 @@ use mlc_host::types::{Entity, Event, InboundRequest, PluginError, VerifyError};
 use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host, Secret};
 use serde_json::Value;
 use simulators::clock::SimClock;
-use simulators::shopify::{
-    CustomerSpec, LineSpec, Order, OrderSpec, RefundSpec, ShippingSpec, ShopifyConfig, ShopifySim,
-};
+use simulators::shopify::{CustomerSpec, Order, RefundSpec, ShopifyConfig, ShopifySim};
 use simulators::webhook_receiver::{Received, Receiver};
 
 /// The host clock is the simulator's clock; sleeping moves it.
@@ -96,29 +94,7 @@ where
 
 /// An order of `lines` lines (2 × 19.99, 1.00 off, 7.25 % tax each) and 5.00 shipping, for Ada.
 fn create_order(sim: &ShopifySim, lines: usize) -> Order {
-    let customer = sim.create_customer(CustomerSpec {
-        email: Some("ada@example.com".into()),
-        first_name: Some("Ada".into()),
-        last_name: Some("Lovelace".into()),
-        tags: vec!["vip".into()],
-    });
-    sim.create_order(OrderSpec {
-        customer_id: Some(customer.id),
-        lines: (0..lines)
-            .map(|n| {
-                LineSpec::new(&format!("SKU-{n:03}"), "Widget", 2, dec("19.99"))
-                    .tax("CA State Tax", dec("0.0725"))
-                    .discount(dec("1.00"))
-            })
-            .collect(),
-        shipping: vec![ShippingSpec {
-            title: "Standard".into(),
-            price: dec("5.00"),
-            taxes: Vec::new(),
-        }],
-        ..OrderSpec::default()
-    })
-    .unwrap()
+    sim.create_order(sim.sample_order_spec(lines)).unwrap()
 }
 
 /// A delivery the receiver got, as the host hands it to `verify`.

@@ -10,10 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use simulators::clock::SimClock;
-use simulators::shopify::{
-    CustomerSpec, DeliveryMode, LineSpec, OrderSpec, RefundSpec, ShippingSpec, ShopifyConfig,
-    ShopifySim,
-};
+use simulators::shopify::{DeliveryMode, RefundSpec, ShopifyConfig, ShopifySim};
 use simulators::webhook_receiver::{Received, Receiver};
 
 fn header<'a>(received: &'a Received, name: &str) -> &'a str {
@@ -29,31 +26,6 @@ fn dec(text: &str) -> Decimal {
 async fn sim() -> ShopifySim {
     let clock = SimClock::frozen(Utc.with_ymd_and_hms(2025, 11, 3, 15, 0, 0).unwrap());
     ShopifySim::start(ShopifyConfig::new(clock)).await.unwrap()
-}
-
-fn spec(sim: &ShopifySim, lines: usize) -> OrderSpec {
-    let customer = sim.create_customer(CustomerSpec {
-        email: Some("ada@example.com".into()),
-        first_name: Some("Ada".into()),
-        last_name: Some("Lovelace".into()),
-        tags: vec!["vip".into()],
-    });
-    OrderSpec {
-        customer_id: Some(customer.id),
-        lines: (0..lines)
-            .map(|n| {
-                LineSpec::new(&format!("SKU-{n:03}"), "Widget", 2, dec("19.99"))
-                    .tax("CA State Tax", dec("0.0725"))
-                    .discount(dec("1.00"))
-            })
-            .collect(),
-        shipping: vec![ShippingSpec {
-            title: "Standard".into(),
-            price: dec("5.00"),
-            taxes: Vec::new(),
-        }],
-        ..OrderSpec::default()
-    }
 }
 
 async fn graphql(
@@ -78,7 +50,7 @@ async fn delivered_webhook_is_signed_and_carries_every_header() {
     let sim = sim().await;
     let receiver = Receiver::start(0).await.unwrap();
     sim.subscribe("orders/create", receiver.url());
-    let order = sim.create_order(spec(&sim, 2)).unwrap();
+    let order = sim.create_order(sim.sample_order_spec(2)).unwrap();
     sim.wait_idle().await;
 
     let received = receiver.received();
@@ -134,7 +106,7 @@ async fn failed_deliveries_are_retried_with_the_same_webhook_id() {
     let sim = sim().await;
     let receiver = Receiver::start(3).await.unwrap();
     sim.subscribe("orders/create", receiver.url());
-    sim.create_order(spec(&sim, 1)).unwrap();
+    sim.create_order(sim.sample_order_spec(1)).unwrap();
     sim.wait_idle().await;
 
     let deliveries = sim.deliveries();
@@ -165,7 +137,7 @@ async fn a_delivery_that_never_succeeds_removes_its_subscription() {
     let sim = sim().await;
     let receiver = Receiver::start(u32::MAX).await.unwrap();
     sim.subscribe("orders/create", receiver.url());
-    sim.create_order(spec(&sim, 1)).unwrap();
+    sim.create_order(sim.sample_order_spec(1)).unwrap();
     sim.wait_idle().await;
     assert_eq!(sim.deliveries().len(), 9, "the first attempt and 8 retries");
     assert!(sim.subscriptions().is_empty());
@@ -179,7 +151,7 @@ async fn duplicates_and_out_of_order_deliveries_on_demand() {
     sim.subscribe("orders/updated", receiver.url());
 
     sim.set_delivery_mode(DeliveryMode::Duplicates(3));
-    let order = sim.create_order(spec(&sim, 1)).unwrap();
+    let order = sim.create_order(sim.sample_order_spec(1)).unwrap();
     sim.wait_idle().await;
     let received = receiver.received();
     assert_eq!(received.len(), 3);
@@ -225,7 +197,7 @@ async fn refund_webhook_carries_refund_lines_as_numbers() {
     let sim = sim().await;
     let receiver = Receiver::start(0).await.unwrap();
     sim.subscribe("refunds/create", receiver.url());
-    let order = sim.create_order(spec(&sim, 2)).unwrap();
+    let order = sim.create_order(sim.sample_order_spec(2)).unwrap();
     let line = order.line_items[0].id;
     let refund = sim
         .create_refund(
@@ -278,7 +250,7 @@ const ORDER_QUERY: &str = r#"query Order($id: ID!, $after: String) {
 #[tokio::test]
 async fn graphql_order_pages_line_items_past_100() {
     let sim = sim().await;
-    let order = sim.create_order(spec(&sim, 250)).unwrap();
+    let order = sim.create_order(sim.sample_order_spec(250)).unwrap();
     let token = sim.current_access_token();
     let mut skus = Vec::new();
     let mut after = Value::Null;
@@ -383,7 +355,7 @@ async fn graphql_order_pages_line_items_past_100() {
 async fn graphql_throttles_when_the_bucket_is_empty_and_recovers_with_the_clock() {
     let sim = sim().await;
     let token = sim.current_access_token();
-    let order = sim.create_order(spec(&sim, 1)).unwrap();
+    let order = sim.create_order(sim.sample_order_spec(1)).unwrap();
     let query =
         "query($id: ID!) { order(id: $id) { name lineItems(first: 100) { nodes { sku } } } }";
     let (_, body) = graphql(&sim, &token, query, json!({"id": order.gid()})).await;
@@ -503,7 +475,7 @@ async fn during_a_secret_rotation_webhooks_can_be_signed_with_the_old_secret() {
     let receiver = Receiver::start(0).await.unwrap();
     sim.subscribe("orders/create", receiver.url());
     sim.set_sign_with_previous_secret(true);
-    sim.create_order(spec(&sim, 1)).unwrap();
+    sim.create_order(sim.sample_order_spec(1)).unwrap();
     sim.wait_idle().await;
     let got = &receiver.received()[0];
     let mut mac = Hmac::<Sha256>::new_from_slice(b"old-secret").unwrap();

@@ -35,12 +35,12 @@ pub(crate) async fn webhook(
     if !shared.accepting() {
         return unavailable("the host is shutting down; deliver again shortly");
     }
-    let Some(config) = shared.connection_config(&connection) else {
+    if shared.connection_config(&connection).is_none() {
         return refuse(
             StatusCode::NOT_FOUND,
             format!("there is no connection named `{connection}`"),
         );
-    };
+    }
     if !shared
         .config
         .flows
@@ -126,7 +126,7 @@ pub(crate) async fn webhook(
     ]);
     let step = Step::call(0, "received", source.plugin(), started, &report, detail);
     let now = shared.now();
-    let connection_name = config.name.clone();
+    let connection_name = connection.clone();
     let stored = shared
         .inbox
         .run(move |inbox| inbox.receive(&connection_name, Arrival::Webhook, &entries, &step, now))

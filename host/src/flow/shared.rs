@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 
 use crate::call::{ConnectorCall, MappingCall};
 use crate::clock::Clock;
-use crate::config::{Config, ConnectionConfig, FlowConfig, RetryPolicy};
+use crate::config::{Config, ConnectionConfig, FlowConfig};
 use crate::connection::Connection;
 use crate::error::CallError;
 use crate::flow::inbox::Inbox;
@@ -23,7 +23,6 @@ pub(crate) struct Shared {
     pub inbox: Inbox,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
-    pub retry: RetryPolicy,
     connections: BTreeMap<String, Arc<Connection>>,
     lanes: BTreeMap<String, SinkLane>,
     /// Set when new events are in the inbox (a webhook, a poll, a replay).
@@ -60,7 +59,6 @@ impl Shared {
             .collect();
         Ok(Self {
             clock: host.clock(),
-            retry: config.retry,
             host,
             inbox,
             config,

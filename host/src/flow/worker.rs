@@ -24,7 +24,7 @@ pub(crate) async fn attempt(shared: &Shared, row: &EventRow) -> (Finish, Vec<Ste
     let mut steps = Vec::new();
     let finish = match run(shared, row, &mut steps).await {
         Ok(finish) => finish,
-        Err(error) => after_error(&error, row.tries(), &shared.retry, shared.now()),
+        Err(error) => after_error(&error, row.tries(), &shared.config.retry, shared.now()),
     };
     (finish, steps)
 }

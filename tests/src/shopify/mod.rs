@@ -281,6 +281,34 @@ impl ShopifySim {
         self.store().subscriptions.clone()
     }
 
+    /// A sample order for tests: a new customer Ada Lovelace (tag `vip`), `lines` lines of
+    /// 2 × 19.99 with 1.00 off and 7.25 % CA tax each, and 5.00 standard shipping.
+    pub fn sample_order_spec(&self, lines: usize) -> OrderSpec {
+        let customer = self.create_customer(CustomerSpec {
+            email: Some("ada@example.com".into()),
+            first_name: Some("Ada".into()),
+            last_name: Some("Lovelace".into()),
+            tags: vec!["vip".into()],
+        });
+        let price = rust_decimal::Decimal::new(1999, 2);
+        OrderSpec {
+            customer_id: Some(customer.id),
+            lines: (0..lines)
+                .map(|n| {
+                    LineSpec::new(&format!("SKU-{n:03}"), "Widget", 2, price)
+                        .tax("CA State Tax", rust_decimal::Decimal::new(725, 4))
+                        .discount(rust_decimal::Decimal::ONE)
+                })
+                .collect(),
+            shipping: vec![ShippingSpec {
+                title: "Standard".into(),
+                price: rust_decimal::Decimal::new(500, 2),
+                taxes: Vec::new(),
+            }],
+            ..OrderSpec::default()
+        }
+    }
+
     pub fn create_customer(&self, spec: CustomerSpec) -> Customer {
         let now = self.clock().now();
         let mut store = self.store();
