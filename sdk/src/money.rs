@@ -28,6 +28,25 @@ pub fn parse(text: &str) -> Result<Decimal, PluginError> {
         .map_err(|error| PluginError::rejected(format!("`{text}` is not an amount: {error}")))
 }
 
+/// A serde `deserialize_with` for an amount field: a JSON string or, read from its text (never
+/// through f64), a number.
+pub fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
+    let value = <Value as serde::Deserialize>::deserialize(deserializer)?;
+    from_json(&value).map_err(|error| serde::de::Error::custom(error.to_string()))
+}
+
+/// [`deserialize`] for an optional field (absent or `null`: `None`).
+pub fn deserialize_optional<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Decimal>, D::Error> {
+    match <Option<Value> as serde::Deserialize>::deserialize(deserializer)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => from_json(&value)
+            .map(Some)
+            .map_err(|error| serde::de::Error::custom(error.to_string())),
+    }
+}
+
 /// Rounds to two decimals, halves away from zero (commercial rounding).
 pub fn round_cents(amount: Decimal) -> Decimal {
     amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
@@ -59,5 +78,26 @@ mod tests {
             parse("-2.35").unwrap()
         );
         assert_eq!(round_cents(parse("2.344").unwrap()), parse("2.34").unwrap());
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(deserialize_with = "deserialize")]
+        amount: Decimal,
+        #[serde(default, deserialize_with = "deserialize_optional")]
+        other: Option<Decimal>,
+    }
+
+    #[test]
+    fn amounts_are_read_exactly_from_strings_or_number_text() {
+        let body: Body = serde_json::from_value(json!({"amount": "0.10"})).unwrap();
+        assert_eq!(body.amount.to_string(), "0.10");
+        assert_eq!(body.other, None);
+        let body: Body =
+            serde_json::from_str(r#"{"amount": 12345678901234.57, "other": "-1"}"#).unwrap();
+        assert_eq!(body.amount.to_string(), "12345678901234.57");
+        assert_eq!(body.other.map(|other| other.to_string()), Some("-1".into()));
+        assert!(serde_json::from_value::<Body>(json!({"amount": "1,5"})).is_err());
+        assert!(serde_json::from_value::<Body>(json!({"amount": true})).is_err());
     }
 }

@@ -3,10 +3,11 @@
 //! become [`Decimal`] from their text (strings, or numbers read from their JSON text), never f64;
 //! fields this mapping does not use are ignored, so the connector may add fields freely.
 
-use ml_connector_sdk::money::{self, Decimal};
-use ml_connector_sdk::serde_json::Value;
+use ml_connector_sdk::money::{
+    Decimal, deserialize as amount, deserialize_optional as optional_amount,
+};
 use ml_connector_sdk::{Entity, PluginError};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 pub const ORDER: &str = "shopify.order";
 pub const CUSTOMER: &str = "shopify.customer";
@@ -222,20 +223,4 @@ fn set<T>(slot: &mut Option<T>, value: T, entity: &Entity) -> Result<(), PluginE
     }
     *slot = Some(value);
     Ok(())
-}
-
-fn amount<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
-    let value = Value::deserialize(deserializer)?;
-    money::from_json(&value).map_err(|error| serde::de::Error::custom(error.to_string()))
-}
-
-fn optional_amount<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Decimal>, D::Error> {
-    match Option::<Value>::deserialize(deserializer)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => money::from_json(&value)
-            .map(Some)
-            .map_err(|error| serde::de::Error::custom(error.to_string())),
-    }
 }
