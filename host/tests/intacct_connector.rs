@@ -491,6 +491,109 @@ async fn a_reversal_undoes_an_invoice() {
     assert!(applied(&apply_one(&connector, reversal).await).already_done);
 }
 
+/// An invoice numbered `number` with the external id `external_id`, for 50.00.
+fn numbered_invoice(key: &str, number: &str, external_id: &str) -> Command {
+    command(
+        "create-invoice",
+        key,
+        json!({"customer_id": "C-DEMO", "date": "2025-03-01", "invoice_no": number,
+               "external_id": external_id,
+               "lines": [{"gl_account_no": "4000", "amount": "50.00"}]}),
+    )
+}
+
+/// A payment of 50.00 applied to the invoice numbered `number` (with `external_id`, if given).
+fn payment_of(key: &str, number: &str, external_id: Option<&str>) -> Command {
+    let mut application = json!({"invoice_no": number, "amount": "50.00"});
+    if let Some(external_id) = external_id {
+        application["external_id"] = json!(external_id);
+    }
+    command(
+        "create-payment",
+        key,
+        json!({"customer_id": "C-DEMO", "amount": "50.00", "date": "2025-03-02",
+               "payment_method": "Credit Card", "undeposited_funds_account": "1499",
+               "applications": [application]}),
+    )
+}
+
+#[tokio::test]
+async fn invoices_named_by_number_are_found_even_when_created_in_the_same_request() {
+    let (sim, _host, connector) = start().await;
+    let first = id(
+        &apply_one(&connector, numbered_invoice("o-1/v1", "SH1", "o-1-v1")).await,
+        "invoice",
+    );
+    let before = sim.request_count();
+    let batch = [
+        numbered_invoice("o-1/v2", "SH1", "o-1-v2"),
+        command(
+            "reverse-invoice",
+            "o-1/supersede/v2",
+            json!({"invoice_no": "SH1", "keep_external_id": "o-1-v2", "date": "2025-03-02"}),
+        ),
+        payment_of("o-1/payment", "SH1", Some("o-1-v2")),
+    ];
+    let report = connector.apply(&batch).await;
+    let outcome = results(&report);
+    let second = id(&outcome[0], "invoice");
+    let reversal = id(&outcome[1], "reversal");
+    id(&outcome[2], "payment");
+    assert_eq!(
+        sim.request_count() - before,
+        2,
+        "the look-ups ride with the create; reversal and payment in one more request"
+    );
+    let books = ledger(&sim);
+    assert_eq!(books.invoice(&first).unwrap().state, InvoiceState::Reversed);
+    assert_eq!(books.invoice(&second).unwrap().state, InvoiceState::Paid);
+    assert_eq!(books.reversals.len(), 1);
+    assert_eq!(books.reversals[0].key, reversal);
+    assert_eq!(books.account_balance("1200").to_string(), "0.00");
+    assert_eq!(books.account_balance("1499").to_string(), "50.00");
+
+    let again = connector.apply(&batch).await;
+    for result in results(&again) {
+        let applied = applied(result);
+        assert!(
+            applied.already_done || applied.external_ids.is_empty(),
+            "{applied:?}"
+        );
+    }
+    let books = ledger(&sim);
+    assert_eq!(
+        (
+            books.invoices.len(),
+            books.reversals.len(),
+            books.payments.len()
+        ),
+        (2, 1, 1),
+        "the replay posted nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_payment_needs_exactly_one_live_invoice_with_its_number() {
+    let (sim, _host, connector) = start().await;
+    let none = apply_one(&connector, payment_of("pay-none", "SH404", None)).await;
+    assert!(
+        matches!(&none, Err(PluginError::Transient(message)) if message.contains("SH404")),
+        "{none:?}"
+    );
+    for (key, external_id) in [("d/1", "d-1"), ("d/2", "d-2")] {
+        id(
+            &apply_one(&connector, numbered_invoice(key, "SH2", external_id)).await,
+            "invoice",
+        );
+    }
+    let several = apply_one(&connector, payment_of("pay-two", "SH2", None)).await;
+    assert!(
+        matches!(&several, Err(PluginError::NeedsReview(message)) if message.contains("2 live invoices")),
+        "{several:?}"
+    );
+    assert!(ledger(&sim).payments.is_empty());
+}
+
 #[tokio::test]
 async fn a_negative_adjustment_is_a_credit_memo() {
     let (sim, _host, connector) = start().await;

@@ -10,6 +10,7 @@ pub mod rate_window;
 pub mod server;
 pub mod shipstation;
 pub mod shopify;
+pub mod shopify_intacct;
 pub mod uuid;
 pub mod webhook_receiver;
 pub mod webhook_sender;

@@ -3,8 +3,10 @@
 //! command whose body does not fit its kind is `Rejected` on its own and not sent.
 //!
 //! When the first request fails as a whole (HTTP error, control or sign-in refusal), that is the
-//! outer error: nothing of the batch ran. A command that needs a second function (the update of an
-//! upsert) goes out in a second request; a failure of that one is the error of those commands only.
+//! outer error: nothing of the batch ran. A command that needs more functions (the update of an
+//! upsert, what follows the look-up of an invoice number) has them sent in the next request; a
+//! failure of that one is the error of those commands only. A command that ran as several
+//! functions gets their results joined ([`commands::join`]).
 
 use ml_connector_sdk::{Applied, Command, PluginError};
 
@@ -34,7 +36,7 @@ pub fn apply(commands: &[Command]) -> Result<Vec<Result<Applied, PluginError>>, 
             Err(error) if first_request => return Err(error),
             Err(error) => {
                 for (index, _) in pending.drain(..) {
-                    results[index] = Some(Err(error.clone()));
+                    settle(&mut results[index], Err(error.clone()));
                 }
                 break;
             }
@@ -43,8 +45,8 @@ pub fn apply(commands: &[Command]) -> Result<Vec<Result<Applied, PluginError>>, 
         let mut again = Vec::new();
         for ((index, prepared), answer) in pending.into_iter().zip(answers) {
             match prepared.settle(answer, settings.duplicate_errno.as_deref()) {
-                Step::Done(result) => results[index] = Some(result),
-                Step::Again(next) => again.push((index, next)),
+                Step::Done(result) => settle(&mut results[index], result),
+                Step::Again(next) => again.extend(next.into_iter().map(|next| (index, next))),
             }
         }
         pending = again;
@@ -53,6 +55,14 @@ pub fn apply(commands: &[Command]) -> Result<Vec<Result<Applied, PluginError>>, 
         .into_iter()
         .map(|result| result.expect("every command is settled"))
         .collect())
+}
+
+/// Records one more result of a command, joined to what it already has.
+fn settle(slot: &mut Option<Result<Applied, PluginError>>, result: Result<Applied, PluginError>) {
+    *slot = Some(match slot.take() {
+        Some(earlier) => commands::join(earlier, result),
+        None => result,
+    });
 }
 
 #[cfg(test)]

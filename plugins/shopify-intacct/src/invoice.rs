@@ -18,7 +18,7 @@
 //! `{"invoice_no", "keep_external_id", "date", "description"}` reverse-invoice reverses every
 //! other live invoice with this number: the previous version when the order changed, nothing when
 //! it did not. The mapping cannot name the previous version itself (it sees only the order as it
-//! is now), so the connector finds it; see the crate doc for the connector change this needs.
+//! is now), so the connector finds it by number; see the crate doc.
 //!
 //! **Cancelling**: `{"invoice_no", "date", "description"}` reverses every live invoice with the
 //! number, dated the day of the cancellation.
@@ -62,6 +62,13 @@ struct InvoiceBody {
     external_id: String,
     currency: String,
     lines: Vec<DocLine>,
+}
+
+impl Document {
+    /// `<order id>-<version>`: which version of the order's invoice this is.
+    pub fn external_id(&self) -> &str {
+        &self.body.external_id
+    }
 }
 
 /// The invoice of the order as it is now; `None` when it has no line to post.

@@ -113,23 +113,18 @@
 //! change versions (it applies to orders invoiced afterwards). A paid invoice cannot be reversed in
 //! Intacct, so an edit after payment fails at the connector for a person to settle.
 //!
-//! ## Which invoice? (needs a change in the intacct connector)
+//! ## Which invoice?
 //!
-//! The intacct connector identifies the invoice to reverse or to apply a payment to by
-//! `invoice_key`, Intacct's RECORDNO, which only the `create-invoice` answer knows; a mapping
-//! never sees it (and an "already executed" answer does not carry it either). So this mapping names
-//! invoices by number instead, in a shape the connector does not accept yet:
-//! - `intacct.reverse-invoice`: `{"invoice_no", "keep_external_id"?, "date", "description"?}`
-//!   instead of `invoice_key`;
-//! - `intacct.create-payment` applications: `{"invoice_no", "amount"}` instead of `invoice_key`.
-//!
-//! The smallest connector change: accept `invoice_no` as the alternative to `invoice_key`
-//! (exactly one), and resolve it first with a `readByQuery` on ARINVOICE (`RECORDID = '<no>'`,
-//! not reversed; as `find-sales-order` queries SODOCUMENT), then run the function with the
-//! RECORDNO found: a reversal reverses each live one except `keep_external_id` (each with its own
-//! controlid `<key>/<RECORDNO>`; none left to reverse is done); a payment application needs
-//! exactly one live invoice (none: `Transient`, its create may still be on its way; several:
-//! `NeedsReview`). Until then the connector refuses these two commands and such events fail.
+//! Intacct knows an invoice by its RECORDNO, which only the `create-invoice` answer carries; a
+//! mapping never sees it (and an "already executed" answer does not carry it either). So this
+//! mapping names invoices by number, which the intacct connector looks up (`readByQuery` of
+//! ARINVOICE by RECORDID, reversed ones left out) in the same request as any invoice created
+//! before it:
+//! - `intacct.reverse-invoice` `{"invoice_no", "keep_external_id"?, "date", "description"?}`
+//!   reverses each live invoice with the number except the one with `keep_external_id`;
+//! - `intacct.create-payment` applications `{"invoice_no", "amount"}` need exactly one live
+//!   invoice with the number (none: retried, its create may still be on its way; several: held
+//!   for review).
 //!
 //! ## Held for review
 //!

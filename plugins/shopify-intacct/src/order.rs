@@ -111,7 +111,7 @@ pub fn map(
         commands.push(invoice::supersede(&context, &document)?);
     }
     if paid {
-        commands.extend(payment::command(&context, document.total)?);
+        commands.extend(payment::command(&context, &document)?);
     } else if status == "PARTIALLY_PAID" {
         log::info(
             "partially paid: the payment posts once the order is paid in full",

@@ -1,9 +1,9 @@
 //! The payment of a paid order (`intacct.create-payment`):
 //! `{"customer_id", "amount", "date", "payment_method", "bank_account_id" |
-//! "undeposited_funds_account", "ref_id", "currency", "applications": [{"invoice_no", "amount"}]}`
-//! for the invoice total, in the order's currency, dated the invoice date, applied to the order's
-//! invoice by its number (see the crate doc for the connector change this needs), with the order
-//! name as the reference.
+//! "undeposited_funds_account", "ref_id", "currency", "applications": [{"invoice_no",
+//! "external_id", "amount"}]}` for the invoice total, in the order's currency, dated the invoice date, applied to the order's
+//! invoice by its number (the connector looks it up: see the crate doc), with the order name as
+//! the reference.
 //!
 //! **The account**: the order's payment gateways (`payment_gateways`) are looked up in `gateways`
 //! (case-insensitively, `*` as the fallback). A gateway the config lacks is `Rejected` naming the
@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::amount;
 use crate::config::{Destination, Gateway};
+use crate::invoice::Document;
 use crate::json::config_error;
 use crate::keys;
 use crate::order::OrderContext;
@@ -42,11 +43,17 @@ struct PaymentBody<'a> {
 #[derive(Debug, Clone, Serialize)]
 struct Application<'a> {
     invoice_no: &'a str,
+    /// The invoice version it pays: after an edit, the old version may still be live.
+    external_id: &'a str,
     amount: String,
 }
 
-/// The payment of `total`; `None` for a total of zero.
-pub fn command(context: &OrderContext, total: Decimal) -> Result<Option<Command>, PluginError> {
+/// The payment of the invoice `document` in full; `None` for a total of zero.
+pub fn command(
+    context: &OrderContext,
+    document: &Document,
+) -> Result<Option<Command>, PluginError> {
+    let total = document.total;
     if total <= Decimal::ZERO {
         return Ok(None);
     }
@@ -67,6 +74,7 @@ pub fn command(context: &OrderContext, total: Decimal) -> Result<Option<Command>
         currency: &order.currency,
         applications: vec![Application {
             invoice_no: &context.invoice_no,
+            external_id: document.external_id(),
             amount: amount::text(total),
         }],
     };

@@ -353,12 +353,14 @@ fn a_paid_order_pays_its_invoice_into_the_gateways_account() {
         payment.key,
         format!("shopify-intacct/order/{ORDER_ID}/payment")
     );
+    let invoice_external_id = body(&commands[1])["external_id"].clone();
     assert_eq!(
         body(payment),
         json!({"customer_id": "SH7012345678901", "amount": "148.06", "date": "2025-11-03",
                "payment_method": "Credit Card", "undeposited_funds_account": "1499",
                "ref_id": "#1001", "currency": "USD",
-               "applications": [{"invoice_no": "SH1001", "amount": "148.06"}]})
+               "applications": [{"invoice_no": "SH1001", "external_id": invoice_external_id,
+                                 "amount": "148.06"}]})
     );
 
     // orders/paid pays even when the fetched status lags; PayPal goes to its bank account.

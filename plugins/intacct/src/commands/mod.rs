@@ -4,7 +4,9 @@
 //! Reading a result is shared: an "already executed" failure is success with `already_done`; any
 //! other failure is `Rejected` with Intacct's error number (the upsert of a customer that exists
 //! instead goes on to an update); an aborted function is `Transient`; a success gives the ids the
-//! kind names.
+//! kind names. A command may need more than one function: the update of an upsert after its
+//! create, or the reversals and payments that follow the look-up of an invoice number
+//! ([`lookup`]); those go out in the next request ([`Step::Again`]).
 
 mod adjustment;
 mod customer;
@@ -12,6 +14,7 @@ mod fields;
 mod gl_batch;
 mod invoice;
 mod line_item;
+mod lookup;
 mod payment;
 mod reversal;
 mod sales_order;
@@ -59,14 +62,24 @@ enum Read {
     },
     /// The sales orders found, as `Applied.data`.
     SalesOrders,
+    /// The live invoices with a number: what follows is up to the command.
+    Invoices(Then),
+}
+
+/// What a command does with the invoices its look-up found.
+#[derive(Debug)]
+enum Then {
+    Reverse(reversal::Pending),
+    Pay(payment::Pending),
 }
 
 /// What became of a command after its function ran.
 #[derive(Debug)]
 pub enum Step {
     Done(Result<Applied, PluginError>),
-    /// Another function has to run for this command.
-    Again(Prepared),
+    /// More functions have to run for this command, in the next request; its result joins
+    /// theirs ([`join`]).
+    Again(Vec<Prepared>),
 }
 
 /// Turns a command into its function; a body that does not fit the kind is `Rejected`.
@@ -102,7 +115,7 @@ impl Prepared {
     pub fn settle(self, result: FunctionResult, duplicate_errno: Option<&str>) -> Step {
         let errors = match result.outcome {
             Outcome::Success { key, data } => {
-                return Step::Done(self.read.applied(&self.key, key, data.as_ref()));
+                return self.read.succeeded(&self.key, key, data.as_ref());
             }
             Outcome::Aborted(errors) => {
                 return Step::Done(Err(PluginError::transient(format!(
@@ -130,48 +143,82 @@ impl Prepared {
                 .iter()
                 .any(|error| error.errorno == customer::DUPLICATE_ID) =>
             {
-                Step::Again(Prepared {
+                Step::Again(vec![Prepared {
                     key: self.key,
                     function: update,
                     read: Read::Record { record, ids },
-                })
+                }])
             }
             _ => Step::Done(Err(response::rejected(&errors))),
         }
     }
 }
 
+/// What a success without the data the command needs means: Intacct answered oddly; try again.
+fn missing(what: &str) -> PluginError {
+    PluginError::transient(format!("Intacct reported success without {what}"))
+}
+
 impl Read {
-    fn applied(
-        &self,
-        key: &str,
-        result_key: Option<String>,
-        data: Option<&Element>,
-    ) -> Result<Applied, PluginError> {
-        let missing =
-            |what: &str| PluginError::transient(format!("Intacct reported success without {what}"));
+    /// What a successful function means for its command.
+    fn succeeded(self, key: &str, result_key: Option<String>, data: Option<&Element>) -> Step {
+        let done = |result| Step::Done(result);
         match self {
-            Self::Key(name) => {
-                let id = result_key.ok_or_else(|| missing("a <key>"))?;
-                Ok(Applied::new(key).with_external_id(*name, id))
-            }
+            Self::Key(name) => done(
+                result_key
+                    .ok_or_else(|| missing("a <key>"))
+                    .map(|id| Applied::new(key).with_external_id(name, id)),
+            ),
             Self::Record { record, ids } | Self::CreateOrUpdate { record, ids, .. } => {
-                let record = data
-                    .and_then(|data| data.find(record))
-                    .ok_or_else(|| missing(&format!("a <{record}> record")))?;
-                Ok(ids
-                    .iter()
-                    .fold(Applied::new(key), |applied, (name, field)| {
-                        match record.text_of(field) {
-                            Some(id) => applied.with_external_id(*name, id),
-                            None => applied,
-                        }
-                    }))
+                done(Self::record_ids(key, record, ids, data))
             }
-            Self::SalesOrders => {
-                let data = data.ok_or_else(|| missing("<data>"))?;
-                sales_order::found(key, data)
+            Self::SalesOrders => done(
+                data.ok_or_else(|| missing("<data>"))
+                    .and_then(|data| sales_order::found(key, data)),
+            ),
+            Self::Invoices(then) => {
+                let found = data
+                    .ok_or_else(|| missing("<data>"))
+                    .and_then(lookup::record_nos);
+                match (found, then) {
+                    (Err(error), _) => done(Err(error)),
+                    (Ok(record_nos), Then::Reverse(pending)) => pending.found(record_nos),
+                    (Ok(record_nos), Then::Pay(pending)) => pending.found(record_nos),
+                }
             }
         }
     }
+
+    /// The external ids `ids` (id name, field) read from the `record` in `data`.
+    fn record_ids(
+        key: &str,
+        record: &str,
+        ids: &[(&'static str, &'static str)],
+        data: Option<&Element>,
+    ) -> Result<Applied, PluginError> {
+        let record = data
+            .and_then(|data| data.find(record))
+            .ok_or_else(|| missing(&format!("a <{record}> record")))?;
+        Ok(ids
+            .iter()
+            .fold(Applied::new(key), |applied, (name, field)| {
+                match record.text_of(field) {
+                    Some(id) => applied.with_external_id(*name, id),
+                    None => applied,
+                }
+            }))
+    }
+}
+
+/// The result of a command that ran as several functions: the first failure, else one `Applied`
+/// with every external id, `already_done` only when every part was.
+pub fn join(
+    earlier: Result<Applied, PluginError>,
+    later: Result<Applied, PluginError>,
+) -> Result<Applied, PluginError> {
+    let (mut earlier, later) = (earlier?, later?);
+    earlier.external_ids.extend(later.external_ids);
+    earlier.already_done &= later.already_done;
+    earlier.data = earlier.data.or(later.data);
+    Ok(earlier)
 }

@@ -1,12 +1,20 @@
 //! `intacct.reverse-invoice`: the legacy `reverse_invoice key="RECORDNO"` with datereversed and
 //! description?, how a cancelled order undoes its invoice (Intacct has no cancelled state). Success
 //! answers the reversal's RECORDNO as `<key>`: external id `reversal`.
+//!
+//! The invoice is named by `invoice_key` (its RECORDNO), or by `invoice_no` (its number): then the
+//! live invoices with that number are looked up first ([`lookup`]), leaving out the one whose
+//! external id is `keep_external_id`, and each one found is reversed in the next request under its
+//! own controlid (`<key>/<RECORDNO>`). None found is done with nothing to do: a replay after the
+//! reversals ran finds them reversed.
 
 use ml_connector_sdk::chrono::NaiveDate;
-use ml_connector_sdk::{Command, PluginError};
+use ml_connector_sdk::{Applied, Command, PluginError};
 use serde::Deserialize;
 
-use super::{Prepared, Read};
+use super::fields::{self, Either};
+use super::lookup::{self, ExternalId};
+use super::{Prepared, Read, Step, Then};
 use crate::controlid;
 use crate::envelope::Function;
 use crate::text::Xml;
@@ -16,37 +24,98 @@ pub const KIND: &str = "intacct.reverse-invoice";
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Reversal {
-    /// The invoice's RECORDNO (the external id `invoice` of its create).
-    invoice_key: String,
+    /// The invoice's RECORDNO (the external id `invoice` of its create); or `invoice_no`.
+    invoice_key: Option<String>,
+    /// The invoice's number: every live invoice with it is reversed.
+    invoice_no: Option<String>,
+    /// With `invoice_no`: the external id of the invoice to leave alone (the current version).
+    keep_external_id: Option<String>,
+    date: NaiveDate,
+    description: Option<String>,
+}
+
+/// What a reversal by number does once the invoices are found.
+#[derive(Debug)]
+pub struct Pending {
+    key: String,
     date: NaiveDate,
     description: Option<String>,
 }
 
 pub(super) fn prepare(command: &Command) -> Result<Prepared, PluginError> {
     let reversal: Reversal = command.body_json()?;
-    if reversal.invoice_key.trim().is_empty() {
-        return Err(PluginError::rejected("`invoice_key` is empty"));
-    }
-    let body = Xml::new()
-        .legacy_date("datereversed", reversal.date)
-        .text_opt("description", reversal.description.as_deref());
-    Ok(Prepared {
+    let pending = Pending {
         key: command.key.clone(),
-        function: Function {
-            controlid: controlid::for_key(&command.key),
-            body: Xml::new().node_with_attribute(
-                "reverse_invoice",
-                ("key", &reversal.invoice_key),
-                body,
-            ),
-        },
-        read: Read::Key("reversal"),
-    })
+        date: reversal.date,
+        description: reversal.description,
+    };
+    match fields::exactly_one(
+        ("invoice_key", reversal.invoice_key.as_ref()),
+        ("invoice_no", reversal.invoice_no.as_ref()),
+    )? {
+        Either::First(invoice_key) => {
+            if reversal.keep_external_id.is_some() {
+                return Err(PluginError::rejected(
+                    "`keep_external_id` goes with `invoice_no`, not `invoice_key`",
+                ));
+            }
+            pending.reverse(invoice_key, controlid::for_key(&command.key))
+        }
+        Either::Second(invoice_no) => Ok(Prepared {
+            key: command.key.clone(),
+            function: lookup::live_invoices(
+                &command.key,
+                invoice_no,
+                match &reversal.keep_external_id {
+                    Some(keep) => ExternalId::Not(keep),
+                    None => ExternalId::Any,
+                },
+            )?,
+            read: Read::Invoices(Then::Reverse(pending)),
+        }),
+    }
+}
+
+impl Pending {
+    /// The reversal of the invoice `invoice_key` under `controlid`.
+    fn reverse(&self, invoice_key: &str, controlid: String) -> Result<Prepared, PluginError> {
+        if invoice_key.trim().is_empty() {
+            return Err(PluginError::rejected("`invoice_key` is empty"));
+        }
+        let body = Xml::new()
+            .legacy_date("datereversed", self.date)
+            .text_opt("description", self.description.as_deref());
+        Ok(Prepared {
+            key: self.key.clone(),
+            function: Function {
+                controlid,
+                body: Xml::new().node_with_attribute("reverse_invoice", ("key", invoice_key), body),
+            },
+            read: Read::Key("reversal"),
+        })
+    }
+
+    /// The reversals of the live invoices found; done at once when there are none.
+    pub(super) fn found(self, record_nos: Vec<String>) -> Step {
+        if record_nos.is_empty() {
+            return Step::Done(Ok(Applied::new(&self.key)));
+        }
+        let base = controlid::for_key(&self.key);
+        let reversals: Result<Vec<Prepared>, PluginError> = record_nos
+            .iter()
+            .map(|record_no| self.reverse(record_no, controlid::step(&base, record_no)))
+            .collect();
+        match reversals {
+            Ok(reversals) => Step::Again(reversals),
+            Err(error) => Step::Done(Err(error)),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use ml_connector_sdk::serde_json::json;
+    use ml_connector_sdk::testing;
 
     use super::*;
 
@@ -63,11 +132,60 @@ mod tests {
             "<reverse_invoice key=\"42\"><datereversed><year>2025</year><month>3</month>\
              <day>5</day></datereversed><description>Cancelled</description></reverse_invoice>"
         );
-        let empty = Command::json(
+        for body in [
+            json!({"invoice_key": " ", "date": "2025-03-05"}),
+            json!({"date": "2025-03-05"}),
+            json!({"invoice_key": "42", "invoice_no": "SH1", "date": "2025-03-05"}),
+            json!({"invoice_key": "42", "keep_external_id": "x", "date": "2025-03-05"}),
+        ] {
+            assert!(
+                prepare(&Command::json(KIND, "k", &body).unwrap()).is_err(),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn by_number_looks_up_then_reverses_each_live_invoice_under_its_own_controlid() {
+        testing::reset();
+        let command = Command::json(
             KIND,
-            "k",
-            &json!({"invoice_key": " ", "date": "2025-03-05"}),
+            "order/7/supersede/v2",
+            &json!({"invoice_no": "SH1001", "keep_external_id": "7-v2", "date": "2025-03-05"}),
+        )
+        .unwrap();
+        let prepared = prepare(&command).unwrap();
+        assert_eq!(prepared.function.controlid, "order/7/supersede/v2/q1");
+        assert!(
+            prepared
+                .function
+                .body
+                .into_string()
+                .contains("EXTERNALID != &apos;7-v2&apos;")
         );
-        assert!(prepare(&empty.unwrap()).is_err());
+        let Read::Invoices(Then::Reverse(pending)) = prepared.read else {
+            panic!("a look-up first");
+        };
+        let Step::Again(reversals) = pending.found(vec!["4".into(), "9".into()]) else {
+            panic!("reversals next");
+        };
+        let sent: Vec<(String, String)> = reversals
+            .into_iter()
+            .map(|prepared| {
+                (
+                    prepared.function.controlid,
+                    prepared.function.body.into_string(),
+                )
+            })
+            .collect();
+        assert_eq!(sent[0].0, "order/7/supersede/v2/4");
+        assert!(sent[0].1.starts_with("<reverse_invoice key=\"4\">"));
+        assert_eq!(sent[1].0, "order/7/supersede/v2/9");
+        let nothing = Pending {
+            key: "k".into(),
+            date: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
+            description: None,
+        };
+        assert!(matches!(nothing.found(Vec::new()), Step::Done(Ok(applied)) if applied.key == "k"));
     }
 }

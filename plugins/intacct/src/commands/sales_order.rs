@@ -1,6 +1,6 @@
 //! `intacct.find-sales-order`: a `readByQuery` of SODOCUMENT by document number (DOCNO) or PO
 //! number (PONUMBER), all fields, within one transaction definition (`Sales Order` unless told).
-//! Quotes in the value are escaped as `\'` (and backslashes as `\\`) inside the query.
+//! The value is quoted as [`quoted`] does.
 //!
 //! The command's `data` is `{"count": n, "total": n, "orders": [{"RECORDNO": …, "DOCNO": …, …}]}`
 //! with Intacct's field names; exactly one order found also gives the external id `sales_order`
@@ -13,6 +13,7 @@ use ml_connector_sdk::{Applied, Command, PluginError};
 use serde::Deserialize;
 
 use super::fields::{self, Either};
+use super::lookup::quoted;
 use super::{Prepared, Read};
 use crate::controlid;
 use crate::envelope::Function;
@@ -32,11 +33,6 @@ struct Find {
     doc_no: Option<String>,
     po_number: Option<String>,
     docpar_id: Option<String>,
-}
-
-/// A quoted literal of Intacct's query language.
-fn quoted(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
 pub(super) fn prepare(command: &Command) -> Result<Prepared, PluginError> {

@@ -123,6 +123,10 @@ fn records(books: &Books, object: &str, docpar_id: Option<&str>) -> FnResult<Vec
                     ("CUSTOMERID", document.customer_id.clone()),
                     ("RECORDID", document.number.clone().unwrap_or_default()),
                     ("DOCNUMBER", invoice.po_number.clone().unwrap_or_default()),
+                    (
+                        "EXTERNALID",
+                        document.external_id.clone().unwrap_or_default(),
+                    ),
                     ("STATE", invoice.state.label().to_owned()),
                     (
                         "WHENCREATED",

@@ -1,0 +1,117 @@
+//! Queries the commands run before they can act: the quoting of Intacct's query language, and the
+//! look-up of live invoices by number (`readByQuery` of ARINVOICE by RECORDID, the `invoiceno`
+//! given at create, leaving out reversed ones; narrowed by external id when the command gives one).
+//!
+//! A mapping never learns an invoice's RECORDNO (only the create's answer carries it, and an
+//! "already executed" answer does not), so a reversal or a payment may name the invoice by number
+//! and the connector finds it here, in the same request as any invoice created before it: the
+//! functions of one request run in order.
+
+use ml_connector_sdk::PluginError;
+
+use crate::controlid;
+use crate::envelope::Function;
+use crate::text::Xml;
+use crate::xml_tree::Element;
+
+/// The most invoices one number can have (every version of an often-edited order).
+const INVOICE_PAGE_SIZE: &str = "2000";
+/// The state Intacct gives an invoice once reversed.
+const REVERSED: &str = "Reversed";
+
+/// A quoted literal of Intacct's query language: `\'` for a quote, `\\` for a backslash.
+pub fn quoted(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+/// Which of the invoices with a number the look-up wants, by external id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalId<'a> {
+    Any,
+    /// Only the one with this external id.
+    Is(&'a str),
+    /// All but the one with this external id.
+    Not(&'a str),
+}
+
+/// The query for the live invoices numbered `invoice_no` that `external_id` picks. Its controlid
+/// is new on every attempt (see [`controlid::for_query`]).
+pub fn live_invoices(
+    key: &str,
+    invoice_no: &str,
+    external_id: ExternalId<'_>,
+) -> Result<Function, PluginError> {
+    if invoice_no.trim().is_empty() {
+        return Err(PluginError::rejected("`invoice_no` is empty"));
+    }
+    let mut query = format!(
+        "RECORDID = {} AND STATE != {}",
+        quoted(invoice_no),
+        quoted(REVERSED)
+    );
+    match external_id {
+        ExternalId::Any => {}
+        ExternalId::Is(id) => query.push_str(&format!(" AND EXTERNALID = {}", quoted(id))),
+        ExternalId::Not(id) => query.push_str(&format!(" AND EXTERNALID != {}", quoted(id))),
+    }
+    let read = Xml::new()
+        .text("object", "ARINVOICE")
+        .text("fields", "RECORDNO,RECORDID,STATE,EXTERNALID")
+        .text("query", &query)
+        .text("pagesize", INVOICE_PAGE_SIZE);
+    Ok(Function {
+        controlid: controlid::for_query(key)?,
+        body: Xml::new().node("readByQuery", read),
+    })
+}
+
+/// The RECORDNOs of the invoices a [`live_invoices`] query found.
+pub fn record_nos(data: &Element) -> Result<Vec<String>, PluginError> {
+    data.all("arinvoice")
+        .map(|invoice| {
+            invoice
+                .text_of("RECORDNO")
+                .map(str::to_owned)
+                .ok_or_else(|| PluginError::transient("Intacct listed an invoice without RECORDNO"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use ml_connector_sdk::testing;
+
+    use super::*;
+
+    #[test]
+    fn finds_live_invoices_by_number_leaving_one_out() {
+        testing::reset();
+        let function = live_invoices("k/1", "SH'1001", ExternalId::Not("5821-abc")).unwrap();
+        assert_eq!(function.controlid, "k/1/q1");
+        assert_eq!(
+            function.body.into_string(),
+            "<readByQuery><object>ARINVOICE</object><fields>RECORDNO,RECORDID,STATE,EXTERNALID</fields>\
+             <query>RECORDID = &apos;SH\\&apos;1001&apos; AND STATE != &apos;Reversed&apos; AND \
+             EXTERNALID != &apos;5821-abc&apos;</query><pagesize>2000</pagesize></readByQuery>"
+        );
+        assert!(live_invoices("k/1", " ", ExternalId::Any).is_err());
+        let only = live_invoices("k/2", "SH1", ExternalId::Is("v2")).unwrap();
+        assert!(
+            only.body
+                .into_string()
+                .contains("AND EXTERNALID = &apos;v2&apos;</query>")
+        );
+    }
+
+    #[test]
+    fn reads_the_record_numbers_found() {
+        let data = Element::parse(
+            "<data listtype=\"arinvoice\" count=\"2\"><arinvoice><RECORDNO>7</RECORDNO></arinvoice>\
+             <arinvoice><RECORDNO>9</RECORDNO></arinvoice></data>",
+        )
+        .unwrap();
+        assert_eq!(record_nos(&data).unwrap(), ["7", "9"]);
+        let broken = Element::parse("<data><arinvoice><STATE>Posted</STATE></arinvoice></data>");
+        assert!(record_nos(&broken.unwrap()).is_err());
+    }
+}
