@@ -502,6 +502,15 @@ fn numbered_invoice(key: &str, number: &str, external_id: &str) -> Command {
     )
 }
 
+/// A new version `external_id` of the invoice `number`, superseding the others.
+fn superseding(key: &str, number: &str, external_id: &str) -> Command {
+    let mut command = numbered_invoice(key, number, external_id);
+    let mut body: Value = serde_json::from_str(&command.body).unwrap();
+    body["supersedes"] = json!({"date": "2025-03-02", "description": "Order edited"});
+    command.body = body.to_string();
+    command
+}
+
 /// A payment of 50.00 applied to the invoice numbered `number` (with `external_id`, if given).
 fn payment_of(key: &str, number: &str, external_id: Option<&str>) -> Command {
     let mut application = json!({"invoice_no": number, "amount": "50.00"});
@@ -518,7 +527,7 @@ fn payment_of(key: &str, number: &str, external_id: Option<&str>) -> Command {
 }
 
 #[tokio::test]
-async fn invoices_named_by_number_are_found_even_when_created_in_the_same_request() {
+async fn a_new_version_supersedes_the_live_one_and_payments_find_their_version() {
     let (sim, _host, connector) = start().await;
     let first = id(
         &apply_one(&connector, numbered_invoice("o-1/v1", "SH1", "o-1-v1")).await,
@@ -526,23 +535,26 @@ async fn invoices_named_by_number_are_found_even_when_created_in_the_same_reques
     );
     let before = sim.request_count();
     let batch = [
-        numbered_invoice("o-1/v2", "SH1", "o-1-v2"),
-        command(
-            "reverse-invoice",
-            "o-1/supersede/v2",
-            json!({"invoice_no": "SH1", "keep_external_id": "o-1-v2", "date": "2025-03-02"}),
-        ),
+        superseding("o-1/v2", "SH1", "o-1-v2"),
         payment_of("o-1/payment", "SH1", Some("o-1-v2")),
     ];
     let report = connector.apply(&batch).await;
     let outcome = results(&report);
+    assert!(
+        matches!(&outcome[1], Err(PluginError::Transient(message)) if message.contains("SH1")),
+        "the payment looked for the new version before its create ran: {:?}",
+        outcome[1]
+    );
     let second = id(&outcome[0], "invoice");
-    let reversal = id(&outcome[1], "reversal");
-    id(&outcome[2], "payment");
+    let reversal = id(&outcome[0], "reversal");
     assert_eq!(
         sim.request_count() - before,
         2,
-        "the look-ups ride with the create; reversal and payment in one more request"
+        "the look-ups, then the create with its reversal"
+    );
+    id(
+        &apply_one(&connector, payment_of("o-1/payment", "SH1", Some("o-1-v2"))).await,
+        "payment",
     );
     let books = ledger(&sim);
     assert_eq!(books.invoice(&first).unwrap().state, InvoiceState::Reversed);
@@ -570,6 +582,13 @@ async fn invoices_named_by_number_are_found_even_when_created_in_the_same_reques
         (2, 1, 1),
         "the replay posted nothing"
     );
+
+    let after_payment = apply_one(&connector, superseding("o-1/v3", "SH1", "o-1-v3")).await;
+    assert!(
+        matches!(&after_payment, Err(PluginError::NeedsReview(message)) if message.contains("paid")),
+        "{after_payment:?}"
+    );
+    assert_eq!(ledger(&sim).invoices.len(), 2, "nothing posted");
 }
 
 #[tokio::test]

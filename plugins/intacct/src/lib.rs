@@ -31,8 +31,8 @@
 //! | kind | body | Intacct function | result |
 //! | --- | --- | --- | --- |
 //! | `intacct.upsert-customer` | `{"customer_id", "name", "print_as"?, "company_name"?, "first_name"?, "last_name"?, "phone"?, "email"?, "active"?: bool}` | `create` CUSTOMER; on BL34000061 (exists) `update` CUSTOMER in a second request | ids `customer` (CUSTOMERID), `customer_record` (RECORDNO) |
-//! | `intacct.create-invoice` | `{"customer_id", "date", "date_posted"?, "date_due"? \| "term_name"?, "batch_key"?, "draft"?: bool, "invoice_no"?, "po_number"?, "description"?, "external_id"?, "currency"?, "lines": [line]}` | `create_invoice` | id `invoice` (RECORDNO) |
-//! | `intacct.reverse-invoice` | `{"invoice_key" \| "invoice_no", "keep_external_id"?, "date", "description"?}` | `reverse_invoice` (by number: of each live invoice with it but `keep_external_id`) | id `reversal` (one per invoice) |
+//! | `intacct.create-invoice` | `{"customer_id", "date", "date_posted"?, "date_due"? \| "term_name"?, "batch_key"?, "draft"?: bool, "invoice_no"?, "po_number"?, "description"?, "external_id"?, "currency"?, "lines": [line], "supersedes"?: {"date", "description"?}}` | `create_invoice`; with `supersedes` (needs `invoice_no`, `external_id`) also `reverse_invoice` of each other live invoice with the number, or `NeedsReview` when one is paid | id `invoice` (RECORDNO), a `reversal` each |
+//! | `intacct.reverse-invoice` | `{"invoice_key" \| "invoice_no", "date", "description"?}` | `reverse_invoice` (by number: of each live invoice with it) | id `reversal` (one per invoice) |
 //! | `intacct.create-adjustment` | `{"customer_id", "date", "date_posted"?, "batch_key"?, "adjustment_no"?, "draft"?: bool, "invoice_no"?, "description"?, "external_id"?, "currency"?, "lines": [line]}`; negative amounts make a credit memo | `create_aradjustment` | id `adjustment` |
 //! | `intacct.create-payment` | `{"customer_id", "amount", "date", "payment_method", "bank_account_id" \| "undeposited_funds_account", "ref_id"?, "currency"?, "applications"?: [{"invoice_key" \| "invoice_no", "external_id"?, "amount"}]}` | `create_arpayment` | id `payment` |
 //! | `intacct.create-gl-batch` | `{"journal", "date", "title", "draft"?: bool, "entries": [{"account_no", "debit" \| "credit", "description"?, "department_id"?, "location_id"?, "customer_id"?, "class_id"?}]}` (two entries at least, positive amounts) | `create` GLBATCH | id `gl_batch` (RECORDNO) |
@@ -42,10 +42,11 @@
 //! "amount", "memo"?, "location_id"?, "department_id"?, "project_id"?, "customer_id"?, "item_id"?,
 //! "class_id"?, "warehouse_id"?}`. `a | b` means exactly one of the two.
 //!
-//! **Invoices by number.** A mapping never learns an invoice's RECORDNO, so a reversal or payment
-//! application may give `invoice_no` instead: the connector first looks the live invoices with that
-//! number up (`readByQuery` of ARINVOICE, reversed ones left out; `commands/lookup.rs`), then sends
-//! the reversals (each under controlid `<key>/<RECORDNO>`; none found is done) or the payment
+//! **Invoices by number.** A mapping never learns an invoice's RECORDNO, so a reversal, a payment
+//! application or a superseding invoice may name invoices by `invoice_no`: the connector first
+//! looks the live invoices with that number up (`readByQuery` of ARINVOICE, reversed ones left out;
+//! `commands/lookup.rs`), then sends the reversals (each under controlid `<key>/<RECORDNO>`; none
+//! found is done), the superseding create with its reversals, or the payment
 //! (exactly one invoice must be found, narrowed by the application's `external_id` when given:
 //! none is `Transient`, several `NeedsReview`) in the next request.
 //!

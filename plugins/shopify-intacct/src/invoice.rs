@@ -14,11 +14,12 @@
 //! update that changes none of that maps to the key Intacct already ran, and an edit that changes
 //! it maps to a new invoice. The invoice number is the same for every version.
 //!
-//! **Superseding** (`orders/updated`): after the current version's invoice, a
-//! `{"invoice_no", "keep_external_id", "date", "description"}` reverse-invoice reverses every
-//! other live invoice with this number: the previous version when the order changed, nothing when
-//! it did not. The mapping cannot name the previous version itself (it sees only the order as it
-//! is now), so the connector finds it by number; see the crate doc.
+//! **Superseding** (`orders/updated`): the invoice carries `"supersedes": {"date",
+//! "description"}`, and the intacct connector reverses every other live invoice with its number
+//! (the previous version when the order changed, nothing when it did not) in the request that
+//! creates it, or holds the event for review when one of them has payments applied. The mapping
+//! cannot name the previous version itself (it sees only the order as it is now), so the
+//! connector finds it by number; see the crate doc.
 //!
 //! **Cancelling**: `{"invoice_no", "date", "description"}` reverses every live invoice with the
 //! number, dated the day of the cancellation.
@@ -155,30 +156,26 @@ pub fn build(context: &OrderContext) -> Result<Option<Document>, PluginError> {
     }))
 }
 
-pub fn create(context: &OrderContext, document: &Document) -> Result<Command, PluginError> {
-    Command::json(
-        CREATE,
-        keys::invoice(&context.order.id, &document.version),
-        &document.body,
-    )
-}
-
-/// Reverses the live invoices of the order other than `document`'s version.
-pub fn supersede(context: &OrderContext, document: &Document) -> Result<Command, PluginError> {
+/// The create of `document`. With `supersedes` (an `orders/updated`) it is a new version of the
+/// order's invoice: the intacct connector reverses the order's other live versions, dated the
+/// update, or holds the event for review when one of them is paid.
+pub fn create(
+    context: &OrderContext,
+    document: &Document,
+    supersedes: bool,
+) -> Result<Command, PluginError> {
     let order = context.order;
-    Command::json(
-        REVERSE,
-        keys::supersede(&order.id, &document.version),
-        &json!({
-            "invoice_no": context.invoice_no,
-            "keep_external_id": document.body.external_id,
+    let mut body = json!(document.body);
+    if supersedes {
+        body["supersedes"] = json!({
             "date": date(&order.updated_at)?.to_string(),
             "description": format!(
                 "Shopify order {} changed: superseded by version {}",
                 order.name, document.version
             ),
-        }),
-    )
+        });
+    }
+    Command::json(CREATE, keys::invoice(&order.id, &document.version), &body)
 }
 
 /// Reverses the invoice of a cancelled order (numbered `invoice_no`).

@@ -8,7 +8,6 @@
 //! | --- | --- |
 //! | customer upsert | `shopify-intacct/customer/<Intacct customer id>/<version of the body>` |
 //! | invoice | `shopify-intacct/order/<order id>/invoice/<version of the order>` |
-//! | reversal of superseded versions | `shopify-intacct/order/<order id>/supersede/<version>` |
 //! | reversal of a cancelled order | `shopify-intacct/order/<order id>/reverse` |
 //! | payment | `shopify-intacct/order/<order id>/payment` |
 //! | credit memo | `shopify-intacct/refund/<refund id>` |
@@ -41,10 +40,6 @@ pub fn customer(customer_id: &str, version: &str) -> String {
 
 pub fn invoice(order_id: &str, version: &str) -> String {
     format!("{PREFIX}/order/{order_id}/invoice/{version}")
-}
-
-pub fn supersede(order_id: &str, version: &str) -> String {
-    format!("{PREFIX}/order/{order_id}/supersede/{version}")
 }
 
 pub fn reverse(order_id: &str) -> String {

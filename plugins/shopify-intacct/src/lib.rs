@@ -4,7 +4,7 @@
 //!
 //! | topic | commands |
 //! | --- | --- |
-//! | `orders/create`, `orders/updated`, `orders/paid`, `orders/cancelled` | by the order's state ([`order`]): `intacct.upsert-customer` + `intacct.create-invoice`; on `orders/updated` also an `intacct.reverse-invoice` of superseded versions; when paid in full `intacct.create-payment`; when cancelled unpaid only `intacct.reverse-invoice` |
+//! | `orders/create`, `orders/updated`, `orders/paid`, `orders/cancelled` | by the order's state ([`order`]): `intacct.upsert-customer` + `intacct.create-invoice` (on `orders/updated` superseding the order's other versions); when paid in full `intacct.create-payment`; when cancelled unpaid only `intacct.reverse-invoice` |
 //! | `refunds/create` | `intacct.create-adjustment`, a credit memo of exactly what was refunded ([`refund`]) |
 //! | `customers/create`, `customers/update` | `intacct.upsert-customer` ([`customer`]) |
 //!
@@ -102,16 +102,17 @@
 //! `external_id` carry the version, its number (`invoice_no`) does not. So:
 //! - an update that changes nothing the invoice is made of (tags, fulfillment, payment status;
 //!   most updates) maps to the invoice key already run: nothing happens;
-//! - an edit that changes lines or amounts maps to a new invoice (same number, new version) and a
-//!   reversal of every other live invoice with that number (`keep_external_id`: the new one),
-//!   dated the update. Both keys carry the new version, so replays are idempotent.
+//! - an edit that changes lines or amounts maps to a new invoice (same number, new version) that
+//!   supersedes the others: the intacct connector reverses every other live invoice with that
+//!   number, dated the update, in the request that creates the new one. The key carries the new
+//!   version (each reversal's controlid adds the reversed RECORDNO), so replays are idempotent.
 //!
 //! The alternative, an AR adjustment for the difference, needs the amounts of the previous
 //! version, which a pure mapping cannot know: it sees only the current order, and the previous
 //! version lives only in Intacct. Reversal + re-invoice needs no arithmetic against the past; the
 //! connector only has to find the live invoices by number. Changing the mapping config does not
 //! change versions (it applies to orders invoiced afterwards). A paid invoice cannot be reversed in
-//! Intacct, so an edit after payment fails at the connector for a person to settle.
+//! Intacct, so an edit after payment posts nothing and waits in review for a person to settle.
 //!
 //! ## Which invoice?
 //!
@@ -120,11 +121,13 @@
 //! mapping names invoices by number, which the intacct connector looks up (`readByQuery` of
 //! ARINVOICE by RECORDID, reversed ones left out) in the same request as any invoice created
 //! before it:
-//! - `intacct.reverse-invoice` `{"invoice_no", "keep_external_id"?, "date", "description"?}`
-//!   reverses each live invoice with the number except the one with `keep_external_id`;
-//! - `intacct.create-payment` applications `{"invoice_no", "amount"}` need exactly one live
-//!   invoice with the number (none: retried, its create may still be on its way; several: held
-//!   for review).
+//! - `intacct.create-invoice` with `"supersedes": {"date", "description"}` reverses each other
+//!   live invoice with its number (found by `external_id` ≠ its own);
+//! - `intacct.reverse-invoice` `{"invoice_no", "date", "description"}` reverses each live invoice
+//!   with the number (a cancellation);
+//! - `intacct.create-payment` applications `{"invoice_no", "external_id", "amount"}` need exactly
+//!   one live invoice with the number and version (none: retried, its create may still be on its
+//!   way; several: held for review).
 //!
 //! ## Held for review
 //!

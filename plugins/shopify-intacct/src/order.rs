@@ -7,7 +7,7 @@
 //! | a test order (with `invoice.skip_test_orders`, the default) | none |
 //! | cancelled and never paid (`cancelled_at` set; status not `PAID`, `PARTIALLY_REFUNDED` or `REFUNDED`) | `intacct.reverse-invoice` of its invoice |
 //! | otherwise | `intacct.upsert-customer` (unless a person named the customer), `intacct.create-invoice` |
-//! | … and the topic is `orders/updated` | `intacct.reverse-invoice` of its superseded versions |
+//! | … and the topic is `orders/updated` | the invoice `supersedes` the order's other versions |
 //! | … and paid in full (status `PAID`, `PARTIALLY_REFUNDED`, `REFUNDED`, or the topic is `orders/paid`) | `intacct.create-payment` for the invoice total |
 //!
 //! A cancelled order that was paid keeps its invoice and payment: Shopify refunds it, and each
@@ -106,10 +106,11 @@ pub fn map(
         log::info("nothing to invoice", &[("order", &order.name)]);
         return Ok(commands);
     };
-    commands.push(invoice::create(&context, &document)?);
-    if topic == "orders/updated" {
-        commands.push(invoice::supersede(&context, &document)?);
-    }
+    commands.push(invoice::create(
+        &context,
+        &document,
+        topic == "orders/updated",
+    )?);
     if paid {
         commands.extend(payment::command(&context, &document)?);
     } else if status == "PARTIALLY_PAID" {

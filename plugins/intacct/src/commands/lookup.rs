@@ -3,9 +3,9 @@
 //! given at create, leaving out reversed ones; narrowed by external id when the command gives one).
 //!
 //! A mapping never learns an invoice's RECORDNO (only the create's answer carries it, and an
-//! "already executed" answer does not), so a reversal or a payment may name the invoice by number
-//! and the connector finds it here, in the same request as any invoice created before it: the
-//! functions of one request run in order.
+//! "already executed" answer does not), so a reversal, a payment or an invoice that supersedes
+//! others may name invoices by number and the connector finds them here, in the same request as
+//! any invoice created before it: the functions of one request run in order.
 
 use ml_connector_sdk::PluginError;
 
@@ -65,14 +65,32 @@ pub fn live_invoices(
     })
 }
 
-/// The RECORDNOs of the invoices a [`live_invoices`] query found.
-pub fn record_nos(data: &Element) -> Result<Vec<String>, PluginError> {
+/// An invoice a [`live_invoices`] query found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub record_no: String,
+    /// `Posted`, `Partially Paid`, `Paid`, `Draft`.
+    pub state: String,
+}
+
+impl Found {
+    /// Intacct refuses to reverse an invoice with payments applied.
+    pub fn has_payments(&self) -> bool {
+        matches!(self.state.as_str(), "Paid" | "Partially Paid")
+    }
+}
+
+/// The invoices a [`live_invoices`] query found.
+pub fn invoices(data: &Element) -> Result<Vec<Found>, PluginError> {
     data.all("arinvoice")
         .map(|invoice| {
-            invoice
-                .text_of("RECORDNO")
-                .map(str::to_owned)
-                .ok_or_else(|| PluginError::transient("Intacct listed an invoice without RECORDNO"))
+            let record_no = invoice.text_of("RECORDNO").ok_or_else(|| {
+                PluginError::transient("Intacct listed an invoice without RECORDNO")
+            })?;
+            Ok(Found {
+                record_no: record_no.to_owned(),
+                state: invoice.text_or_empty("STATE").to_owned(),
+            })
         })
         .collect()
 }
@@ -104,14 +122,23 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_record_numbers_found() {
+    fn reads_the_invoices_found() {
         let data = Element::parse(
-            "<data listtype=\"arinvoice\" count=\"2\"><arinvoice><RECORDNO>7</RECORDNO></arinvoice>\
-             <arinvoice><RECORDNO>9</RECORDNO></arinvoice></data>",
+            "<data listtype=\"arinvoice\" count=\"2\"><arinvoice><RECORDNO>7</RECORDNO>\
+             <STATE>Paid</STATE></arinvoice><arinvoice><RECORDNO>9</RECORDNO><STATE>Posted</STATE>\
+             </arinvoice></data>",
         )
         .unwrap();
-        assert_eq!(record_nos(&data).unwrap(), ["7", "9"]);
+        let found = invoices(&data).unwrap();
+        assert_eq!(
+            found
+                .iter()
+                .map(|invoice| invoice.record_no.as_str())
+                .collect::<Vec<_>>(),
+            ["7", "9"]
+        );
+        assert!(found[0].has_payments() && !found[1].has_payments());
         let broken = Element::parse("<data><arinvoice><STATE>Posted</STATE></arinvoice></data>");
-        assert!(record_nos(&broken.unwrap()).is_err());
+        assert!(invoices(&broken.unwrap()).is_err());
     }
 }

@@ -71,6 +71,7 @@ enum Read {
 enum Then {
     Reverse(reversal::Pending),
     Pay(payment::Pending),
+    Supersede(invoice::Superseding),
 }
 
 /// What became of a command after its function ran.
@@ -179,11 +180,12 @@ impl Read {
             Self::Invoices(then) => {
                 let found = data
                     .ok_or_else(|| missing("<data>"))
-                    .and_then(lookup::record_nos);
+                    .and_then(lookup::invoices);
                 match (found, then) {
                     (Err(error), _) => done(Err(error)),
-                    (Ok(record_nos), Then::Reverse(pending)) => pending.found(record_nos),
-                    (Ok(record_nos), Then::Pay(pending)) => pending.found(record_nos),
+                    (Ok(found), Then::Reverse(pending)) => pending.found(found),
+                    (Ok(found), Then::Pay(pending)) => pending.found(found),
+                    (Ok(found), Then::Supersede(pending)) => pending.found(found),
                 }
             }
         }

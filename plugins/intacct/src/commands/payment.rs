@@ -16,7 +16,7 @@ use ml_connector_sdk::{Command, PluginError};
 use serde::Deserialize;
 
 use super::fields::{self, Either};
-use super::lookup::{self, ExternalId};
+use super::lookup::{self, ExternalId, Found};
 use super::{Prepared, Read, Step, Then};
 use crate::controlid;
 use crate::envelope::Function;
@@ -168,11 +168,11 @@ impl Pending {
     }
 
     /// Takes the invoices found for the number looked up: exactly one goes on.
-    pub(super) fn found(mut self, record_nos: Vec<String>) -> Step {
+    pub(super) fn found(mut self, found: Vec<Found>) -> Step {
         let application = &mut self.payment.applications[self.resolving];
         let number = application.invoice_no.clone().unwrap_or_default();
-        match record_nos.as_slice() {
-            [record_no] => application.invoice_key = Some(record_no.clone()),
+        match found.as_slice() {
+            [invoice] => application.invoice_key = Some(invoice.record_no.clone()),
             [] => {
                 return Step::Done(Err(PluginError::transient(format!(
                     "no live invoice numbered {number} for the payment yet"
@@ -183,7 +183,11 @@ impl Pending {
                     "{} live invoices are numbered {number} (RECORDNO {}): apply the payment to \
                      one by hand, or reverse the extra ones and replay",
                     several.len(),
-                    several.join(", ")
+                    several
+                        .iter()
+                        .map(|invoice| invoice.record_no.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ))));
             }
         }
@@ -245,6 +249,13 @@ mod tests {
         assert!(prepare(&body(json!({"bank_account_id": "BOA-CHK"}))).is_ok());
     }
 
+    fn found(record_no: &str) -> Found {
+        Found {
+            record_no: record_no.into(),
+            state: "Posted".into(),
+        }
+    }
+
     #[test]
     fn a_number_is_looked_up_and_must_name_exactly_one_live_invoice() {
         testing::reset();
@@ -264,7 +275,7 @@ mod tests {
                 other => panic!("a look-up first, not {other:?}"),
             }
         };
-        let Step::Again(mut next) = pending().found(vec!["42".into()]) else {
+        let Step::Again(mut next) = pending().found(vec![found("42")]) else {
             panic!("the payment next");
         };
         let payment = next.remove(0);
@@ -281,7 +292,7 @@ mod tests {
             Step::Done(Err(PluginError::Transient(_)))
         ));
         assert!(matches!(
-            pending().found(vec!["4".into(), "5".into()]),
+            pending().found(vec![found("4"), found("5")]),
             Step::Done(Err(PluginError::NeedsReview(message))) if message.contains("RECORDNO 4, 5")
         ));
         let both = json!({"customer_id": "C", "amount": "1", "date": "2025-03-03",

@@ -3,17 +3,17 @@
 //! answers the reversal's RECORDNO as `<key>`: external id `reversal`.
 //!
 //! The invoice is named by `invoice_key` (its RECORDNO), or by `invoice_no` (its number): then the
-//! live invoices with that number are looked up first ([`lookup`]), leaving out the one whose
-//! external id is `keep_external_id`, and each one found is reversed in the next request under its
-//! own controlid (`<key>/<RECORDNO>`). None found is done with nothing to do: a replay after the
-//! reversals ran finds them reversed.
+//! live invoices with that number are looked up first ([`lookup`]) and each one found is reversed
+//! in the next request under its own controlid (`<key>/<RECORDNO>`). None found is done with
+//! nothing to do: a replay after the reversals ran finds them reversed. The same reversals serve
+//! an invoice that supersedes others ([`super::invoice`]).
 
 use ml_connector_sdk::chrono::NaiveDate;
 use ml_connector_sdk::{Applied, Command, PluginError};
 use serde::Deserialize;
 
 use super::fields::{self, Either};
-use super::lookup::{self, ExternalId};
+use super::lookup::{self, ExternalId, Found};
 use super::{Prepared, Read, Step, Then};
 use crate::controlid;
 use crate::envelope::Function;
@@ -28,13 +28,11 @@ struct Reversal {
     invoice_key: Option<String>,
     /// The invoice's number: every live invoice with it is reversed.
     invoice_no: Option<String>,
-    /// With `invoice_no`: the external id of the invoice to leave alone (the current version).
-    keep_external_id: Option<String>,
     date: NaiveDate,
     description: Option<String>,
 }
 
-/// What a reversal by number does once the invoices are found.
+/// Reversals of the command keyed `key`, waiting to learn which invoices.
 #[derive(Debug)]
 pub struct Pending {
     key: String,
@@ -44,39 +42,31 @@ pub struct Pending {
 
 pub(super) fn prepare(command: &Command) -> Result<Prepared, PluginError> {
     let reversal: Reversal = command.body_json()?;
-    let pending = Pending {
-        key: command.key.clone(),
-        date: reversal.date,
-        description: reversal.description,
-    };
+    let pending = Pending::new(&command.key, reversal.date, reversal.description);
     match fields::exactly_one(
         ("invoice_key", reversal.invoice_key.as_ref()),
         ("invoice_no", reversal.invoice_no.as_ref()),
     )? {
         Either::First(invoice_key) => {
-            if reversal.keep_external_id.is_some() {
-                return Err(PluginError::rejected(
-                    "`keep_external_id` goes with `invoice_no`, not `invoice_key`",
-                ));
-            }
             pending.reverse(invoice_key, controlid::for_key(&command.key))
         }
         Either::Second(invoice_no) => Ok(Prepared {
             key: command.key.clone(),
-            function: lookup::live_invoices(
-                &command.key,
-                invoice_no,
-                match &reversal.keep_external_id {
-                    Some(keep) => ExternalId::Not(keep),
-                    None => ExternalId::Any,
-                },
-            )?,
+            function: lookup::live_invoices(&command.key, invoice_no, ExternalId::Any)?,
             read: Read::Invoices(Then::Reverse(pending)),
         }),
     }
 }
 
 impl Pending {
+    pub fn new(key: &str, date: NaiveDate, description: Option<String>) -> Self {
+        Self {
+            key: key.to_owned(),
+            date,
+            description,
+        }
+    }
+
     /// The reversal of the invoice `invoice_key` under `controlid`.
     fn reverse(&self, invoice_key: &str, controlid: String) -> Result<Prepared, PluginError> {
         if invoice_key.trim().is_empty() {
@@ -95,17 +85,26 @@ impl Pending {
         })
     }
 
+    /// The reversals of the invoices `found`, each under the controlid `<key>/<RECORDNO>`.
+    pub fn reversals(&self, found: &[Found]) -> Result<Vec<Prepared>, PluginError> {
+        let base = controlid::for_key(&self.key);
+        found
+            .iter()
+            .map(|invoice| {
+                self.reverse(
+                    &invoice.record_no,
+                    controlid::step(&base, &invoice.record_no),
+                )
+            })
+            .collect()
+    }
+
     /// The reversals of the live invoices found; done at once when there are none.
-    pub(super) fn found(self, record_nos: Vec<String>) -> Step {
-        if record_nos.is_empty() {
+    pub(super) fn found(self, found: Vec<Found>) -> Step {
+        if found.is_empty() {
             return Step::Done(Ok(Applied::new(&self.key)));
         }
-        let base = controlid::for_key(&self.key);
-        let reversals: Result<Vec<Prepared>, PluginError> = record_nos
-            .iter()
-            .map(|record_no| self.reverse(record_no, controlid::step(&base, record_no)))
-            .collect();
-        match reversals {
+        match self.reversals(&found) {
             Ok(reversals) => Step::Again(reversals),
             Err(error) => Step::Done(Err(error)),
         }
@@ -118,6 +117,13 @@ mod tests {
     use ml_connector_sdk::testing;
 
     use super::*;
+
+    fn found(record_no: &str) -> Found {
+        Found {
+            record_no: record_no.into(),
+            state: "Posted".into(),
+        }
+    }
 
     #[test]
     fn names_the_invoice_in_the_key_attribute() {
@@ -136,7 +142,6 @@ mod tests {
             json!({"invoice_key": " ", "date": "2025-03-05"}),
             json!({"date": "2025-03-05"}),
             json!({"invoice_key": "42", "invoice_no": "SH1", "date": "2025-03-05"}),
-            json!({"invoice_key": "42", "keep_external_id": "x", "date": "2025-03-05"}),
         ] {
             assert!(
                 prepare(&Command::json(KIND, "k", &body).unwrap()).is_err(),
@@ -150,23 +155,21 @@ mod tests {
         testing::reset();
         let command = Command::json(
             KIND,
-            "order/7/supersede/v2",
-            &json!({"invoice_no": "SH1001", "keep_external_id": "7-v2", "date": "2025-03-05"}),
+            "order/7/reverse",
+            &json!({"invoice_no": "SH1001", "date": "2025-03-05"}),
         )
         .unwrap();
         let prepared = prepare(&command).unwrap();
-        assert_eq!(prepared.function.controlid, "order/7/supersede/v2/q1");
+        assert_eq!(prepared.function.controlid, "order/7/reverse/q1");
         assert!(
-            prepared
-                .function
-                .body
-                .into_string()
-                .contains("EXTERNALID != &apos;7-v2&apos;")
+            prepared.function.body.into_string().contains(
+                "RECORDID = &apos;SH1001&apos; AND STATE != &apos;Reversed&apos;</query>"
+            )
         );
         let Read::Invoices(Then::Reverse(pending)) = prepared.read else {
             panic!("a look-up first");
         };
-        let Step::Again(reversals) = pending.found(vec!["4".into(), "9".into()]) else {
+        let Step::Again(reversals) = pending.found(vec![found("4"), found("9")]) else {
             panic!("reversals next");
         };
         let sent: Vec<(String, String)> = reversals
@@ -178,14 +181,10 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(sent[0].0, "order/7/supersede/v2/4");
+        assert_eq!(sent[0].0, "order/7/reverse/4");
         assert!(sent[0].1.starts_with("<reverse_invoice key=\"4\">"));
-        assert_eq!(sent[1].0, "order/7/supersede/v2/9");
-        let nothing = Pending {
-            key: "k".into(),
-            date: NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(),
-            description: None,
-        };
+        assert_eq!(sent[1].0, "order/7/reverse/9");
+        let nothing = Pending::new("k", NaiveDate::from_ymd_opt(2025, 3, 5).unwrap(), None);
         assert!(matches!(nothing.found(Vec::new()), Step::Done(Ok(applied)) if applied.key == "k"));
     }
 }
