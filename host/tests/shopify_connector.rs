@@ -1,7 +1,8 @@
 //! The `shopify` connector through the real host against the Shopify simulator
 //! (`simulators::shopify`): ping, signed webhooks (a bad signature, a rotated secret, redelivery),
 //! an order of 250 line items fetched whole while the cost bucket throttles, 429s, expiring tokens
-//! refreshed with the rotated refresh token kept, a refund, a customer, and polling.
+//! refreshed with the rotated refresh token kept, a paid order's transactions and a refund, a
+//! customer, and polling.
 //!
 //! The host's clock here is the simulator's: a plugin's `sleep` moves the simulator's clock, so
 //! waiting for the bucket really refills it and tokens really expire, without the test sleeping.
@@ -18,7 +19,9 @@ use mlc_host::types::{Entity, Event, InboundRequest, PluginError, VerifyError};
 use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host, Secret};
 use serde_json::Value;
 use simulators::clock::SimClock;
-use simulators::shopify::{CustomerSpec, Order, RefundSpec, ShopifyConfig, ShopifySim};
+use simulators::shopify::{
+    CustomerSpec, FinancialStatus, Order, OrderSpec, RefundSpec, ShopifyConfig, ShopifySim,
+};
 use simulators::webhook_receiver::{Received, Receiver};
 
 /// The host clock is the simulator's clock; sleeping moves it.
@@ -441,7 +444,13 @@ async fn a_refund_webhook_fetches_the_refund_with_its_order() {
     let shop = start().await;
     let receiver = Receiver::start(0).await.unwrap();
     shop.sim.subscribe("refunds/create", receiver.url());
-    let order = create_order(&shop.sim, 2);
+    let order = shop
+        .sim
+        .create_order(OrderSpec {
+            financial_status: FinancialStatus::Paid,
+            ..shop.sim.sample_order_spec(2)
+        })
+        .unwrap();
     let refund = shop
         .sim
         .create_refund(
@@ -490,6 +499,18 @@ async fn a_refund_webhook_fetches_the_refund_with_its_order() {
     assert_eq!(fetched["total_refunded"], "25.91");
     assert_eq!(fetched["refunds"][0]["id"], refund.id.to_string());
     assert_eq!(fetched["refunds"][0]["total"], "25.91");
+    // Paid at checkout: the sale of the total; then the refund's transaction.
+    assert_eq!(
+        fetched["transactions"],
+        serde_json::json!([
+            {"id": order.transactions[0].id.to_string(), "kind": "sale", "status": "success",
+             "amount": "88.62", "gateway": "shopify_payments",
+             "processed_at": "2025-11-03T15:00:00Z"},
+            {"id": refund.transaction_id.to_string(), "kind": "refund", "status": "success",
+             "amount": "25.91", "gateway": "shopify_payments",
+             "processed_at": "2025-11-03T15:00:00Z"}
+        ])
+    );
 }
 
 #[tokio::test]

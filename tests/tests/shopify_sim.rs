@@ -10,7 +10,10 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sha2::Sha256;
 use simulators::clock::SimClock;
-use simulators::shopify::{DeliveryMode, RefundSpec, ShopifyConfig, ShopifySim};
+use simulators::shopify::{
+    DeliveryMode, FinancialStatus, OrderSpec, RefundSpec, ShopifyConfig, ShopifySim,
+    TransactionKind,
+};
 use simulators::webhook_receiver::{Received, Receiver};
 
 fn header<'a>(received: &'a Received, name: &str) -> &'a str {
@@ -229,6 +232,96 @@ async fn refund_webhook_carries_refund_lines_as_numbers() {
         sim.order(order.id).unwrap().financial_status.rest(),
         "partially_refunded"
     );
+}
+
+#[tokio::test]
+async fn payments_are_transactions_and_the_last_one_makes_the_order_paid() {
+    let sim = sim().await;
+    let receiver = Receiver::start(0).await.unwrap();
+    sim.subscribe("orders/paid", receiver.url());
+    sim.subscribe("orders/updated", receiver.url());
+    // 46.81, of which 20.00 at checkout.
+    let order = sim
+        .create_order(OrderSpec {
+            financial_status: FinancialStatus::PartiallyPaid,
+            paid_amount: Some(dec("20.00")),
+            ..sim.sample_order_spec(1)
+        })
+        .unwrap();
+    assert_eq!(order.total_price(), dec("46.81"));
+    assert_eq!(order.total_received(), dec("20.00"));
+    let sale = order.transactions[0].id;
+
+    sim.clock().advance(Duration::minutes(30));
+    let partly = sim.capture_payment(order.id, dec("10.00")).unwrap();
+    assert_eq!(partly.financial_status, FinancialStatus::PartiallyPaid);
+    assert!(sim.capture_payment(order.id, dec("16.82")).is_err());
+    assert!(sim.capture_payment(order.id, dec("0")).is_err());
+    let paid = sim.mark_paid(order.id).unwrap();
+    assert_eq!(paid.financial_status, FinancialStatus::Paid);
+    assert_eq!(paid.total_outstanding(), Decimal::ZERO);
+    sim.wait_idle().await;
+    let mut topics: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|got| header(got, "X-Shopify-Topic").to_string())
+        .collect();
+    topics.sort();
+    assert_eq!(topics, ["orders/paid", "orders/updated", "orders/updated"]);
+
+    let query = "query($id: ID!) { order(id: $id) { displayFinancialStatus \
+        totalReceivedSet { shopMoney { amount } } \
+        transactions(first: 10) { id kind status gateway processedAt \
+        amountSet { shopMoney { amount currencyCode } } } } }";
+    let token = sim.current_access_token();
+    let (_, body) = graphql(&sim, &token, query, json!({"id": order.gid()})).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    let found = &body["data"]["order"];
+    assert_eq!(found["displayFinancialStatus"], "PAID");
+    assert_eq!(found["totalReceivedSet"]["shopMoney"]["amount"], "46.81");
+    let transaction = |id: u64, amount: &str, at: &str| {
+        json!({"id": format!("gid://shopify/OrderTransaction/{id}"), "kind": "SALE",
+               "status": "SUCCESS", "gateway": "shopify_payments", "processedAt": at,
+               "amountSet": {"shopMoney": {"amount": amount, "currencyCode": "USD"}}})
+    };
+    assert_eq!(
+        found["transactions"],
+        json!([
+            transaction(sale, "20.00", "2025-11-03T15:00:00Z"),
+            transaction(paid.transactions[1].id, "10.00", "2025-11-03T15:30:00Z"),
+            transaction(paid.transactions[2].id, "16.81", "2025-11-03T15:30:00Z"),
+        ])
+    );
+    // A list costs `first` × (1 + its objects): 10 × (1 + amountSet 2).
+    assert_eq!(
+        body["extensions"]["cost"]["requestedQueryCost"],
+        1 + 2 + 10 * 3
+    );
+
+    // An authorized order is captured; a refund is a transaction too.
+    let held = sim
+        .create_order(OrderSpec {
+            financial_status: FinancialStatus::Authorized,
+            ..sim.sample_order_spec(1)
+        })
+        .unwrap();
+    assert_eq!(held.transactions[0].kind, TransactionKind::Authorization);
+    assert_eq!(held.total_received(), Decimal::ZERO);
+    let captured = sim.mark_paid(held.id).unwrap();
+    assert_eq!(captured.transactions[1].kind, TransactionKind::Capture);
+    assert_eq!(captured.total_received(), dec("46.81"));
+    sim.create_refund(
+        held.id,
+        RefundSpec {
+            shipping: Some(dec("5.00")),
+            ..RefundSpec::default()
+        },
+    )
+    .unwrap();
+    let refunded = sim.order(held.id).unwrap();
+    assert_eq!(refunded.transactions[2].kind, TransactionKind::Refund);
+    assert_eq!(refunded.transactions[2].amount, dec("5.00"));
+    assert_eq!(refunded.total_received(), dec("46.81"));
 }
 
 const ORDER_QUERY: &str = r#"query Order($id: ID!, $after: String) {

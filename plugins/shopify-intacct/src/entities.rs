@@ -50,6 +50,46 @@ pub struct Order {
     pub shipping_lines: Vec<ShippingLine>,
     #[serde(default)]
     pub tax_lines: Vec<Tax>,
+    /// Every payment event, oldest first.
+    #[serde(default)]
+    pub transactions: Vec<Transaction>,
+}
+
+impl Order {
+    /// The transactions that received money from the customer.
+    pub fn payments(&self) -> impl Iterator<Item = &Transaction> {
+        self.transactions
+            .iter()
+            .filter(|transaction| transaction.received())
+    }
+}
+
+/// A payment event of an order: `kind` `sale`, `capture`, `authorization`, `refund`, …, `status`
+/// `success`, `pending`, `failure`, … (compared case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Transaction {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    /// In the shop's currency, as every amount of the order.
+    #[serde(deserialize_with = "amount")]
+    pub amount: Decimal,
+    #[serde(default)]
+    pub gateway: Option<String>,
+    #[serde(default)]
+    pub processed_at: Option<String>,
+}
+
+impl Transaction {
+    /// A successful `sale` or `capture` of more than zero: money received. An authorization only
+    /// holds money; refunds are credited by their own event (`refunds/create`).
+    pub fn received(&self) -> bool {
+        self.status.trim().eq_ignore_ascii_case("success")
+            && ["sale", "capture"]
+                .iter()
+                .any(|kind| self.kind.trim().eq_ignore_ascii_case(kind))
+            && self.amount > Decimal::ZERO
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -9,7 +9,7 @@
 //! | customer upsert | `shopify-intacct/customer/<Intacct customer id>/<version of the body>` |
 //! | invoice | `shopify-intacct/order/<order id>/invoice/<version of the order>` |
 //! | reversal of a cancelled order | `shopify-intacct/order/<order id>/reverse` |
-//! | payment | `shopify-intacct/order/<order id>/payment` |
+//! | payment | `shopify-intacct/order/<order id>/payment/<transaction id>` |
 //! | credit memo | `shopify-intacct/refund/<refund id>` |
 //!
 //! A version is the first 12 hex digits of SHA-256 over the canonical JSON of what it covers
@@ -46,8 +46,8 @@ pub fn reverse(order_id: &str) -> String {
     format!("{PREFIX}/order/{order_id}/reverse")
 }
 
-pub fn payment(order_id: &str) -> String {
-    format!("{PREFIX}/order/{order_id}/payment")
+pub fn payment(order_id: &str, transaction_id: &str) -> String {
+    format!("{PREFIX}/order/{order_id}/payment/{transaction_id}")
 }
 
 pub fn refund(refund_id: &str) -> String {

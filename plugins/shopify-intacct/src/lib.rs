@@ -4,7 +4,7 @@
 //!
 //! | topic | commands |
 //! | --- | --- |
-//! | `orders/create`, `orders/updated`, `orders/paid`, `orders/cancelled` | by the order's state ([`order`]): `intacct.upsert-customer` + `intacct.create-invoice` (on `orders/updated` superseding the order's other versions); when paid in full `intacct.create-payment`; when cancelled unpaid only `intacct.reverse-invoice` |
+//! | `orders/create`, `orders/updated`, `orders/paid`, `orders/cancelled` | by the order's state ([`order`]): `intacct.upsert-customer` + `intacct.create-invoice` (on `orders/updated` superseding the order's other versions); an `intacct.create-payment` per transaction that received money (a successful `sale` or `capture`: [`payment`]); when cancelled unpaid only `intacct.reverse-invoice` |
 //! | `refunds/create` | `intacct.create-adjustment`, a credit memo of exactly what was refunded ([`refund`]) |
 //! | `customers/create`, `customers/update` | `intacct.upsert-customer` ([`customer`]) |
 //!
@@ -76,7 +76,7 @@
 //! | `order_types` | rules `{name, when, accounts?, dimensions?}`, first match wins; what one leaves unset comes from `default_order_type` |
 //! | `regions`, `default_region` | the customer's region: `{name, when, dimensions}` |
 //! | `product_lines`, `default_product_line` | a line's product line: `{name, when, revenue_account?, dimensions?}` |
-//! | `gateways` | by gateway name (case-insensitive; `"*"` for the rest): `payment_method` (`Printed Check`, `Cash`, `EFT`, `Credit Card`, `Online Charge Card`, `Online ACH Debit`) and one of `bank_account_id`, `undeposited_funds_account` |
+//! | `gateways` | where each payment goes, by the gateway its transaction names (case-insensitive; `"*"` for the rest): `payment_method` (`Printed Check`, `Cash`, `EFT`, `Credit Card`, `Online Charge Card`, `Online ACH Debit`) and one of `bank_account_id`, `undeposited_funds_account` |
 //!
 //! An order `when` holds any of `order_tags`, `customer_tags`, `source_names`, `currencies`,
 //! `gateways` (each a text or a list; all given must hold, any value of one will do); a product
@@ -102,6 +102,9 @@
 //! `external_id` carry the version, its number (`invoice_no`) does not. So:
 //! - an update that changes nothing the invoice is made of (tags, fulfillment, payment status;
 //!   most updates) maps to the invoice key already run: nothing happens;
+//! - a payment (a capture of an authorized or partially paid order, a manual payment) is a new
+//!   transaction: its `intacct.create-payment` is keyed by the transaction id, so the update posts
+//!   it and the payments already posted map to keys already run;
 //! - an edit that changes lines or amounts maps to a new invoice (same number, new version) that
 //!   supersedes the others: the intacct connector reverses every other live invoice with that
 //!   number, dated the update, in the request that creates the new one. The key carries the new
@@ -127,14 +130,15 @@
 //!   with the number (a cancellation);
 //! - `intacct.create-payment` applications `{"invoice_no", "external_id", "amount"}` need exactly
 //!   one live invoice with the number and version (none: retried, its create may still be on its
-//!   way; several: held for review).
+//!   way; several: held for review). A payment is applied to the version current when its
+//!   transaction is mapped; one applied to an earlier version stays with it.
 //!
 //! ## Held for review
 //!
 //! `NeedsReview` (resolved with the keys in [`review`]): an order whose invoice lines do not add
 //! up to its total, or a refund whose credit does not add up to what was refunded; an order with no
-//! customer to name; a payment through gateways posting to different accounts; a refund of a line
-//! the order lacks.
+//! customer to name; payments that add up to more than the invoice; a refund of a line the order
+//! lacks.
 
 mod amount;
 mod config;

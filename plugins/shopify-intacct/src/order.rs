@@ -5,20 +5,23 @@
 //! | the order | commands |
 //! | --- | --- |
 //! | a test order (with `invoice.skip_test_orders`, the default) | none |
-//! | cancelled and never paid (`cancelled_at` set; status not `PAID`, `PARTIALLY_REFUNDED` or `REFUNDED`) | `intacct.reverse-invoice` of its invoice |
+//! | cancelled and never paid (`cancelled_at` set; no money received, status not `PAID`, `PARTIALLY_PAID`, `PARTIALLY_REFUNDED` or `REFUNDED`) | `intacct.reverse-invoice` of its invoice |
 //! | otherwise | `intacct.upsert-customer` (unless a person named the customer), `intacct.create-invoice` |
 //! | … and the topic is `orders/updated` | the invoice `supersedes` the order's other versions |
-//! | … and paid in full (status `PAID`, `PARTIALLY_REFUNDED`, `REFUNDED`, or the topic is `orders/paid`) | `intacct.create-payment` for the invoice total |
+//! | … and for each transaction that received money (a successful `sale` or `capture`) | `intacct.create-payment` of its amount ([`payment`]) |
 //!
-//! A cancelled order that was paid keeps its invoice and payment: Shopify refunds it, and each
-//! refund becomes a credit memo (`refunds/create`); reversing the invoice as well would credit the
-//! customer twice, and Intacct does not reverse an invoice with a payment applied.
+//! Payments follow the transactions, not the status: a `PARTIALLY_PAID` order posts what it
+//! received so far, and each later capture posts itself (its own key), so `orders/paid` needs no
+//! rule of its own. An order whose status says paid but that carries no such transaction posts no
+//! payment, with a warning in the log.
 //!
-//! `PARTIALLY_PAID` posts no payment yet: the entity does not say how much was received (the
-//! connector reads no transactions), so the payment waits until the order is paid in full, and
-//! then posts the whole total once.
+//! A cancelled order that was paid, in full or in part, keeps its invoice and payments: Shopify
+//! refunds it, and each refund becomes a credit memo (`refunds/create`); reversing the invoice as
+//! well would credit the customer twice, and Intacct does not reverse an invoice with a payment
+//! applied.
 
 use ml_connector_sdk::chrono::NaiveDate;
+use ml_connector_sdk::money::Decimal;
 use ml_connector_sdk::{Command, PluginError, log};
 
 use crate::config::Config;
@@ -28,8 +31,9 @@ use crate::review::Resolution;
 use crate::rules::{OrderFacts, OrderRules};
 use crate::{invoice, payment};
 
-/// Statuses of an order paid in full at some point (later refunds do not undo the payment).
-const PAID: &[&str] = &["PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
+/// Statuses of an order paid, in full or in part, at some point (later refunds do not undo the
+/// payment).
+const PAID: &[&str] = &["PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
 
 /// An order with what the config and the review made of it.
 #[derive(Debug, Clone)]
@@ -78,9 +82,9 @@ pub fn map(
         return Ok(Vec::new());
     }
     let status = order.financial_status.as_deref().unwrap_or_default();
-    let paid = topic == "orders/paid" || PAID.contains(&status);
+    let paid = PAID.contains(&status);
     if order.cancelled_at.is_some() {
-        if !paid {
+        if !paid && order.payments().next().is_none() {
             // Needs no customer: a guest order without one to name reverses all the same.
             return Ok(vec![invoice::reverse(order, &invoice_no(config, order))?]);
         }
@@ -111,14 +115,14 @@ pub fn map(
         &document,
         topic == "orders/updated",
     )?);
-    if paid {
-        commands.extend(payment::command(&context, &document)?);
-    } else if status == "PARTIALLY_PAID" {
-        log::info(
-            "partially paid: the payment posts once the order is paid in full",
-            &[("order", &order.name)],
+    let payments = payment::commands(&context, &document)?;
+    if payments.is_empty() && paid && document.total > Decimal::ZERO {
+        log::warn(
+            "the status says paid but no transaction received money: no payment posted",
+            &[("order", &order.name), ("financial_status", status)],
         );
     }
+    commands.extend(payments);
     Ok(commands)
 }
 

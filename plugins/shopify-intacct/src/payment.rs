@@ -1,27 +1,45 @@
-//! The payment of a paid order (`intacct.create-payment`):
-//! `{"customer_id", "amount", "date", "payment_method", "bank_account_id" |
-//! "undeposited_funds_account", "ref_id", "currency", "applications": [{"invoice_no",
-//! "external_id", "amount"}]}` for the invoice total, in the order's currency, dated the invoice date, applied to the order's
-//! invoice by its number (the connector looks it up: see the crate doc), with the order name as
-//! the reference.
+//! The payments of an order (`intacct.create-payment`): one per transaction that received money
+//! (a successful `sale` or `capture`, [`Transaction::received`]), whatever the order's status says:
 //!
-//! **The account**: the order's payment gateways (`payment_gateways`) are looked up in `gateways`
-//! (case-insensitively, `*` as the fallback). A gateway the config lacks is `Rejected` naming the
-//! key to add. Gateways that post to different places are held for review: the entity does not say
-//! how much each took (a resolution's `gateway` picks the one that takes it all).
+//! ```json
+//! {"customer_id": "SH7012345678901", "amount": "20.00", "date": "2025-11-03",
+//!  "payment_method": "Credit Card", "undeposited_funds_account": "1499",
+//!  "ref_id": "#1001/5821001234567890150", "currency": "USD",
+//!  "applications": [{"invoice_no": "SH1001", "external_id": "5821…-<version>", "amount": "20.00"}]}
+//! ```
 //!
-//! Keyed by the order alone: one payment per order, whatever version of the invoice it pays.
+//! - `amount`: the transaction's, in the order's currency (the shop's, as every amount of the
+//!   entity), applied in full to the current version of the order's invoice, by its number and
+//!   `external_id` (the connector looks it up: see the crate doc);
+//! - `date`: the day the transaction was processed (UTC, as the connector gives it), but never
+//!   before the invoice date: a payment dated before its invoice would be received on a day the
+//!   invoice is not yet in AR, so that day's aging shows an unapplied credit next to no invoice;
+//! - the account: the transaction's gateway looked up in `gateways` (case-insensitively, `*` as
+//!   the fallback; a transaction without a gateway takes `*`); a gateway the config lacks is
+//!   `Rejected` naming the key to add;
+//! - `ref_id`: the order name and the transaction id.
+//!
+//! **Keys**: `…/order/<order id>/payment/<transaction id>`, so a partially paid order posts what it
+//! received, a later capture posts itself, and a replay posts nothing twice. A payment applied to an
+//! earlier version of the invoice stays with it.
+//!
+//! **More received than invoiced** (an order edited down after payment, a double capture) is held
+//! for review: applied in full, the payments would exceed the invoice. A resolution's
+//! `accept_totals` posts them all, each applied only up to what the invoice has left after the
+//! ones before it; the rest stays unapplied, a credit on the customer's account.
 
+use ml_connector_sdk::chrono::NaiveDate;
 use ml_connector_sdk::money::Decimal;
 use ml_connector_sdk::{Command, PluginError};
 use serde::Serialize;
 
 use crate::amount;
 use crate::config::{Destination, Gateway};
+use crate::entities::Transaction;
 use crate::invoice::Document;
 use crate::json::config_error;
 use crate::keys;
-use crate::order::OrderContext;
+use crate::order::{OrderContext, date};
 
 pub const KIND: &str = "intacct.create-payment";
 
@@ -35,7 +53,7 @@ struct PaymentBody<'a> {
     bank_account_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     undeposited_funds_account: Option<&'a str>,
-    ref_id: &'a str,
+    ref_id: String,
     currency: &'a str,
     applications: Vec<Application<'a>>,
 }
@@ -48,81 +66,106 @@ struct Application<'a> {
     amount: String,
 }
 
-/// The payment of the invoice `document` in full; `None` for a total of zero.
-pub fn command(
+/// The payments of the money the order received, applied to the invoice `document`.
+pub fn commands(context: &OrderContext, document: &Document) -> Result<Vec<Command>, PluginError> {
+    let order = context.order;
+    let payments: Vec<&Transaction> = order.payments().collect();
+    let received: Decimal = payments.iter().map(|payment| payment.amount).sum();
+    if received > document.total && !context.resolution.accept_totals {
+        return Err(PluginError::needs_review(format!(
+            "order {}: {} {} was received but the invoice is {}; applied in full the payments \
+             would exceed it. Settle it in Intacct and skip, or resolve with \
+             {{\"accept_totals\": true}} to apply them up to the invoice and leave the rest \
+             unapplied on the customer's account",
+            order.name,
+            amount::text(received),
+            order.currency,
+            amount::text(document.total)
+        )));
+    }
+    let mut left = document.total.max(Decimal::ZERO);
+    let mut commands = Vec::with_capacity(payments.len());
+    for payment in payments {
+        let applied = payment.amount.min(left);
+        left -= applied;
+        commands.push(command(context, document, payment, applied)?);
+    }
+    Ok(commands)
+}
+
+/// The payment of `transaction`, `applied` of it to the invoice.
+fn command(
     context: &OrderContext,
     document: &Document,
-) -> Result<Option<Command>, PluginError> {
-    let total = document.total;
-    if total <= Decimal::ZERO {
-        return Ok(None);
-    }
-    let gateway = gateway(context)?;
+    transaction: &Transaction,
+    applied: Decimal,
+) -> Result<Command, PluginError> {
+    let order = context.order;
+    let gateway = gateway(context, transaction)?;
     let (bank_account_id, undeposited_funds_account) = match &gateway.destination {
         Destination::BankAccount(bank) => (Some(bank.as_str()), None),
         Destination::UndepositedFunds(account) => (None, Some(account.as_str())),
     };
-    let order = context.order;
+    let applications = match applied > Decimal::ZERO {
+        true => vec![Application {
+            invoice_no: &context.invoice_no,
+            external_id: document.external_id(),
+            amount: amount::text(applied),
+        }],
+        false => Vec::new(),
+    };
     let body = PaymentBody {
         customer_id: &context.party.customer_id,
-        amount: amount::text(total),
-        date: context.date.to_string(),
+        amount: amount::text(transaction.amount),
+        date: received_on(context.date, transaction)?.to_string(),
         payment_method: &gateway.payment_method,
         bank_account_id,
         undeposited_funds_account,
-        ref_id: &order.name,
+        ref_id: format!("{}/{}", order.name, transaction.id),
         currency: &order.currency,
-        applications: vec![Application {
-            invoice_no: &context.invoice_no,
-            external_id: document.external_id(),
-            amount: amount::text(total),
-        }],
+        applications,
     };
-    Command::json(KIND, keys::payment(&order.id), &body).map(Some)
+    Command::json(KIND, keys::payment(&order.id, &transaction.id), &body)
 }
 
-/// The gateway settings the payment goes by.
-fn gateway<'a>(context: &OrderContext<'a>) -> Result<&'a Gateway, PluginError> {
+/// The day `transaction` was processed, not before the invoice date.
+fn received_on(
+    invoice_date: NaiveDate,
+    transaction: &Transaction,
+) -> Result<NaiveDate, PluginError> {
+    match transaction.processed_at.as_deref() {
+        Some(time) => Ok(date(time)?.max(invoice_date)),
+        None => Ok(invoice_date),
+    }
+}
+
+/// The gateway settings of the transaction's gateway.
+fn gateway<'a>(
+    context: &OrderContext<'a>,
+    transaction: &Transaction,
+) -> Result<&'a Gateway, PluginError> {
     let config = context.config;
-    let order = context.order;
-    let missing = |name: &str| {
-        config_error(
-            "gateways",
-            format!(
-                "order {} was paid through `{name}`, which has no entry: add `gateways.{}` (or \
-                 `gateways.\"*\"` for every gateway not listed)",
-                order.name,
+    let name = transaction
+        .gateway
+        .as_deref()
+        .map(str::trim)
+        .filter(|name| !name.is_empty());
+    let found = match name {
+        Some(name) => config.gateway(name),
+        None => config.gateways.get("*"),
+    };
+    found.ok_or_else(|| {
+        let order = &context.order.name;
+        let message = match name {
+            Some(name) => format!(
+                "order {order} was paid through `{name}`, which has no entry: add `gateways.{}` \
+                 (or `gateways.\"*\"` for every gateway not listed)",
                 ml_connector_sdk::serde_json::Value::from(name.to_lowercase())
             ),
-        )
-    };
-    if let Some(name) = &context.resolution.gateway {
-        return config.gateway(name).ok_or_else(|| missing(name));
-    }
-    let names: Vec<&str> = order
-        .payment_gateways
-        .iter()
-        .map(|name| name.trim())
-        .filter(|name| !name.is_empty())
-        .collect();
-    if names.is_empty() {
-        return config.gateways.get("*").ok_or_else(|| missing("(none)"));
-    }
-    let mut found: Vec<&Gateway> = Vec::new();
-    for name in &names {
-        let gateway = config.gateway(name).ok_or_else(|| missing(name))?;
-        if !found.contains(&gateway) {
-            found.push(gateway);
-        }
-    }
-    match found.as_slice() {
-        [gateway] => Ok(gateway),
-        _ => Err(PluginError::needs_review(format!(
-            "order {} was paid through {}, which post to different accounts, and the order does \
-             not say how much each took; resolve with {{\"gateway\": \"<name>\"}} to post it all \
-             through one",
-            order.name,
-            names.join(", ")
-        ))),
-    }
+            None => format!(
+                "order {order} was paid through no named gateway: add `gateways.\"*\"` for it"
+            ),
+        };
+        config_error("gateways", message)
+    })
 }

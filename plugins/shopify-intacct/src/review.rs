@@ -4,8 +4,7 @@
 //! | key | what it decides |
 //! | --- | --- |
 //! | `customer_id` | the Intacct customer of an order that has none this mapping can name (a guest order without `customer.guest_customer_id`; no email under the `email` scheme); it is used as is, and no customer is upserted |
-//! | `gateway` | the gateway whose account takes the payment of an order paid through several |
-//! | `accept_totals` | `true`: post the lines even though they do not add up to Shopify's total (of the order, or of a refund) |
+//! | `accept_totals` | `true`: post the lines even though they do not add up to Shopify's total (of the order, or of a refund); post payments that add up to more than the invoice, applying them only up to it |
 //!
 //! Other keys are ignored (with a warning in the log).
 
@@ -15,7 +14,6 @@ use ml_connector_sdk::{PluginError, log};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Resolution {
     pub customer_id: Option<String>,
-    pub gateway: Option<String>,
     pub accept_totals: bool,
 }
 
@@ -42,19 +40,15 @@ impl Resolution {
             }
         };
         for key in fields.keys() {
-            if !["customer_id", "gateway", "accept_totals"].contains(&key.as_str()) {
+            if !["customer_id", "accept_totals"].contains(&key.as_str()) {
                 log::warn(
                     "review resolution key ignored",
-                    &[
-                        ("key", key),
-                        ("known", "customer_id, gateway, accept_totals"),
-                    ],
+                    &[("key", key), ("known", "customer_id, accept_totals")],
                 );
             }
         }
         Ok(Self {
             customer_id: text("customer_id")?,
-            gateway: text("gateway")?,
             accept_totals: fields.get("accept_totals") == Some(&Value::Bool(true)),
         })
     }

@@ -36,7 +36,13 @@ fn order(status: &str, cancelled: bool) -> Value {
         "total": "53.26", "customer_id": "7012345678901", "lines": lines,
         "shipping_lines": [{"id": "21", "title": "Standard", "price": "5.00",
             "discounted_price": "5.00", "total_tax": "0.00", "tax_lines": []}],
-        "tax_lines": [{"title": "CA State Tax", "rate": "0.0725", "amount": "3.26"}]
+        "tax_lines": [{"title": "CA State Tax", "rate": "0.0725", "amount": "3.26"}],
+        "transactions": if status == "PENDING" { json!([]) } else { json!([
+            {"id": "701", "kind": "sale", "status": "success", "amount": "20.00",
+             "gateway": "shopify_payments", "processed_at": "2025-11-03T15:00:00Z"},
+            {"id": "702", "kind": "capture", "status": "success", "amount": "33.26",
+             "gateway": "shopify_payments", "processed_at": "2025-11-04T15:00:00Z"}
+        ]) }
     })
 }
 

@@ -56,6 +56,7 @@
 //! | `shipping_lines` | `[{"id"?, "title", "code"?, "price", "discounted_price", "total_tax", "tax_lines": [tax]}]` |
 //! | `tax_lines` | the order's taxes summed by title and rate: `[tax]` |
 //! | `refunds` | `[{"id", "created_at"?, "note"?, "total"}]` (the first 50; details in `shopify.refund`) |
+//! | `transactions` | `[{"id", "kind", "status", "amount", "gateway"?, "processed_at"}]`, oldest first: every payment event of the order (50 are read: an order with as many is held for review, as there may be more). `kind` `"sale"`, `"capture"`, `"authorization"`, `"refund"`, `"void"`, …; `status` `"success"`, `"pending"`, `"failure"`, `"error"`, …; `processed_at` the time it was processed (else created). Money received is the successful `sale`s and `capture`s |
 //!
 //! A `tax` is `{"title", "rate"? (decimal string, "0.0725" for 7.25 %), "amount"}`.
 //!
@@ -81,8 +82,6 @@
 //! | `transactions` | `[{"id"?, "kind"?, "status"?, "amount", "currency"?, "gateway"?, "created_at"?}]` |
 //! | `subtotal`, `total_tax`, `total_shipping` | sums of the lines' subtotals, the lines' and shipping taxes, the shipping amounts |
 //! | `total` | the sum of successful `refund` transactions: what went back to the customer |
-//!
-//! Transactions of orders are not read: the Admin GraphQL simulator has no `transactions` field.
 
 mod fetch;
 mod graphql;

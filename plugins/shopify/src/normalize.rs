@@ -41,6 +41,7 @@ pub struct OrderBody {
     pub shipping_lines: Vec<ShippingBody>,
     pub tax_lines: Vec<TaxBody>,
     pub refunds: Vec<RefundSummaryBody>,
+    pub transactions: Vec<TransactionBody>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -87,6 +88,19 @@ pub struct RefundSummaryBody {
     pub created_at: Option<String>,
     pub note: Option<String>,
     pub total: String,
+}
+
+/// A payment event of the order: `kind` and `status` lower-cased as in Shopify's REST
+/// (`"sale"`, `"success"`), the amount in the shop's currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TransactionBody {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub amount: String,
+    pub gateway: Option<String>,
+    /// When it was processed (else created).
+    pub processed_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -153,6 +167,11 @@ pub fn order(order: &wire::Order, lines: &[wire::LineItem]) -> Result<OrderBody,
                 })
             })
             .collect::<Result<_, PluginError>>()?,
+        transactions: order
+            .transactions
+            .iter()
+            .map(transaction)
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -202,6 +221,20 @@ fn shipping_line(line: &wire::ShippingLine) -> Result<ShippingBody, PluginError>
         discounted_price: amount(&line.discounted_price_set)?.to_string(),
         total_tax: sum(&taxes)?,
         tax_lines: taxes,
+    })
+}
+
+fn transaction(transaction: &wire::Transaction) -> Result<TransactionBody, PluginError> {
+    Ok(TransactionBody {
+        id: gid_id(&transaction.id)?,
+        kind: transaction.kind.to_lowercase(),
+        status: transaction.status.to_lowercase(),
+        amount: amount(&transaction.amount_set)?.to_string(),
+        gateway: transaction.gateway.clone(),
+        processed_at: transaction
+            .processed_at
+            .clone()
+            .unwrap_or_else(|| transaction.created_at.clone()),
     })
 }
 
@@ -275,6 +308,15 @@ mod tests {
             "originalUnitPriceSet": bag("19.99"), "totalDiscountSet": bag("1.00"),
             "taxLines": [tax("2.83")]}],
             "pageInfo": {"hasNextPage": false, "endCursor": "Y3Vyc29yOjA="}});
+        let transactions = json!([
+            {"id": "gid://shopify/OrderTransaction/5821001234567890150", "kind": "SALE",
+             "status": "SUCCESS", "gateway": "shopify_payments",
+             "processedAt": "2025-11-03T15:00:00Z", "createdAt": "2025-11-03T15:00:00Z",
+             "amountSet": bag("46.81")},
+            {"id": "gid://shopify/OrderTransaction/5821001234567890151", "kind": "REFUND",
+             "status": "SUCCESS", "gateway": "shopify_payments", "processedAt": null,
+             "createdAt": "2025-11-04T10:00:00Z", "amountSet": bag("20.91")}
+        ]);
         let mut order = json!({
             "id": "gid://shopify/Order/5821001234567890130",
             "legacyResourceId": "5821001234567890130",
@@ -293,6 +335,7 @@ mod tests {
         fields.insert("customer".into(), customer);
         fields.insert("shippingLines".into(), shipping);
         fields.insert("refunds".into(), refunds);
+        fields.insert("transactions".into(), transactions);
         fields.insert("lineItems".into(), lines);
         serde_json::from_value(order).unwrap()
     }
@@ -328,6 +371,17 @@ mod tests {
             json["refunds"],
             json!([{"id": "5821001234567890140", "created_at": "2025-11-04T10:00:00Z",
                     "note": "damaged", "total": "20.91"}])
+        );
+        assert_eq!(
+            json["transactions"],
+            json!([
+                {"id": "5821001234567890150", "kind": "sale", "status": "success",
+                 "amount": "46.81", "gateway": "shopify_payments",
+                 "processed_at": "2025-11-03T15:00:00Z"},
+                {"id": "5821001234567890151", "kind": "refund", "status": "success",
+                 "amount": "20.91", "gateway": "shopify_payments",
+                 "processed_at": "2025-11-04T10:00:00Z"}
+            ])
         );
     }
 

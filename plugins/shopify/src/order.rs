@@ -1,6 +1,7 @@
 //! Reads one order whole: the header query with the first line items, then further pages of line
-//! items by cursor while `pageInfo.hasNextPage`. More shipping lines than one page holds is held
-//! for review rather than posted incomplete.
+//! items by cursor while `pageInfo.hasNextPage`. More shipping lines than one page holds, or as
+//! many transactions as the query reads (there may be more), is held for review rather than
+//! posted incomplete.
 
 use ml_connector_sdk::PluginError;
 use serde_json::json;
@@ -26,6 +27,14 @@ pub fn load(
             order.name,
             queries::SHIPPING_LINES,
             queries::SHIPPING_LINES
+        )));
+    }
+    if order.transactions.len() >= queries::TRANSACTIONS as usize {
+        return Err(PluginError::needs_review(format!(
+            "order {} has {} or more transactions; the connector reads {}",
+            order.name,
+            queries::TRANSACTIONS,
+            queries::TRANSACTIONS
         )));
     }
     let mut lines = std::mem::take(&mut order.line_items.nodes);

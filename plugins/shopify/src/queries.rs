@@ -1,8 +1,9 @@
 //! The GraphQL queries, sized for the cost bucket: a query costs what it asks for (a connection
-//! `2 + first × (1 + its node's objects)`), and must fit a 1000-point bucket whole. The order is
-//! read in pages: [`order`] (header, customer, shipping, taxes, refund summaries and the first
-//! [`FIRST_LINES`] line items, about 650 points) then [`order_lines`] ([`MORE_LINES`] line items a
-//! page, about 800 points) while `pageInfo.hasNextPage`.
+//! `2 + first × (1 + its node's objects)`, a list `first × (1 + …)`), and must fit a 1000-point
+//! bucket whole. The order is read in pages: [`order`] (header, customer, shipping, taxes, refund
+//! summaries, transactions and the first [`FIRST_LINES`] line items, about 800 points) then
+//! [`order_lines`] ([`MORE_LINES`] line items a page, about 800 points) while
+//! `pageInfo.hasNextPage`.
 
 /// Line items read with the order header.
 pub const FIRST_LINES: u32 = 50;
@@ -12,6 +13,9 @@ pub const MORE_LINES: u32 = 100;
 pub const SHIPPING_LINES: u32 = 10;
 /// Refunds summarised in the order.
 pub const REFUNDS: u32 = 50;
+/// Transactions read with the order (`Order.transactions` is a list, not a connection: as many
+/// is taken to mean there may be more, and held for review).
+pub const TRANSACTIONS: u32 = 50;
 /// Orders per poll page.
 pub const POLL_PAGE: u32 = 100;
 
@@ -66,6 +70,8 @@ pub fn order() -> String {
          taxLines {{ {TAX_LINE_FIELDS} }} \
          refunds(first: {REFUNDS}) {{ id legacyResourceId createdAt note \
          totalRefundedSet {{ shopMoney {{ amount }} }} }} \
+         transactions(first: {TRANSACTIONS}) {{ id kind status gateway processedAt createdAt \
+         amountSet {{ shopMoney {{ amount }} }} }} \
          {} }} }}",
         line_items(FIRST_LINES)
     )

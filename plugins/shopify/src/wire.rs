@@ -91,6 +91,20 @@ pub struct RefundSummary {
     pub total_refunded_set: MoneyBag,
 }
 
+/// An `OrderTransaction`: `kind` (`SALE`, `CAPTURE`, `AUTHORIZATION`, `REFUND`, `VOID`, …) and
+/// `status` (`SUCCESS`, `PENDING`, `FAILURE`, …) as GraphQL spells them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Transaction {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub gateway: Option<String>,
+    pub processed_at: Option<String>,
+    pub created_at: String,
+    pub amount_set: MoneyBag,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
@@ -126,6 +140,8 @@ pub struct Order {
     pub tax_lines: Vec<TaxLine>,
     #[serde(default)]
     pub refunds: Vec<RefundSummary>,
+    #[serde(default)]
+    pub transactions: Vec<Transaction>,
     pub line_items: Connection<LineItem>,
 }
 

@@ -1,12 +1,13 @@
 //! The full GraphQL Admin objects (Order, Customer, Shop, …) built from the stored data, before a query's
 //! selection is applied. Connections (lineItems, shippingLines, refundLineItems, orders) are marked with
-//! `{"__connection": [nodes]}` so the executor can page them; money is a `MoneyBag` of decimal strings.
+//! `{"__connection": [nodes]}` so the executor can page them; lists (refunds, transactions, taxLines)
+//! are plain arrays the executor cuts at `first`; money is a `MoneyBag` of decimal strings.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
-use super::model::{Customer, LineItem, Order, Refund, ShippingLine, TaxLine};
+use super::model::{Customer, LineItem, Order, OrderTransaction, Refund, ShippingLine, TaxLine};
 use super::rest_json::{Rendering, decimal_number, money};
 
 /// Marks `nodes` as a connection the executor pages.
@@ -157,6 +158,21 @@ fn refund_node(refund: &Refund, order: &Order) -> Value {
     })
 }
 
+/// An `OrderTransaction`: kind and status in GraphQL's upper case (`SALE`, `SUCCESS`).
+fn transaction_node(transaction: &OrderTransaction, order: &Order) -> Value {
+    json!({
+        "__typename": "OrderTransaction",
+        "id": format!("gid://shopify/OrderTransaction/{}", transaction.id),
+        "kind": transaction.kind.rest().to_uppercase(),
+        "status": transaction.status.rest().to_uppercase(),
+        "gateway": transaction.gateway,
+        "processedAt": time(transaction.processed_at),
+        "createdAt": time(transaction.processed_at),
+        "test": order.test,
+        "amountSet": money_bag(transaction.amount, &order.currency),
+    })
+}
+
 pub fn order_node(order: &Order, rendering: Rendering) -> Value {
     let currency = order.currency.as_str();
     json!({
@@ -185,11 +201,13 @@ pub fn order_node(order: &Order, rendering: Rendering) -> Value {
         "totalShippingPriceSet": money_bag(order.total_shipping(), currency),
         "totalRefundedSet": money_bag(order.total_refunded(), currency),
         "currentTotalPriceSet": money_bag(order.total_price() - order.total_refunded(), currency),
+        "totalReceivedSet": money_bag(order.total_received(), currency),
         "customer": order.customer.as_ref().map(|customer| customer_node(customer, rendering)),
         "lineItems": connection(order.line_items.iter().map(|line| line_item_node(line, currency)).collect()),
         "shippingLines": connection(order.shipping_lines.iter().map(|line| shipping_line_node(line, currency)).collect()),
         "taxLines": tax_lines(&order.tax_summary(), currency),
         "refunds": order.refunds.iter().map(|refund| refund_node(refund, order)).collect::<Vec<_>>(),
+        "transactions": order.transactions.iter().map(|transaction| transaction_node(transaction, order)).collect::<Vec<_>>(),
     })
 }
 

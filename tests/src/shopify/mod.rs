@@ -4,9 +4,14 @@
 //! (leaky-bucket throttling on the simulator clock) and refreshes its expiring token through OAuth.
 //!
 //! Topics fired: `customers/create`, `customers/update` (customer changes); `orders/create`
-//! (`create_order`); `orders/updated` (every order change, refunds included); `orders/paid`
-//! (`mark_paid`); `orders/cancelled` (`cancel_order`); `refunds/create` (`create_refund`). A delivery
-//! whose attempts all fail removes its subscription, as Shopify does after its retries run out.
+//! (`create_order`); `orders/updated` (every order change, refunds and payments included);
+//! `orders/paid` (`mark_paid`, and `capture_payment` when it completes the payment);
+//! `orders/cancelled` (`cancel_order`); `refunds/create` (`create_refund`). A delivery whose attempts
+//! all fail removes its subscription, as Shopify does after its retries run out.
+//!
+//! Orders carry transactions (`payments`): a sale of the total when created `Paid`, of
+//! `OrderSpec.paid_amount` when `PartiallyPaid`, an authorization when `Authorized`; a capture or
+//! sale per later payment; a refund per refund.
 //!
 //! # GraphQL supported
 //! `POST /admin/api/{version}/graphql.json` with `X-Shopify-Access-Token`, body
@@ -25,13 +30,16 @@
 //! cancelledAt cancelReason` (`CUSTOMER`, `FRAUD`, …) `currencyCode presentmentCurrencyCode
 //! displayFinancialStatus` (`PENDING`, `PAID`, `PARTIALLY_REFUNDED`, …) `test tags sourceName
 //! paymentGatewayNames taxesIncluded`, the money bags `subtotalPriceSet totalPriceSet totalTaxSet
-//! totalDiscountsSet totalShippingPriceSet totalRefundedSet currentTotalPriceSet`,
+//! totalDiscountsSet totalShippingPriceSet totalRefundedSet currentTotalPriceSet totalReceivedSet`,
 //! `customer { … }`, `lineItems(first|last, after|before) { nodes {…} edges { cursor node {…} }
 //! pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }`, `shippingLines(first: N) {…}`
 //! (a connection of `id title code originalPriceSet discountedPriceSet taxLines`), `taxLines` (list,
 //! summed by title and rate), `refunds(first: N)` (list of `id legacyResourceId createdAt note
 //! totalRefundedSet refundLineItems(first: N) { nodes { id quantity lineItem {…} subtotalSet
-//! totalTaxSet } } refundShippingLines(first: N) { nodes { id subtotalAmountSet } }`).
+//! totalTaxSet } } refundShippingLines(first: N) { nodes { id subtotalAmountSet } }`),
+//! `transactions(first: N)` (list, oldest first, of `id kind` (`AUTHORIZATION`, `CAPTURE`, `SALE`,
+//! `REFUND`) `status` (`SUCCESS`, `FAILURE`, `PENDING`) `gateway processedAt createdAt test
+//! amountSet`).
 //! LineItem: `id sku name title variantTitle quantity currentQuantity vendor product { productType }
 //! taxable originalUnitPriceSet discountedUnitPriceSet originalTotalSet discountedTotalSet
 //! totalDiscountSet taxLines discountAllocations { allocatedAmountSet }`.
@@ -48,6 +56,7 @@ mod graphql_exec;
 mod graphql_parse;
 mod model;
 mod oauth;
+mod payments;
 mod rest_json;
 mod webhooks;
 
@@ -62,9 +71,9 @@ use serde_json::Value;
 
 pub use bucket::BucketConfig;
 pub use model::{
-    Customer, CustomerSpec, FinancialStatus, LineItem, LineSpec, Order, OrderSpec, Refund,
-    RefundAdjustment, RefundLine, RefundShipping, RefundSpec, ShippingLine, ShippingSpec, TaxLine,
-    TaxSpec,
+    Customer, CustomerSpec, FinancialStatus, LineItem, LineSpec, Order, OrderSpec,
+    OrderTransaction, Refund, RefundAdjustment, RefundLine, RefundShipping, RefundSpec,
+    ShippingLine, ShippingSpec, TaxLine, TaxSpec, TransactionKind, TransactionStatus,
 };
 pub use rest_json::Rendering;
 pub use webhooks::{Delivery, Subscription, sign};
@@ -347,7 +356,8 @@ impl ShopifySim {
         Ok(customer)
     }
 
-    /// Creates an order (taxes and totals computed) and fires `orders/create`.
+    /// Creates an order (taxes and totals computed, and the transactions of its status: see
+    /// [`payments`]) and fires `orders/create`. A `paid_amount` that does not fit the status errs.
     pub fn create_order(&self, spec: OrderSpec) -> anyhow::Result<Order> {
         let now = self.clock().now();
         let mut store = self.store();
@@ -391,7 +401,7 @@ impl ShopifySim {
             })
             .collect();
         let created_at = spec.created_at.unwrap_or(now);
-        let order = Order {
+        let mut order = Order {
             id: store.id(),
             order_number: store.next_order_number,
             email: spec.email.or_else(|| {
@@ -412,8 +422,10 @@ impl ShopifySim {
             tags: spec.tags,
             source_name: spec.source_name,
             gateway: spec.gateway,
+            transactions: Vec::new(),
             refunds: Vec::new(),
         };
+        order.transactions = payments::at_checkout(&order, spec.paid_amount, || store.id())?;
         store.next_order_number += 1;
         store.orders.insert(order.id, order.clone());
         let body = rest_json::order_json(&order, store.rendering);
@@ -428,13 +440,6 @@ impl ShopifySim {
     /// Changes an order with `edit`, bumps `updated_at`, fires `orders/updated`.
     pub fn update_order(&self, id: u64, edit: impl FnOnce(&mut Order)) -> anyhow::Result<Order> {
         self.change_order(id, &["orders/updated"], edit)
-    }
-
-    /// Marks an order paid; fires `orders/paid` and `orders/updated`.
-    pub fn mark_paid(&self, id: u64) -> anyhow::Result<Order> {
-        self.change_order(id, &["orders/paid", "orders/updated"], |order| {
-            order.financial_status = FinancialStatus::Paid
-        })
     }
 
     /// Cancels an order for `reason` (`customer`, `fraud`, `inventory`, `declined`, `other`); fires
@@ -534,6 +539,14 @@ impl ShopifySim {
             gateway: order.gateway.clone(),
         };
         let order = store.order_mut(order_id)?;
+        order.transactions.push(OrderTransaction {
+            id: refund.transaction_id,
+            kind: TransactionKind::Refund,
+            status: TransactionStatus::Success,
+            amount: refund.amount(),
+            gateway: refund.gateway.clone(),
+            processed_at: now,
+        });
         order.refunds.push(refund.clone());
         order.financial_status = if order.total_refunded() >= order.total_price() {
             FinancialStatus::Refunded

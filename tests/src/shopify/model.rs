@@ -1,5 +1,6 @@
-//! The shop's data as the simulator stores it (customers, orders, refunds), the specs tests create them
-//! from, and the money arithmetic: taxes and totals are computed in `Decimal` and rounded to cents.
+//! The shop's data as the simulator stores it (customers, orders, their transactions, refunds), the
+//! specs tests create them from, and the money arithmetic: taxes and totals are computed in `Decimal`
+//! and rounded to cents.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -106,6 +107,68 @@ impl FinancialStatus {
     }
 }
 
+/// What an order transaction did, as Shopify names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionKind {
+    /// Money held on the customer's card, not yet taken.
+    Authorization,
+    /// Money taken against an authorization.
+    Capture,
+    /// Money taken at once (authorization and capture together; also a manual payment).
+    Sale,
+    /// Money given back.
+    Refund,
+}
+
+impl TransactionKind {
+    /// The REST spelling (`sale`); GraphQL's is upper case.
+    pub fn rest(self) -> &'static str {
+        match self {
+            Self::Authorization => "authorization",
+            Self::Capture => "capture",
+            Self::Sale => "sale",
+            Self::Refund => "refund",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionStatus {
+    Success,
+    Failure,
+    Pending,
+}
+
+impl TransactionStatus {
+    /// The REST spelling (`success`); GraphQL's is upper case.
+    pub fn rest(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Pending => "pending",
+        }
+    }
+}
+
+/// A payment event of an order (Shopify's `OrderTransaction`), in the shop's currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderTransaction {
+    pub id: u64,
+    pub kind: TransactionKind,
+    pub status: TransactionStatus,
+    pub amount: Decimal,
+    pub gateway: String,
+    pub processed_at: DateTime<Utc>,
+}
+
+impl OrderTransaction {
+    /// A successful sale or capture: money received from the customer.
+    pub fn received(&self) -> bool {
+        self.status == TransactionStatus::Success
+            && matches!(self.kind, TransactionKind::Sale | TransactionKind::Capture)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct RefundLine {
     pub id: u64,
@@ -192,6 +255,8 @@ pub struct Order {
     pub tags: Vec<String>,
     pub source_name: String,
     pub gateway: String,
+    /// Authorizations, sales, captures and refunds, oldest first.
+    pub transactions: Vec<OrderTransaction>,
     pub refunds: Vec<Refund>,
 }
 
@@ -243,6 +308,20 @@ impl Order {
 
     pub fn total_refunded(&self) -> Decimal {
         self.refunds.iter().map(Refund::amount).sum()
+    }
+
+    /// What the customer paid: the successful sales and captures (refunds not deducted).
+    pub fn total_received(&self) -> Decimal {
+        self.transactions
+            .iter()
+            .filter(|transaction| transaction.received())
+            .map(|transaction| transaction.amount)
+            .sum()
+    }
+
+    /// What is still to be paid of the total (never below zero).
+    pub fn total_outstanding(&self) -> Decimal {
+        (self.total_price() - self.total_received()).max(Decimal::ZERO)
     }
 
     /// Taxes summed by title and rate across lines and shipping, in first-seen order.
@@ -336,6 +415,10 @@ pub struct OrderSpec {
     pub tags: Vec<String>,
     pub source_name: String,
     pub gateway: String,
+    /// What the customer paid at checkout, recorded as a successful `sale` on `gateway`: required
+    /// for `PartiallyPaid` (more than zero, less than the total); for `Paid` it defaults to the
+    /// total (and must be it); other statuses take none.
+    pub paid_amount: Option<Decimal>,
     /// Defaults to the simulator clock's now.
     pub created_at: Option<DateTime<Utc>>,
 }
@@ -353,6 +436,7 @@ impl Default for OrderSpec {
             tags: Vec::new(),
             source_name: "web".to_string(),
             gateway: "shopify_payments".to_string(),
+            paid_amount: None,
             created_at: None,
         }
     }
