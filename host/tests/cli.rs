@@ -1,13 +1,18 @@
 //! The `mlc` binary as a person runs it: `--help` lists the subcommands, `mlc plugins` lists the
-//! built plugins, and a missing plugin directory gets a message that says what to do.
+//! built plugins, a missing plugin directory gets a message that says what to do, and `mlc demo`
+//! runs its day of Shopify orders into the Intacct simulator and prints books that balance.
 
 mod support;
 
 use std::process::Command;
 
 fn mlc(args: &[&str]) -> (bool, String, String) {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the host crate sits in the workspace");
     let output = Command::new(env!("CARGO_BIN_EXE_mlc"))
         .args(args)
+        .current_dir(workspace)
         .output()
         .expect("running mlc");
     (
@@ -73,4 +78,52 @@ fn an_empty_plugin_directory_says_how_to_build() {
         stderr.contains("cannot read the plugin directory /nonexistent/plugins"),
         "{stderr}"
     );
+}
+
+#[test]
+fn demo_posts_the_day_to_intacct_and_the_books_balance() {
+    let dir = support::plugin_dir().to_str().unwrap();
+    let (ok, stdout, stderr) = mlc(&["demo", "--plugins", dir]);
+    assert!(ok, "{stdout}\n{stderr}");
+    // The unpaid wholesale order is an open invoice; the customer whose name carried a control
+    // character reached Intacct without it, `&` intact.
+    let invoice = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("SH1003 "))
+        .unwrap_or_else(|| panic!("no invoice SH1003: {stdout}"));
+    assert!(
+        invoice.contains("Northwind Traders") && invoice.ends_with("Posted"),
+        "{invoice}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.ends_with("  Harriet Fields & Daughters")),
+        "{stdout}"
+    );
+    // Every trial balance (one per currency, by account and by dimension) totals debits = credits.
+    let totals: Vec<Vec<&str>> = stdout
+        .lines()
+        .filter(|line| line.trim_start().starts_with("total "))
+        .map(|line| line.split_whitespace().collect())
+        .collect();
+    assert!(totals.len() >= 2, "{stdout}");
+    for total in &totals {
+        let [.., debit, credit] = total.as_slice() else {
+            panic!("{total:?}")
+        };
+        assert_eq!(debit, credit, "{stdout}");
+        assert_ne!(*debit, "0.00", "{stdout}");
+    }
+    assert!(stdout.contains("USD: debits"), "{stdout}");
+    assert!(!stdout.contains("OUT OF BALANCE"), "{stdout}");
+    // The config it points at serves `mlc events list`.
+    let config = stdout
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("config "))
+        .unwrap_or_else(|| panic!("no config path: {stdout}"))
+        .trim();
+    let (ok, events, stderr) = mlc(&["events", "list", "--config", config]);
+    assert!(ok, "{stderr}");
+    assert!(events.contains("orders/create"), "{events}");
 }

@@ -1,141 +1,151 @@
-//! `mlc demo`: builds the plugins, loads them, and walks one webhook through the testkit flow
-//! (connector verify → fetch → mapping map → connector apply) in the sandbox, then shows the
-//! sandbox refusing an off-allowlist request and stopping an endless loop.
+//! `mlc demo`: the Shopify → Sage Intacct flow, for real, against the built-in simulators. Builds
+//! the plugins, starts a simulated shop and a simulated Intacct company, writes an `mlc.toml` for
+//! them into a fresh temporary directory, serves it in process (the same engine `mlc run` serves),
+//! and subscribes the shop's webhooks to it. Then a business day happens in the shop
+//! ([`day`], [`actions`]), and the demo prints the events the flow took in ([`event_report`]) and the books it
+//! left in Intacct ([`ledger_report`]), and ends with the sandbox refusing a request off the
+//! allowlist and stopping an endless loop ([`sandbox`]).
 
-use std::collections::BTreeMap;
-use std::path::Path;
-use std::sync::Arc;
+mod actions;
+mod day;
+mod event_report;
+mod ledger_report;
+mod sandbox;
+mod settle;
+mod table;
 
-use anyhow::{Context, bail};
-use mlc_host::types::{Command, InboundRequest};
-use mlc_host::{CallReport, Connection, Host, Secret};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use mlc_host::config::Config;
+use mlc_host::flow::{self, EventFilter, Service};
+use simulators::shopify_intacct::{FLOW, Setup, ShopifyIntacct, demo_configs};
 
 use crate::plugins;
-
-const CONNECTOR: &str = "testkit";
-const MAPPING: &str = "testkit-mapping";
 
 pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
     println!("== building plugins");
     plugins::build(workspace, plugin_dir)?;
+    let plugin_dir = std::path::absolute(plugin_dir)?;
 
-    println!("\n== loading plugins from {}", plugin_dir.display());
-    let host = Host::builder()
-        .cache_dir(plugins::cache_dir(plugin_dir))
-        .build()?;
-    let loaded = host.load_plugin_dir(plugin_dir).await?;
-    plugins::print_table(&loaded);
+    println!("\n== Shopify → Sage Intacct, on the simulators");
+    let (shopify, intacct) = demo_configs();
+    let company = intacct
+        .companies
+        .first()
+        .context("the demo Intacct config has no company")?;
+    let (company_id, chart) = (company.company_id.clone(), company.accounts.clone());
+    let sims = ShopifyIntacct::start(shopify, intacct).await?;
+    let dir = fresh_dir()?;
+    let path = sims.write_config(&dir, &Setup::new(&plugin_dir), "")?;
+    let config = Config::load(&path)?;
+    let starting = Instant::now();
+    let host = flow::open_host(&config).await?;
+    let service = Service::start(host, config).await?;
+    let startup = starting.elapsed();
+    let base_url = format!("http://{}", service.local_addr());
+    sims.subscribe(&base_url);
     println!(
-        "(instances from the {} allocator)",
-        match host.pooling() {
-            true => "pooling",
-            false => "on-demand",
-        }
+        "  shop      {}  (Shopify simulator)",
+        sims.shopify.base_url()
+    );
+    println!(
+        "  Intacct   {}  (Intacct simulator, company {company_id})",
+        sims.intacct.base_url()
+    );
+    println!("  mlc       {base_url}  serving flow {FLOW}: shopify → shopify-intacct → intacct");
+    println!("  config    {}", path.display());
+    println!(
+        "  (the host compiled the plugins for this data directory and started in {startup:.1?})"
     );
 
-    let connection = Arc::new(
-        Connection::new("demo")?
-            .setting("account", "demo-account")
-            .secret("webhook-token", Secret::new("demo-token-123")),
-    );
-    let connector = host.connector(CONNECTOR, connection)?;
-    let mapping = host.mapping(
-        MAPPING,
-        BTreeMap::from([("prefix".into(), "\"orders\"".into())]),
-    )?;
+    println!("\n== a day in the shop (each line: what happened → the flow's events, settled)");
+    let requests_before = sims.intacct.request_count();
+    let started = Instant::now();
+    let mut shop = actions::Shop::new(&sims.shopify, service.inbox());
+    day::run(&mut shop).await?;
+    let labels = shop.into_labels();
+    let took = started.elapsed();
+    let requests = sims.intacct.request_count() - requests_before;
 
-    println!("\n== one webhook through {CONNECTOR} → {MAPPING} → {CONNECTOR}");
-    let ping = step("ping", connector.ping().await)?;
-    println!("   {ping}");
-    let webhook = InboundRequest {
-        method: "POST".into(),
-        path: "/".into(),
-        query: String::new(),
-        headers: vec![("x-testkit-token".into(), "demo-token-123".into())],
-        body: br#"{"events":[{"key":"evt-1001","topic":"testkit.event","reference":"order-1001","payload":{"total":"129.95","currency":"USD"}}]}"#.to_vec(),
-    };
-    let events = step("verify", connector.verify(&webhook).await)?;
-    let Some(event) = events.into_iter().next() else {
-        bail!("the webhook carried no event");
-    };
+    let mut events = service
+        .inbox()
+        .list(&EventFilter {
+            limit: 100_000,
+            ..EventFilter::default()
+        })
+        .context("listing the events")?;
+    events.reverse();
+    println!("\n== the events");
+    print!("{}", event_report::render(&events, &labels));
+    let done = events
+        .iter()
+        .filter(|event| event.status == flow::Status::Done)
+        .count();
     println!(
-        "   event {} ({}) → {}",
-        event.key, event.topic, event.reference
+        "  {} events, {done} done, {} not; {requests} requests to Intacct; the day took {:.1?}",
+        events.len(),
+        events.len() - done,
+        took
     );
-    let records = step("fetch", connector.fetch(&event).await)?;
-    println!("   {} record(s): {}", records.len(), records[0].body);
-    let commands = step("map", mapping.map(&event, &records, "{}").await)?;
-    for command in &commands {
-        println!(
-            "   command {} key {}: {}",
-            command.kind, command.key, command.body
-        );
-    }
-    let applied = step("apply", connector.apply(&commands).await)?;
-    println!(
-        "   {} command(s) applied",
-        applied.iter().filter(|result| result.is_ok()).count()
-    );
-    let stored = step(
-        "read back",
-        connector
-            .apply(&[command(
-                "testkit.storage-get",
-                r#"{"key":"orders/order-1001"}"#,
-            )])
-            .await,
-    )?;
-    let data = stored
-        .into_iter()
-        .next()
-        .context("no result")?
-        .map_err(|error| anyhow::anyhow!("{error:?}"))?
-        .data
-        .unwrap_or_default();
-    println!("   storage[orders/order-1001] = {data}");
+    let details = events
+        .iter()
+        .map(|event| service.inbox().show(event.id))
+        .collect::<Result<Vec<_>, _>>()
+        .context("reading the audit trail")?;
+    println!("  {}", event_report::time_spent(&details));
+
+    println!("\n== the books in Intacct (company {company_id})");
+    print!("{}", ledger_report::render(&sims.ledger(), &chart));
 
     println!("\n== the sandbox");
-    let denied = connector
-        .apply(&[command(
-            "testkit.http",
-            r#"{"method":"GET","url":"https://example.com/"}"#,
-        )])
-        .await;
-    let denied = denied.result.map_err(|error| anyhow::anyhow!("{error}"))?;
-    let data = denied[0]
-        .as_ref()
-        .ok()
-        .and_then(|applied| applied.data.clone())
-        .unwrap_or_default();
-    println!("   request to https://example.com (not on the allowlist): {data}");
-    let looping = connector.apply(&[command("testkit.loop", "{}")]).await;
-    match looping.result {
-        Err(error) => println!(
-            "   endless loop: {error} ({:.0?} of CPU)",
-            looping.plugin_time
-        ),
-        Ok(_) => bail!("the endless loop returned"),
+    sandbox::show(service.host()).await?;
+    service.shutdown().await?;
+
+    let config = path.display();
+    println!("\n== what to try next");
+    println!("  the inbox and its audit trail stay in {}:", dir.display());
+    println!("  cargo mlc -- events list --config {config}");
+    let failed = events
+        .iter()
+        .find(|event| event.status == flow::Status::Failed);
+    if let Some(failed) = failed {
+        println!(
+            "  cargo mlc -- events show {} --config {config}    (why event {} failed, step by step)",
+            failed.id, failed.id
+        );
     }
-    let after = step("ping after the loop", connector.ping().await)?;
-    println!("   {after}");
+    let paid = events
+        .iter()
+        .find(|event| event.external_ids.iter().any(|(kind, _)| kind == "payment"));
+    if let Some(paid) = paid.or(events.first()) {
+        println!(
+            "  cargo mlc -- events show {} --config {config}    (fetch, map, apply: every request, secrets redacted)",
+            paid.id
+        );
+    }
     Ok(())
 }
 
-fn command(kind: &str, body: &str) -> Command {
-    Command {
-        kind: kind.into(),
-        key: format!("demo/{kind}"),
-        body: body.into(),
-    }
+/// A new directory under the system's temporary directory, kept after the demo so its config,
+/// inbox and audit trail can be looked at.
+fn fresh_dir() -> anyhow::Result<PathBuf> {
+    let stamp = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    let dir = std::env::temp_dir().join(format!("mlc-demo-{stamp}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
 }
 
-/// Prints one call's timing and returns its value.
-fn step<T>(name: &str, report: CallReport<T>) -> anyhow::Result<T> {
-    println!(
-        "-- {name}: {:.1?} ({:.1?} in the plugin)",
-        report.total_time, report.plugin_time
-    );
-    report
-        .result
-        .map_err(|error| anyhow::anyhow!("{name} failed: {error}"))
+/// `text` with any control character shown as its escape (`\u{7}`), so it cannot upset a terminal.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.is_control() {
+            true => c.escape_unicode().to_string(),
+            false => c.to_string(),
+        })
+        .collect()
 }

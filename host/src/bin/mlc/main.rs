@@ -1,5 +1,6 @@
 //! `mlc`, the command line over the ml-connector host library.
 
+#[cfg(feature = "demo")]
 mod demo;
 mod events;
 mod plugins;
@@ -48,7 +49,9 @@ enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
-    /// Build and load every plugin, then run an event through the testkit flow in the sandbox.
+    /// Run the Shopify → Sage Intacct flow on the built-in simulators for a scripted day, and print
+    /// the events and the books it left in Intacct.
+    #[cfg(feature = "demo")]
     Demo,
     /// Serve the config's flows: webhooks, polling, workers, admin API. Stops on SIGTERM or Ctrl-C.
     Run,
@@ -173,6 +176,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
             plugins::build(&workspace, &dir).map(drop)
         }
+        #[cfg(feature = "demo")]
         Command::Demo => {
             let workspace = workspace::root(None)?;
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
