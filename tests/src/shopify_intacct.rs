@@ -178,8 +178,9 @@ mapping_config = {mapping}
 /// The mapping config for the demo company's chart (`CompanyConfig::demo`): web orders to 4000
 /// sales, 4100 shipping, 2200 tax and 4900 discounts in department SALES; wholesale customers
 /// (tag `wholesale`) in OPS; the customer's region (tags `region:east` / `region:west`) to the
-/// warehouse locations, HQ otherwise; SKUs `POS-` to class RETAIL, `WS-` to WHOLESALE, the rest to
-/// ONLINE; card payments to undeposited funds 1499, PayPal to the operating bank account.
+/// warehouse locations, HQ otherwise; SKUs `POS-` and the product type `In-store` to class RETAIL,
+/// `WS-` to WHOLESALE, the rest to ONLINE; card payments to undeposited funds 1499, PayPal to the
+/// operating bank account.
 pub fn mapping_config() -> Value {
     json!({
         "customer": {
@@ -211,7 +212,9 @@ pub fn mapping_config() -> Value {
             { "name": "retail", "when": { "sku_prefixes": ["POS-"] },
               "dimensions": { "class_id": "RETAIL" } },
             { "name": "wholesale", "when": { "sku_prefixes": ["WS-"] },
-              "dimensions": { "class_id": "WHOLESALE" } }
+              "dimensions": { "class_id": "WHOLESALE" } },
+            { "name": "in-store", "when": { "product_types": ["In-store"] },
+              "dimensions": { "class_id": "RETAIL" } }
         ],
         "default_product_line": { "dimensions": { "class_id": "ONLINE" } },
         "gateways": {

@@ -85,9 +85,8 @@
 //! lines after the line they discount, else lines post net ([`posting`]). Tax posts one line per
 //! tax title and rate.
 //!
-//! The `shopify.order` entity carries no address and no product type: regions match by tags,
-//! currency, source or gateway until the connector adds the address; `product_types` matches only
-//! once it adds `product_type` to lines.
+//! The `shopify.order` entity carries no address: regions match by tags, currency, source or
+//! gateway until the connector adds the address.
 //!
 //! ## Keys and replays
 //!

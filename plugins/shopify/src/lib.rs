@@ -52,7 +52,7 @@
 //! | `total_discounts`, `total_shipping`, `total_tax`, `total` | amounts |
 //! | `total_refunded`, `current_total` | refunded so far; `total` less refunds |
 //! | `customer_id`? | the customer's id (its entity follows) |
-//! | `lines` | `[{"id", "sku"?, "name", "title"?, "variant_title"?, "quantity": n, "vendor"?, "taxable": bool, "unit_price", "total_discount", "subtotal" (unit_price × quantity − total_discount), "total_tax", "tax_lines": [tax]}]` |
+//! | `lines` | `[{"id", "sku"?, "name", "title"?, "variant_title"?, "quantity": n, "vendor"?, "product_type"?, "taxable": bool, "unit_price", "total_discount", "subtotal" (unit_price × quantity − total_discount), "total_tax", "tax_lines": [tax]}]` |
 //! | `shipping_lines` | `[{"id"?, "title", "code"?, "price", "discounted_price", "total_tax", "tax_lines": [tax]}]` |
 //! | `tax_lines` | the order's taxes summed by title and rate: `[tax]` |
 //! | `refunds` | `[{"id", "created_at"?, "note"?, "total"}]` (the first 50; details in `shopify.refund`) |

@@ -53,6 +53,8 @@ pub struct LineBody {
     pub variant_title: Option<String>,
     pub quantity: u64,
     pub vendor: Option<String>,
+    /// The product's type; none when empty or the product is gone.
+    pub product_type: Option<String>,
     pub taxable: bool,
     /// Before discounts.
     pub unit_price: String,
@@ -201,6 +203,11 @@ fn line(item: &wire::LineItem) -> Result<LineBody, PluginError> {
         variant_title: item.variant_title.clone(),
         quantity: item.quantity,
         vendor: item.vendor.clone(),
+        product_type: item
+            .product
+            .as_ref()
+            .and_then(|product| product.product_type.clone())
+            .filter(|product_type| !product_type.trim().is_empty()),
         taxable: item.taxable,
         unit_price: unit_price.to_string(),
         total_discount: discount.to_string(),
@@ -304,7 +311,7 @@ mod tests {
             "note": "damaged", "totalRefundedSet": bag("20.91")}]);
         let lines = json!({"nodes": [{"id": "gid://shopify/LineItem/5821001234567890128",
             "sku": "SKU-000", "name": "Widget - Blue", "title": "Widget", "variantTitle": "Blue",
-            "quantity": 2, "vendor": null, "taxable": true,
+            "quantity": 2, "vendor": null, "taxable": true, "product": {"productType": "Gadgets"},
             "originalUnitPriceSet": bag("19.99"), "totalDiscountSet": bag("1.00"),
             "taxLines": [tax("2.83")]}],
             "pageInfo": {"hasNextPage": false, "endCursor": "Y3Vyc29yOjA="}});
@@ -356,7 +363,7 @@ mod tests {
             json["lines"][0],
             json!({
                 "id": "5821001234567890128", "sku": "SKU-000", "name": "Widget - Blue",
-                "title": "Widget", "variant_title": "Blue", "quantity": 2, "vendor": null,
+                "title": "Widget", "variant_title": "Blue", "quantity": 2, "vendor": null, "product_type": "Gadgets",
                 "taxable": true, "unit_price": "19.99", "total_discount": "1.00",
                 "subtotal": "38.98", "total_tax": "2.83",
                 "tax_lines": [{"title": "CA State Tax", "rate": "0.0725", "amount": "2.83"}]

@@ -26,10 +26,10 @@ const CUSTOMER_FIELDS: &str =
 
 const TAX_LINE_FIELDS: &str = "title rate priceSet { shopMoney { amount } }";
 
-/// The selection of one line item (8 points).
+/// The selection of one line item (9 points).
 fn line_item_fields() -> String {
     format!(
-        "id sku name title variantTitle quantity vendor taxable \
+        "id sku name title variantTitle quantity vendor taxable product {{ productType }} \
          originalUnitPriceSet {{ shopMoney {{ amount }} }} \
          totalDiscountSet {{ shopMoney {{ amount }} }} \
          taxLines {{ {TAX_LINE_FIELDS} }}"

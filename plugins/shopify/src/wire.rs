@@ -55,6 +55,12 @@ pub struct Customer {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct Product {
+    pub product_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LineItem {
     pub id: String,
     pub sku: Option<String>,
@@ -64,6 +70,8 @@ pub struct LineItem {
     pub quantity: u64,
     pub vendor: Option<String>,
     pub taxable: bool,
+    /// Null when the product was deleted since the order.
+    pub product: Option<Product>,
     pub original_unit_price_set: MoneyBag,
     pub total_discount_set: MoneyBag,
     #[serde(default)]
