@@ -40,14 +40,6 @@ async fn send(base: &str, key: &str, payload: Value) -> (u16, Value) {
     post_webhook(base, "shop", WEBHOOK_TOKEN, webhook_body(&[(key, payload)])).await
 }
 
-fn step_names(detail: &flow::EventDetail) -> Vec<String> {
-    detail
-        .steps
-        .iter()
-        .map(|step| format!("{}{}", step.name, if step.ok { "" } else { "!" }))
-        .collect()
-}
-
 #[tokio::test]
 async fn a_webhook_becomes_exactly_one_sink_write_and_a_duplicate_adds_nothing() {
     let (ledger, service, base) = serve("once").await;

@@ -24,7 +24,7 @@ use simulators::shopify::{
     OrderTransaction, RefundSpec, ShippingSpec, ShopifyConfig, ShopifySim, TaxLine, TaxSpec, sign,
 };
 use simulators::shopify_intacct::{SHOPIFY_CONNECTION, Setup, ShopifyIntacct, demo_configs};
-use support::flows::{scratch, wait_settled};
+use support::flows::{scratch, step_names, wait_settled};
 
 /// How long the events of one test may take to settle.
 const SETTLE: Duration = Duration::from_secs(45);
@@ -131,23 +131,7 @@ impl Running {
 /// One line per event: topic, status, attempts and what went wrong.
 fn describe(rows: &[EventRow]) -> String {
     rows.iter()
-        .map(|row| {
-            format!(
-                "\n  #{} {} {} after {} attempt(s){}{}",
-                row.id,
-                row.topic,
-                row.status,
-                row.attempts,
-                row.last_error
-                    .as_deref()
-                    .map(|error| format!(": {error}"))
-                    .unwrap_or_default(),
-                row.review_reason
-                    .as_deref()
-                    .map(|reason| format!(" (review: {reason})"))
-                    .unwrap_or_default(),
-            )
-        })
+        .map(|row| format!("\n  {}", row.summary()))
         .collect()
 }
 
@@ -166,14 +150,6 @@ fn event<'a>(rows: &'a [EventRow], topic: &str) -> &'a EventRow {
     let found: Vec<&EventRow> = rows.iter().filter(|row| row.topic == topic).collect();
     assert_eq!(found.len(), 1, "one {topic} event: {}", describe(rows));
     found[0]
-}
-
-fn step_names(detail: &flow::EventDetail) -> Vec<String> {
-    detail
-        .steps
-        .iter()
-        .map(|step| format!("{}{}", step.name, if step.ok { "" } else { "!" }))
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

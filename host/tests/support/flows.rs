@@ -158,3 +158,12 @@ pub async fn wait_settled(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The names of an event's steps in order, a failed one marked `!`.
+pub fn step_names(detail: &mlc_host::flow::EventDetail) -> Vec<String> {
+    detail
+        .steps
+        .iter()
+        .map(|step| format!("{}{}", step.name, if step.ok { "" } else { "!" }))
+        .collect()
+}

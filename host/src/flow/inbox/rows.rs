@@ -81,6 +81,21 @@ impl EventRow {
         self.attempts.saturating_sub(self.replayed_at_attempt)
     }
 
+    /// One line for people: `event 7 orders/create is failed after 3 attempt(s): why (review: why)`.
+    pub fn summary(&self) -> String {
+        let mut line = format!(
+            "event {} {} is {} after {} attempt(s)",
+            self.id, self.topic, self.status, self.attempts
+        );
+        if let Some(error) = &self.last_error {
+            line.push_str(&format!(": {error}"));
+        }
+        if let Some(reason) = &self.review_reason {
+            line.push_str(&format!(" (review: {reason})"));
+        }
+        line
+    }
+
     /// The event as plugins see it.
     pub fn event(&self) -> Event {
         Event {

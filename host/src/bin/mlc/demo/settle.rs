@@ -38,19 +38,7 @@ pub async fn events_after(
             let open: Vec<String> = rows
                 .iter()
                 .filter(|row| !row.status.is_settled())
-                .map(|row| {
-                    format!(
-                        "event {} {} is {} after {} attempt(s){}",
-                        row.id,
-                        row.topic,
-                        row.status,
-                        row.attempts,
-                        row.last_error
-                            .as_deref()
-                            .map(|error| format!(": {error}"))
-                            .unwrap_or_default()
-                    )
-                })
+                .map(|row| row.summary())
                 .collect();
             bail!(
                 "the flow did not settle within {within:?}:\n  {}",
