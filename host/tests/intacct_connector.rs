@@ -1,7 +1,8 @@
 //! The `intacct` connector through the real host against the simulated Intacct gateway
 //! (`simulators::intacct`): ping, one request per batch, exactly once under retries, sessions
 //! reused, refreshed after 50 minutes and replaced when the gateway drops them, typed errors,
-//! text sanitising, and every command kind checked in the simulator's ledger.
+//! text sanitising, and every command kind checked in the simulator's ledger; last, the
+//! `shipstation-intacct` mapping in the sandbox, its batches posted through the connector.
 
 mod support;
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use mlc_host::clock::ManualClock;
-use mlc_host::types::{Applied, Command, InboundRequest, PluginError, VerifyError};
+use mlc_host::types::{Applied, Command, Entity, Event, InboundRequest, PluginError, VerifyError};
 use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host, Secret};
 use serde_json::{Value, json};
 use simulators::intacct::{
@@ -790,5 +791,288 @@ async fn sales_orders_are_found_by_document_or_po_number_on_every_attempt() {
     assert_eq!(
         none.data.as_deref(),
         Some(r#"{"count":0,"orders":[],"total":0}"#)
+    );
+}
+
+fn sales_order(doc_no: &str, po_number: Option<&str>) -> SalesOrder {
+    SalesOrder::new(
+        doc_no,
+        po_number,
+        "C-DEMO",
+        "75.00".parse().unwrap(),
+        chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(),
+    )
+}
+
+/// A shipment's freight batch (no customer named) matched to the order `field` is one of `numbers`.
+fn matched_batch(key: &str, numbers: &[&str], field: &str) -> Command {
+    command(
+        "create-gl-batch",
+        key,
+        json!({"journal": "GJ", "date": "2025-03-07", "title": format!("Shipment {key}"),
+        "entries": [
+            {"account_no": "6100", "debit": "8.45", "description": "UPS ground",
+             "location_id": "WH-EAST", "department_id": "OPS"},
+            {"account_no": "2100", "credit": "8.45", "location_id": "WH-EAST"}
+        ],
+        "sales_order": {"numbers": numbers, "field": field}}),
+    )
+}
+
+#[tokio::test]
+async fn a_gl_batch_matched_by_document_number_with_or_without_hash_takes_the_orders_customer() {
+    let (sim, _host, connector) = start().await;
+    let plain = sim.add_sales_order(DEMO_COMPANY_ID, sales_order("2001", None));
+    let hashed = sim.add_sales_order(DEMO_COMPANY_ID, sales_order("#2002", None));
+
+    let batch = matched_batch("shipment/1", &["2001", "#2001"], "DOCNO");
+    let report = connector.apply(std::slice::from_ref(&batch)).await;
+    assert_eq!(
+        report.http.len(),
+        4,
+        "a sign-in, a look-up per number, then the batch: {:?}",
+        report.http
+    );
+    assert!(
+        report.http[1]
+            .request_body
+            .contains("<query>DOCNO = &apos;2001&apos;</query>")
+    );
+    assert!(
+        report.http[2]
+            .request_body
+            .contains("<query>DOCNO = &apos;#2001&apos;</query>")
+    );
+    let posted = &results(&report)[0];
+    assert_eq!(id(posted, "sales_order"), plain);
+    let key = id(posted, "gl_batch");
+    let books = ledger(&sim);
+    let journal = books
+        .gl_batches
+        .iter()
+        .find(|journal| journal.key == key)
+        .expect("the batch is posted");
+    assert_eq!(journal.title, "Shipment shipment/1, sales order 2001");
+    assert_eq!(journal.controlid, "shipment/1");
+    assert!(
+        journal
+            .entries
+            .iter()
+            .all(|entry| entry.customer_id.as_deref() == Some("C-DEMO")),
+        "{:?}",
+        journal.entries
+    );
+    assert!(books.trial_balance.is_balanced());
+
+    // A repeat looks the order up again and posts nothing.
+    let again = apply_one(&connector, batch).await;
+    assert!(applied(&again).already_done);
+    assert_eq!(ledger(&sim).gl_batches.len(), books.gl_batches.len());
+
+    let with_hash = apply_one(
+        &connector,
+        matched_batch("shipment/2", &["2002", "#2002"], "DOCNO"),
+    )
+    .await;
+    assert_eq!(id(&with_hash, "sales_order"), hashed);
+    let after = ledger(&sim);
+    assert_eq!(
+        after.gl_batches.last().unwrap().title,
+        "Shipment shipment/2, sales order #2002"
+    );
+}
+
+#[tokio::test]
+async fn a_gl_batch_matched_by_a_po_number_with_a_quote_in_it() {
+    let (sim, _host, connector) = start().await;
+    let posted = apply_one(
+        &connector,
+        matched_batch("shipment/3", &["PO-O'Brien"], "PONUMBER"),
+    )
+    .await;
+    let books = ledger(&sim);
+    let so_1003 = books
+        .sales_orders
+        .iter()
+        .find(|order| order.doc_no == "SO-1003")
+        .unwrap();
+    assert_eq!(id(&posted, "sales_order"), so_1003.record_no);
+    let journal = books.gl_batches.last().unwrap();
+    assert_eq!(journal.title, "Shipment shipment/3, sales order SO-1003");
+    assert_eq!(journal.entries[1].customer_id.as_deref(), Some("C-DEMO"));
+    assert_eq!(books.account_balance("6100").to_string(), "8.45");
+}
+
+#[tokio::test]
+async fn a_gl_batch_whose_sales_order_is_missing_or_ambiguous_is_held_and_posts_nothing() {
+    let (sim, _host, connector) = start().await;
+    let before = ledger(&sim);
+    match apply_one(
+        &connector,
+        matched_batch("shipment/4", &["404", "#404"], "DOCNO"),
+    )
+    .await
+    {
+        Err(PluginError::NeedsReview(message)) => assert_eq!(
+            message,
+            "no sales order has DOCNO '404' or '#404' (Sales Order): the GL batch was not posted"
+        ),
+        other => panic!("expected NeedsReview, got {other:?}"),
+    }
+
+    let first = sim.add_sales_order(DEMO_COMPANY_ID, sales_order("SO-3001", Some("PO-DUP")));
+    let second = sim.add_sales_order(DEMO_COMPANY_ID, sales_order("SO-3002", Some("PO-DUP")));
+    match apply_one(
+        &connector,
+        matched_batch("shipment/5", &["PO-DUP"], "PONUMBER"),
+    )
+    .await
+    {
+        Err(PluginError::NeedsReview(message)) => assert_eq!(
+            message,
+            format!(
+                "2 sales orders have PONUMBER 'PO-DUP' (Sales Order): SO-3001 (RECORDNO {first}, \
+                 customer C-DEMO), SO-3002 (RECORDNO {second}, customer C-DEMO). The GL batch \
+                 was not posted"
+            )
+        ),
+        other => panic!("expected NeedsReview, got {other:?}"),
+    }
+    let after = ledger(&sim);
+    assert_eq!(after.gl_batches.len(), before.gl_batches.len());
+    assert_eq!(after.postings.len(), before.postings.len());
+
+    // Resolved to one order, the same key posts once.
+    let resolved = apply_one(
+        &connector,
+        matched_batch("shipment/5", &["SO-3002"], "DOCNO"),
+    )
+    .await;
+    assert_eq!(id(&resolved, "sales_order"), second);
+    assert_eq!(ledger(&sim).gl_batches.len(), before.gl_batches.len() + 1);
+}
+
+/// A ShipStation label for order `#1001` (UPS, 12.34 with 2.10 of surcharges, insurance 1.50),
+/// as the `shipstation` connector's `shipstation.shipment`.
+fn ups_label(voided: bool) -> Entity {
+    let body = json!({
+        "id": "72513480", "order_id": "100000001", "order_key": "key-1001",
+        "order_number": "#1001", "store_id": "301001", "warehouse_id": "401001",
+        "carrier_code": "ups_walleted", "service_code": "ups_ground",
+        "tracking_number": "1Z999AA10123456784", "is_return_label": false,
+        "created_at": "2025-03-07T17:30:00Z", "ship_date": "2025-03-07",
+        "voided": voided, "void_date": if voided { json!("2025-03-09T02:30:00Z") } else { Value::Null },
+        "currency": "USD", "shipment_cost": "12.34", "insurance_cost": "1.50",
+        "surcharges": "2.10", "total_cost": "13.84", "custom_fields": [null, null, null],
+        "items": [{"sku": "SKU-1", "name": "Widget", "quantity": 2, "unit_price": "9.99"}]
+    });
+    Entity {
+        kind: "shipstation.shipment".into(),
+        id: "72513480".into(),
+        body: body.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn the_shipstation_mapping_posts_label_costs_to_the_matched_order_and_voids_reverse_them() {
+    let (sim, host, connector) = start().await;
+    let mapping = host
+        .mapping("shipstation-intacct", Default::default())
+        .unwrap();
+    let config = json!({
+        "journal": "GJ",
+        "accounts": {"freight": {"ups": "6100", "fedex": "6110", "usps": "6120", "*": "6140"},
+                     "insurance": "6160", "surcharges": "6170", "offset": "2100"},
+        "dimensions": {"location_id": {"by": "warehouse", "map": {"401001": "WH-EAST"}},
+                       "department_id": "OPS", "class_id": "ONLINE"},
+        "sales_order": {"field": "DOCNO", "numbers": ["SO-{number}"]}
+    })
+    .to_string();
+    let event = |topic: &str, key: &str| Event {
+        key: key.into(),
+        topic: topic.into(),
+        reference: "shipment/72513480".into(),
+        occurred_at: None,
+        payload: None,
+    };
+    let map = |topic: &str, key: &str, label: Entity| {
+        let mapping = &mapping;
+        let config = config.clone();
+        let event = event(topic, key);
+        async move {
+            let report = mapping.map(&event, &[label], &config).await;
+            report.result.expect("the mapping maps")
+        }
+    };
+
+    let commands = map("SHIP_NOTIFY", "/shipments?batchId=1", ups_label(false)).await;
+    assert_eq!(commands.len(), 1);
+    let posted = apply_one(&connector, commands[0].clone()).await;
+    let books = ledger(&sim);
+    let so_1001 = books
+        .sales_orders
+        .iter()
+        .find(|order| order.doc_no == "SO-1001")
+        .unwrap();
+    assert_eq!(id(&posted, "sales_order"), so_1001.record_no);
+    let journal = books.gl_batches.last().unwrap();
+    assert_eq!(
+        journal.title,
+        "ShipStation shipment 72513480, order #1001, sales order SO-1001"
+    );
+    assert_eq!(journal.date.to_string(), "2025-03-07");
+    assert!(
+        journal
+            .entries
+            .iter()
+            .all(|entry| entry.customer_id.as_deref() == Some("C-DEMO")
+                && entry.dimensions.location.as_deref() == Some("WH-EAST"))
+    );
+    let balance = |books: &Ledger, account: &str| books.account_balance(account).to_string();
+    assert_eq!(
+        ["6100", "6160", "6170", "2100"].map(|account| balance(&books, account)),
+        ["10.24", "1.50", "2.10", "-13.84"]
+    );
+
+    // The poll finds the same label: the same key, nothing new.
+    let polled = map("SHIP_NOTIFY", "shipment/72513480", ups_label(false)).await;
+    assert_eq!(polled, commands);
+    assert!(applied(&apply_one(&connector, polled[0].clone()).await).already_done);
+
+    // Voided: the cost batch again (already done) and its reversal, dated the Pacific void date.
+    let voided = map("SHIPMENT_VOIDED", "void/72513480", ups_label(true)).await;
+    let report = connector.apply(&voided).await;
+    let results = results(&report);
+    assert!(applied(&results[0]).already_done);
+    assert_eq!(id(&results[1], "sales_order"), so_1001.record_no);
+    let after = ledger(&sim);
+    let reversal = after.gl_batches.last().unwrap();
+    assert_eq!(reversal.date.to_string(), "2025-03-08");
+    assert_eq!(after.gl_batches.len(), books.gl_batches.len() + 1);
+    assert_eq!(
+        ["6100", "6160", "6170", "2100"].map(|account| balance(&after, account)),
+        ["0.00", "0.00", "0.00", "0.00"]
+    );
+    assert!(after.trial_balance.is_balanced());
+
+    // A return label maps to nothing, and says so in the call's log.
+    let mut returned: Value = serde_json::from_str(&ups_label(false).body).unwrap();
+    returned["is_return_label"] = json!(true);
+    let report = mapping
+        .map(
+            &event("SHIP_NOTIFY", "/shipments?batchId=2"),
+            &[Entity {
+                body: returned.to_string(),
+                ..ups_label(false)
+            }],
+            &config,
+        )
+        .await;
+    assert_eq!(report.result.unwrap(), Vec::<Command>::new());
+    assert!(
+        report
+            .logs
+            .iter()
+            .any(|record| record.message == "skipped: return label")
     );
 }

@@ -35,7 +35,7 @@
 //! | `intacct.reverse-invoice` | `{"invoice_key" \| "invoice_no", "date", "description"?}` | `reverse_invoice` (by number: of each live invoice with it) | id `reversal` (one per invoice) |
 //! | `intacct.create-adjustment` | `{"customer_id", "date", "date_posted"?, "batch_key"?, "adjustment_no"?, "draft"?: bool, "invoice_no"?, "description"?, "external_id"?, "currency"?, "lines": [line]}`; negative amounts make a credit memo | `create_aradjustment` | id `adjustment` |
 //! | `intacct.create-payment` | `{"customer_id", "amount", "date", "payment_method", "bank_account_id" \| "undeposited_funds_account", "ref_id"?, "currency"?, "applications"?: [{"invoice_key" \| "invoice_no", "external_id"?, "amount"}]}` | `create_arpayment` | id `payment` |
-//! | `intacct.create-gl-batch` | `{"journal", "date", "title", "draft"?: bool, "entries": [{"account_no", "debit" \| "credit", "description"?, "department_id"?, "location_id"?, "customer_id"?, "class_id"?}]}` (two entries at least, positive amounts) | `create` GLBATCH | id `gl_batch` (RECORDNO) |
+//! | `intacct.create-gl-batch` | `{"journal", "date", "title", "draft"?: bool, "entries": [{"account_no", "debit" \| "credit", "description"?, "department_id"?, "location_id"?, "customer_id"?, "class_id"?}], "sales_order"?: {"numbers": [..], "field": "DOCNO" \| "PONUMBER", "docpar_id"?}}` (two entries at least, positive amounts) | `create` GLBATCH; with `sales_order`, first a `readByQuery` of SODOCUMENT per number (below) | id `gl_batch` (RECORDNO), and `sales_order` (the order's RECORDNO) when matched |
 //! | `intacct.find-sales-order` | `{"doc_no" \| "po_number", "docpar_id"?: "Sales Order"}` | `readByQuery` SODOCUMENT | `data`: `{"count", "total", "orders": [{Intacct's fields}]}`; id `sales_order` when exactly one |
 //!
 //! A `line` of an invoice or adjustment: `{"gl_account_no" | "account_label", "offset_gl_account_no"?,
@@ -49,6 +49,15 @@
 //! found is done), the superseding create with its reversals, or the payment
 //! (exactly one invoice must be found, narrowed by the application's `external_id` when given:
 //! none is `Transient`, several `NeedsReview`) in the next request.
+//!
+//! **GL batches matched to a sales order.** A `create-gl-batch` with `sales_order` belongs to the
+//! order one of its `numbers` names in `field` (a shipment's freight to the order shipped): the
+//! connector looks each number up (`readByQuery` of SODOCUMENT within `docpar_id`, default
+//! `Sales Order`; one request per number, in order; `commands/gl_batch.rs`) and puts together what
+//! they find. Exactly one order: the batch posts with the order's customer (CUSTVENDID) on every
+//! entry that names none, its DOCNO as REFERENCENO and at the end of the title
+//! (`<title>, sales order SO-1001`). None, or several: `NeedsReview` naming the numbers and field
+//! tried (and the orders found), and nothing is posted.
 //!
 //! A command answered "already executed" is `already_done` without external ids (Intacct does not
 //! say which record the earlier run created).

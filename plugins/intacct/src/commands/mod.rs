@@ -6,7 +6,8 @@
 //! instead goes on to an update); an aborted function is `Transient`; a success gives the ids the
 //! kind names. A command may need more than one function: the update of an upsert after its
 //! create, or the reversals and payments that follow the look-up of an invoice number
-//! ([`lookup`]); those go out in the next request ([`Step::Again`]).
+//! ([`lookup`]), or the GL batch that follows the look-up of its sales order ([`gl_batch`]); those
+//! go out in the next request ([`Step::Again`]).
 
 mod adjustment;
 mod customer;
@@ -54,6 +55,12 @@ enum Read {
         record: &'static str,
         ids: &'static [(&'static str, &'static str)],
     },
+    /// [`Read::Record`], and one more external id the command already knows (name, id).
+    RecordAlso {
+        record: &'static str,
+        ids: &'static [(&'static str, &'static str)],
+        also: (&'static str, String),
+    },
     /// The create of an upsert: a duplicate id goes on to this update.
     CreateOrUpdate {
         update: Function,
@@ -62,6 +69,8 @@ enum Read {
     },
     /// The sales orders found, as `Applied.data`.
     SalesOrders,
+    /// The sales orders one number of a GL batch's match found.
+    SalesOrderMatch(gl_batch::Matching),
     /// The live invoices with a number: what follows is up to the command.
     Invoices(Then),
 }
@@ -172,6 +181,23 @@ impl Read {
             ),
             Self::Record { record, ids } | Self::CreateOrUpdate { record, ids, .. } => {
                 done(Self::record_ids(key, record, ids, data))
+            }
+            Self::RecordAlso {
+                record,
+                ids,
+                also: (name, id),
+            } => done(
+                Self::record_ids(key, record, ids, data)
+                    .map(|applied| applied.with_external_id(name, id)),
+            ),
+            Self::SalesOrderMatch(matching) => {
+                match data
+                    .ok_or_else(|| missing("<data>"))
+                    .and_then(sales_order::orders)
+                {
+                    Ok(orders) => matching.found(orders),
+                    Err(error) => done(Err(error)),
+                }
             }
             Self::SalesOrders => done(
                 data.ok_or_else(|| missing("<data>"))
