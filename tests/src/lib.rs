@@ -9,6 +9,7 @@ pub mod json_decimal;
 pub mod rate_window;
 pub mod server;
 pub mod shipstation;
+pub mod shipstation_intacct;
 pub mod shopify;
 pub mod shopify_intacct;
 pub mod uuid;

@@ -227,7 +227,7 @@ pub fn mapping_config() -> Value {
 
 /// `value` as a TOML inline value (on one line, as TOML inline tables must be). JSON strings are
 /// valid TOML basic strings; `null` has no TOML form and is left out of tables.
-fn toml_inline(value: &Value) -> String {
+pub(crate) fn toml_inline(value: &Value) -> String {
     match value {
         Value::Object(map) => {
             let entries: Vec<String> = map
