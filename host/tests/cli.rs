@@ -1,6 +1,7 @@
 //! The `mlc` binary as a person runs it: `--help` lists the subcommands, `mlc plugins` lists the
 //! built plugins, a missing plugin directory gets a message that says what to do, and `mlc demo`
-//! runs its day of Shopify orders into the Intacct simulator and prints books that balance.
+//! runs its day of Shopify orders and its shipping day of ShipStation labels into the Intacct
+//! simulator and prints books that balance and freight by carrier and warehouse.
 
 mod support;
 
@@ -107,7 +108,7 @@ fn demo_posts_the_day_to_intacct_and_the_books_balance() {
         .filter(|line| line.trim_start().starts_with("total "))
         .map(|line| line.split_whitespace().collect())
         .collect();
-    assert!(totals.len() >= 2, "{stdout}");
+    assert!(totals.len() >= 6, "{stdout}");
     for total in &totals {
         let [.., debit, credit] = total.as_slice() else {
             panic!("{total:?}")
@@ -116,6 +117,38 @@ fn demo_posts_the_day_to_intacct_and_the_books_balance() {
         assert_ne!(*debit, "0.00", "{stdout}");
     }
     assert!(stdout.contains("USD: debits"), "{stdout}");
+    // The ShipStation day: freight by carrier shows UPS's account (the UPS label's 18.40) and
+    // balanced totals; the return label is skipped; the void is found by the poll and reversed;
+    // the shipment held for review ends posted to the sales order it was resolved to.
+    let ups = stdout
+        .lines()
+        .find(|line| line.trim_start().starts_with("6100 Freight - UPS "))
+        .unwrap_or_else(|| panic!("no UPS freight row: {stdout}"));
+    assert!(ups.contains("18.40"), "{ups}");
+    assert!(
+        stdout.contains("the mapping logged `skipped: return label`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.contains("voided") && line.ends_with("→ 1 done  [poll]")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|line| line.contains("held for review")),
+        "{stdout}"
+    );
+    let resolved = stdout
+        .lines()
+        .find(|line| line.contains("mlc review resolve "))
+        .unwrap_or_else(|| panic!("no resolution: {stdout}"));
+    assert!(resolved.ends_with("→ 2 done"), "{resolved}");
+    assert!(
+        stdout.contains("ShipStation shipment")
+            && stdout.contains("order 1002, sales order SO-1002"),
+        "{stdout}"
+    );
     assert!(!stdout.contains("OUT OF BALANCE"), "{stdout}");
     // The config it points at serves `mlc events list`.
     let config = stdout

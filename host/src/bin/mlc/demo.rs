@@ -1,17 +1,22 @@
-//! `mlc demo`: the Shopify → Sage Intacct flow, for real, against the built-in simulators. Builds
-//! the plugins, starts a simulated shop and a simulated Intacct company, writes an `mlc.toml` for
-//! them into a fresh temporary directory, serves it in process (the same engine `mlc run` serves),
-//! and subscribes the shop's webhooks to it. Then a business day happens in the shop
-//! ([`day`], [`actions`]), and the demo prints the events the flow took in ([`event_report`]) and the books it
-//! left in Intacct ([`ledger_report`]), and ends with the sandbox refusing a request off the
-//! allowlist and stopping an endless loop ([`sandbox`]).
+//! `mlc demo`: the Shopify → Sage Intacct and ShipStation → Sage Intacct flows, for real, against
+//! the built-in simulators. Builds the plugins, starts a simulated shop, a simulated ShipStation
+//! account and a simulated Intacct company, writes an `mlc.toml` for them into a fresh temporary
+//! directory, serves it in process (the same engine `mlc run` serves), and subscribes the shop's
+//! and ShipStation's webhooks to it. Then a business day happens in the shop ([`day`],
+//! [`actions`]) and a shipping day in ShipStation ([`ship_day`], [`shipping`]), and the demo prints
+//! the events the flows took in ([`event_report`]), the books they left in Intacct
+//! ([`ledger_report`]) and the freight by carrier and warehouse ([`freight_report`]), and ends with
+//! the sandbox refusing a request off the allowlist and stopping an endless loop ([`sandbox`]).
 
 mod actions;
 mod day;
 mod event_report;
+mod freight_report;
 mod ledger_report;
 mod sandbox;
 mod settle;
+mod ship_day;
+mod shipping;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -20,9 +25,15 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 use mlc_host::config::Config;
 use mlc_host::flow::{self, EventFilter, Service};
+use simulators::shipstation::{ShipStationConfig, ShipStationSim};
+use simulators::shipstation_intacct;
 use simulators::shopify_intacct::{FLOW, Setup, ShopifyIntacct, demo_configs};
 
 use crate::plugins;
+
+/// How often the demo's freight flow polls ShipStation (a real account: `"4h"`), so that a lost
+/// webhook and a void (which fires none) are found within the demo.
+const SHIPSTATION_POLL: &str = "3s";
 
 pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
     println!("== building plugins");
@@ -36,9 +47,12 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
         .first()
         .context("the demo Intacct config has no company")?;
     let (company_id, chart) = (company.company_id.clone(), company.accounts.clone());
+    let clock = intacct.clock.clone();
     let sims = ShopifyIntacct::start(shopify, intacct).await?;
+    let ship = ShipStationSim::start(ShipStationConfig::new(clock)).await?;
     let dir = fresh_dir()?;
-    let path = sims.write_config(&dir, &Setup::new(&plugin_dir), "")?;
+    let extra = shipstation_intacct::config_section(&ship, &dir, SHIPSTATION_POLL)?;
+    let path = sims.write_config(&dir, &Setup::new(&plugin_dir), &extra)?;
     let config = Config::load(&path)?;
     let starting = Instant::now();
     let host = flow::open_host(&config).await?;
@@ -46,6 +60,7 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
     let startup = starting.elapsed();
     let base_url = format!("http://{}", service.local_addr());
     sims.subscribe(&base_url);
+    shipstation_intacct::subscribe(&ship, &base_url);
     println!(
         "  shop      {}  (Shopify simulator)",
         sims.shopify.base_url()
@@ -54,7 +69,12 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
         "  Intacct   {}  (Intacct simulator, company {company_id})",
         sims.intacct.base_url()
     );
+    println!("  ShipStation {}  (ShipStation simulator)", ship.base_url());
     println!("  mlc       {base_url}  serving flow {FLOW}: shopify → shopify-intacct → intacct");
+    println!(
+        "            and flow {}: shipstation → shipstation-intacct → intacct (polling every {SHIPSTATION_POLL})",
+        shipstation_intacct::FLOW
+    );
     println!("  config    {}", path.display());
     println!(
         "  (the host compiled the plugins for this data directory and started in {startup:.1?})"
@@ -65,9 +85,22 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut shop = actions::Shop::new(&sims.shopify, service.inbox());
     day::run(&mut shop).await?;
-    let labels = shop.into_labels();
+    let mut labels = shop.into_labels();
     let took = started.elapsed();
     let requests = sims.intacct.request_count() - requests_before;
+
+    println!(
+        "\n== a shipping day in ShipStation (each line: what happened → the flow's events, settled)"
+    );
+    println!(
+        "  every label comes twice, by its SHIP_NOTIFY webhook and by the poll; both map to the one GL\n  \
+         batch keyed by the shipment id, so it posts once. A void fires no webhook: only the poll sees it."
+    );
+    let shipping_started = Instant::now();
+    let mut warehouse = shipping::Warehouse::new(&ship, service.inbox());
+    ship_day::run(&mut warehouse).await?;
+    labels.extend(warehouse.into_labels());
+    let shipping_took = shipping_started.elapsed();
 
     let mut events = service
         .inbox()
@@ -84,7 +117,8 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
         .filter(|event| event.status == flow::Status::Done)
         .count();
     println!(
-        "  {} events, {done} done, {} not; {requests} requests to Intacct; the day took {:.1?}",
+        "  {} events, {done} done, {} not; {requests} requests to Intacct in the shop's day, which took \
+         {:.1?}; the shipping day took {shipping_took:.1?} (mostly waiting for the poll)",
         events.len(),
         events.len() - done,
         took
@@ -97,7 +131,11 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
     println!("  {}", event_report::time_spent(&details));
 
     println!("\n== the books in Intacct (company {company_id})");
-    print!("{}", ledger_report::render(&sims.ledger(), &chart));
+    let ledger = sims.ledger();
+    print!("{}", ledger_report::render(&ledger, &chart));
+
+    println!("\n== freight in Intacct (the ShipStation flow's GL batches)");
+    print!("{}", freight_report::render(&ledger, &chart));
 
     println!("\n== the sandbox");
     sandbox::show(service.host()).await?;

@@ -22,16 +22,17 @@
 //!
 //! Nothing is posted while the command is held. The create's controlid is the command's key, as
 //! without a match, so a held command resolved into another body (another order, or none) still
-//! posts once.
+//! posts once; and a batch Intacct confirmed is remembered ([`posted`]), so when the same shipment
+//! comes again unmatched (the poll after a person resolved it) it is done, not held again.
 
 use ml_connector_sdk::chrono::NaiveDate;
 use ml_connector_sdk::money::Decimal;
-use ml_connector_sdk::{Command, PluginError};
+use ml_connector_sdk::{Applied, Command, PluginError};
 use serde::Deserialize;
 
 use super::fields::{self, Either};
 use super::sales_order::{self, Field, Order};
-use super::{Prepared, Read, Step};
+use super::{Prepared, Read, Step, posted};
 use crate::controlid;
 use crate::envelope::Function;
 use crate::text::Xml;
@@ -204,7 +205,7 @@ impl GlBatch {
                 controlid: controlid::for_key(key),
                 body: self.to_xml(order)?,
             },
-            read,
+            read: Read::Posted(Box::new(read)),
         })
     }
 }
@@ -268,6 +269,19 @@ impl Matching {
             }
         }
         self.tried += 1;
+        let unmatched = self.tried >= self.wanted.numbers.len() && self.found.len() != 1;
+        if unmatched {
+            match posted::known(&self.key) {
+                Ok(true) => {
+                    return Step::Done(Ok(Applied {
+                        already_done: true,
+                        ..Applied::new(&self.key)
+                    }));
+                }
+                Ok(false) => {}
+                Err(error) => return Step::Done(Err(error)),
+            }
+        }
         let next = match self.tried < self.wanted.numbers.len() {
             true => self.lookup(),
             false => match self.found.as_slice() {
@@ -404,8 +418,11 @@ mod tests {
              <GLENTRY><ACCOUNTNO>2100</ACCOUNTNO><TR_TYPE>-1</TR_TYPE><TRX_AMOUNT>8.45</TRX_AMOUNT>\
              <CUSTOMERID>C-OTHER</CUSTOMERID></GLENTRY></ENTRIES></GLBATCH></create>"
         );
+        let Read::Posted(read) = create.read else {
+            panic!("the create is remembered once posted");
+        };
         assert!(matches!(
-            create.read,
+            *read,
             Read::RecordAlso { also: ("sales_order", ref record_no), .. } if record_no == "5"
         ));
     }

@@ -17,6 +17,7 @@ mod invoice;
 mod line_item;
 mod lookup;
 mod payment;
+mod posted;
 mod reversal;
 mod sales_order;
 
@@ -73,6 +74,9 @@ enum Read {
     SalesOrderMatch(gl_batch::Matching),
     /// The live invoices with a number: what follows is up to the command.
     Invoices(Then),
+    /// A GL batch's create: once Intacct confirms it, [`posted`] remembers it; then read as the
+    /// inner one.
+    Posted(Box<Read>),
 }
 
 /// What a command does with the invoices its look-up found.
@@ -139,7 +143,11 @@ impl Prepared {
             .iter()
             .any(|error| error.is_already_executed(duplicate_errno))
         {
-            return Step::Done(Ok(Applied {
+            let remembered = match self.read {
+                Read::Posted(_) => posted::remember(&self.key),
+                _ => Ok(()),
+            };
+            return Step::Done(remembered.map(|()| Applied {
                 already_done: true,
                 ..Applied::new(&self.key)
             }));
@@ -174,6 +182,10 @@ impl Read {
     fn succeeded(self, key: &str, result_key: Option<String>, data: Option<&Element>) -> Step {
         let done = |result| Step::Done(result);
         match self {
+            Self::Posted(inner) => match posted::remember(key) {
+                Ok(()) => inner.succeeded(key, result_key, data),
+                Err(error) => done(Err(error)),
+            },
             Self::Key(name) => done(
                 result_key
                     .ok_or_else(|| missing("a <key>"))

@@ -15,7 +15,7 @@ use simulators::shopify::{
 use super::settle;
 
 /// How long one action's events may take to settle (retries with backoff included).
-const SETTLE_WITHIN: Duration = Duration::from_secs(60);
+pub const SETTLE_WITHIN: Duration = Duration::from_secs(60);
 
 /// What the report calls the shop's records, by Shopify id (the events' `reference`).
 pub type Labels = BTreeMap<String, String>;
@@ -163,14 +163,21 @@ impl<'a> Shop<'a> {
             line(&value)
         );
         let _ = std::io::stdout().flush();
-        let events = settle::events_after(self.shop, self.inbox, before, SETTLE_WITHIN).await?;
+        let events = settle::events_after(
+            self.shop.wait_idle(),
+            self.inbox,
+            before,
+            SETTLE_WITHIN,
+            |_| true,
+        )
+        .await?;
         println!(" → {}", outcome(&events));
         Ok(value)
     }
 }
 
 /// "2 done, 1 failed" over `events`.
-fn outcome(events: &[EventRow]) -> String {
+pub fn outcome(events: &[EventRow]) -> String {
     if events.is_empty() {
         return "no events".into();
     }

@@ -41,7 +41,7 @@ pub fn render(ledger: &Ledger, chart: &BTreeMap<String, String>) -> String {
     out
 }
 
-fn section(out: &mut String, title: &str, table: Table) {
+pub fn section(out: &mut String, title: &str, table: Table) {
     let _ = writeln!(out, "\n{title}");
     match table.is_empty() {
         true => out.push_str("  (none)\n"),
@@ -323,7 +323,7 @@ fn invoice_number(ledger: &Ledger, key: &str) -> String {
         .unwrap_or_else(|| format!("record {key}"))
 }
 
-fn account_name(account: &str, chart: &BTreeMap<String, String>) -> String {
+pub fn account_name(account: &str, chart: &BTreeMap<String, String>) -> String {
     match chart.get(account) {
         Some(title) => format!("{account} {title}"),
         None => account.to_owned(),
@@ -331,7 +331,7 @@ fn account_name(account: &str, chart: &BTreeMap<String, String>) -> String {
 }
 
 /// To the cent, never through f64.
-fn amount(value: Decimal) -> String {
+pub fn amount(value: Decimal) -> String {
     let mut value = value.round_dp(2);
     value.rescale(2);
     value.to_string()
