@@ -20,6 +20,7 @@ mod error;
 pub mod export;
 pub mod http;
 pub mod log;
+pub mod mapping_config;
 pub mod money;
 mod plugin;
 pub mod secrets;

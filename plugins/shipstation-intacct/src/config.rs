@@ -1,6 +1,6 @@
 //! The mapping config (the flow's `mapping_config`), read and checked whole before anything is
 //! mapped: a bad value is `Rejected` with code `shipstation-intacct.config` and the key's path
-//! ([`crate::json`]). The crate doc shows a full example and what each key means; how the rules
+//! ([`ml_connector_sdk::mapping_config`]). The crate doc shows a full example and what each key means; how the rules
 //! apply to a shipment is [`crate::rules`].
 
 use std::collections::BTreeMap;
@@ -8,7 +8,15 @@ use std::collections::BTreeMap;
 use ml_connector_sdk::PluginError;
 use ml_connector_sdk::serde_json::Value;
 
-use crate::json::{Node, config_error};
+use ml_connector_sdk::mapping_config::{self, Node};
+
+/// The error code of every config refusal.
+pub const CONFIG_CODE: &str = "shipstation-intacct.config";
+
+/// A refusal of the config key at `path` (empty: the whole config), with this mapping's code.
+pub fn config_error(path: &str, message: impl std::fmt::Display) -> PluginError {
+    mapping_config::config_error(CONFIG_CODE, path, message)
+}
 
 /// The fallback key of a map.
 pub const ANY: &str = "*";
@@ -140,7 +148,7 @@ impl Config {
     /// Reads the flow's mapping config (the whole JSON `config` of `map`; a `resolution` key, which
     /// the flow engine adds after a review, is left to [`crate::review`]).
     pub fn parse(config: &Value) -> Result<Self, PluginError> {
-        let root = Node::root(config);
+        let root = Node::root(config, CONFIG_CODE);
         root.object(&[
             "journal",
             "accounts",

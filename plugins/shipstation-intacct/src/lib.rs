@@ -111,7 +111,6 @@ mod config;
 mod dates;
 mod entities;
 mod journal;
-mod json;
 mod keys;
 mod matching;
 mod review;

@@ -8,7 +8,7 @@ use ml_connector_sdk::serde_json::{self, Value, json};
 use ml_connector_sdk::{Command, Entity, Event, Mapping, PluginError, testing};
 
 use super::*;
-use crate::json::CONFIG_CODE;
+use crate::config::CONFIG_CODE;
 
 const SHIPMENT_ID: &str = "72513480";
 

@@ -1,13 +1,21 @@
 //! The mapping config (the flow's `mapping_config`), read and checked whole before anything is
 //! mapped: a bad value is `Rejected` with code `shopify-intacct.config` and the key's path
-//! ([`crate::json`]). The crate doc shows a full example and what each key means.
+//! ([`ml_connector_sdk::mapping_config`]). The crate doc shows a full example and what each key means.
 
 use std::collections::BTreeMap;
 
 use ml_connector_sdk::PluginError;
 use ml_connector_sdk::serde_json::Value;
 
-use crate::json::{Node, config_error};
+use ml_connector_sdk::mapping_config::{self, Node};
+
+/// The error code of every config refusal.
+pub const CONFIG_CODE: &str = "shopify-intacct.config";
+
+/// A refusal of the config key at `path` (empty: the whole config), with this mapping's code.
+pub fn config_error(path: &str, message: impl std::fmt::Display) -> PluginError {
+    mapping_config::config_error(CONFIG_CODE, path, message)
+}
 
 /// Intacct's CUSTOMERID holds at most 20 characters.
 pub const MAX_CUSTOMER_ID: usize = 20;
@@ -192,7 +200,7 @@ impl Config {
     /// Reads the flow's mapping config (the whole JSON `config` of `map`; a `resolution` key, which
     /// the flow engine adds after a review, is left to [`crate::review`]).
     pub fn parse(config: &Value) -> Result<Self, PluginError> {
-        let root = Node::root(config);
+        let root = Node::root(config, CONFIG_CODE);
         root.object(&[
             "customer",
             "invoice",

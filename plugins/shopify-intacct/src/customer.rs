@@ -22,9 +22,9 @@ use ml_connector_sdk::serde_json;
 use ml_connector_sdk::{Command, PluginError};
 use serde::Serialize;
 
+use crate::config::config_error;
 use crate::config::{CustomerConfig, IdScheme, MAX_CUSTOMER_ID};
 use crate::entities::{Customer, Order};
-use crate::json::config_error;
 use crate::keys;
 use crate::review::Resolution;
 

@@ -144,7 +144,6 @@ mod config;
 mod customer;
 mod entities;
 mod invoice;
-mod json;
 mod keys;
 mod order;
 mod payment;

@@ -34,10 +34,10 @@ use ml_connector_sdk::{Command, PluginError};
 use serde::Serialize;
 
 use crate::amount;
+use crate::config::config_error;
 use crate::config::{Destination, Gateway};
 use crate::entities::Transaction;
 use crate::invoice::Document;
-use crate::json::config_error;
 use crate::keys;
 use crate::order::{OrderContext, date};
 

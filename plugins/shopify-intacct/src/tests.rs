@@ -7,7 +7,7 @@ use ml_connector_sdk::serde_json::{self, Value, json};
 use ml_connector_sdk::{Command, Entity, Event, Mapping, PluginError, testing};
 
 use super::*;
-use crate::json::CONFIG_CODE;
+use crate::config::CONFIG_CODE;
 
 const ORDER_ID: &str = "5821001234567890130";
 const CUSTOMER_ID: &str = "7012345678901";

@@ -1,34 +1,40 @@
-//! A path-aware reader for the mapping config: every refusal names the key it is about
-//! (`mapping config `accounts.freight.ups`: expected text, found 4.5`), as
-//! `Rejected` with code [`CONFIG_CODE`], so a person knows what to fix in `mlc.toml`.
+//! A path-aware reader for a mapping's JSON config (the flow's `mapping_config`): every refusal
+//! names the key it is about (`mapping config `order_types[1].accounts.revenue`: expected text,
+//! found 4.5`), as `Rejected` with the mapping's error code (`shopify-intacct.config`), so a person
+//! knows what to fix in `mlc.toml`.
 //!
 //! Objects refuse keys they do not know (a typo must not silently fall back to a default).
 
-use ml_connector_sdk::PluginError;
-use ml_connector_sdk::serde_json::Value;
+use serde_json::Value;
 
-/// The error code of every config refusal.
-pub const CONFIG_CODE: &str = "shipstation-intacct.config";
+use crate::PluginError;
 
 /// A JSON value of the config and where it sits.
 #[derive(Debug, Clone)]
 pub struct Node<'a> {
     pub value: &'a Value,
     path: String,
+    /// The error code of every refusal (`<mapping>.config`).
+    code: &'static str,
 }
 
 impl<'a> Node<'a> {
-    /// The whole config.
-    pub fn root(value: &'a Value) -> Self {
+    /// The whole config; refusals carry the error `code`.
+    pub fn root(value: &'a Value, code: &'static str) -> Self {
         Self {
             value,
             path: String::new(),
+            code,
         }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// A refusal naming this node's key.
     pub fn error(&self, message: impl std::fmt::Display) -> PluginError {
-        config_error(&self.path, message)
+        config_error(self.code, &self.path, message)
     }
 
     /// Checks that this is an object whose keys are all in `allowed`.
@@ -52,6 +58,7 @@ impl<'a> Node<'a> {
             .map(|value| Node {
                 value,
                 path: self.child_path(key),
+                code: self.code,
             })
     }
 
@@ -74,6 +81,14 @@ impl<'a> Node<'a> {
         Ok(text)
     }
 
+    /// Text that may be empty (a prefix).
+    pub fn text_or_empty(&self) -> Result<String, PluginError> {
+        match self.value {
+            Value::String(text) => Ok(text.clone()),
+            _ => self.text(),
+        }
+    }
+
     /// One text, or a list of them.
     pub fn texts(&self) -> Result<Vec<String>, PluginError> {
         match self.value {
@@ -88,6 +103,15 @@ impl<'a> Node<'a> {
             .ok_or_else(|| self.error(format!("expected true or false, found {}", self.value)))
     }
 
+    pub fn unsigned(&self) -> Result<u64, PluginError> {
+        self.value.as_u64().ok_or_else(|| {
+            self.error(format!(
+                "expected a whole number of 0 or more, found {}",
+                self.value
+            ))
+        })
+    }
+
     /// The items of a list.
     pub fn items(&self) -> Result<Vec<Node<'a>>, PluginError> {
         match self.value {
@@ -96,7 +120,7 @@ impl<'a> Node<'a> {
         }
     }
 
-    /// The entries of an object used as a map (carrier code → account).
+    /// The entries of an object used as a map (gateway name → settings).
     pub fn entries(&self) -> Result<Vec<(String, Node<'a>)>, PluginError> {
         match self.value {
             Value::Object(fields) => Ok(fields
@@ -105,6 +129,7 @@ impl<'a> Node<'a> {
                     let node = Node {
                         value,
                         path: self.child_path(key),
+                        code: self.code,
                     };
                     (key.clone(), node)
                 })
@@ -117,6 +142,7 @@ impl<'a> Node<'a> {
         items.iter().enumerate().map(|(index, value)| Node {
             value,
             path: format!("{}[{index}]", self.path),
+            code: self.code,
         })
     }
 
@@ -125,6 +151,7 @@ impl<'a> Node<'a> {
         Node {
             value: &Value::Null,
             path: self.child_path(key),
+            code: self.code,
         }
     }
 
@@ -144,27 +171,29 @@ impl<'a> Node<'a> {
     }
 }
 
-/// A refusal of the config key at `path` (empty: the whole config).
-pub fn config_error(path: &str, message: impl std::fmt::Display) -> PluginError {
+/// A refusal with `code` of the config key at `path` (empty: the whole config).
+pub fn config_error(code: &str, path: &str, message: impl std::fmt::Display) -> PluginError {
     let message = match path {
         "" => format!("mapping config: {message}"),
         path => format!("mapping config `{path}`: {message}"),
     };
-    PluginError::rejected_with_code(CONFIG_CODE, message)
+    PluginError::rejected_with_code(code, message)
 }
 
 #[cfg(test)]
 mod tests {
-    use ml_connector_sdk::serde_json::json;
+    use serde_json::json;
 
     use super::*;
+
+    const CODE: &str = "example.config";
 
     fn message(error: PluginError) -> String {
         match error {
             PluginError::Rejected {
                 code: Some(code),
                 message,
-            } if code == CONFIG_CODE => message,
+            } if code == CODE => message,
             other => panic!("not a config error: {other:?}"),
         }
     }
@@ -172,7 +201,7 @@ mod tests {
     #[test]
     fn errors_name_the_key_path() {
         let config = json!({"a": {"list": [{"x": 4.5}], "map": {"Cash on Delivery": {}}}});
-        let root = Node::root(&config);
+        let root = Node::root(&config, CODE);
         let a = root.required("a").unwrap();
         let item = &a.required("list").unwrap().items().unwrap()[0];
         assert_eq!(
@@ -184,13 +213,13 @@ mod tests {
             "mapping config `a.list[0].y`: missing; this key is required"
         );
         let entries = a.required("map").unwrap().entries().unwrap();
-        assert_eq!(entries[0].1.path, "a.map.\"Cash on Delivery\"");
+        assert_eq!(entries[0].1.path(), "a.map.\"Cash on Delivery\"");
         assert_eq!(
             message(a.object(&["list"]).unwrap_err()),
             "mapping config `a.map`: unknown key (known here: list)"
         );
         assert_eq!(
-            message(Node::root(&Value::Null).object(&[]).unwrap_err()),
+            message(Node::root(&Value::Null, CODE).object(&[]).unwrap_err()),
             "mapping config: expected an object, found null"
         );
     }
@@ -198,11 +227,15 @@ mod tests {
     #[test]
     fn texts_accept_one_or_many_and_account_numbers() {
         let config = json!({"one": "web", "many": ["a", "b"], "number": 4000, "empty": " "});
-        let root = Node::root(&config);
+        let root = Node::root(&config, CODE);
         assert_eq!(root.required("one").unwrap().texts().unwrap(), ["web"]);
         assert_eq!(root.required("many").unwrap().texts().unwrap(), ["a", "b"]);
         assert_eq!(root.required("number").unwrap().text().unwrap(), "4000");
         assert!(root.required("empty").unwrap().text().is_err());
+        assert_eq!(
+            root.required("empty").unwrap().text_or_empty().unwrap(),
+            " "
+        );
         assert!(root.field("absent").is_none());
     }
 }
