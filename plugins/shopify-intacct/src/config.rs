@@ -1,6 +1,7 @@
 //! The mapping config (the flow's `mapping_config`), read and checked whole before anything is
 //! mapped: a bad value is `Rejected` with code `shopify-intacct.config` and the key's path
-//! ([`ml_connector_sdk::mapping_config`]). The crate doc shows a full example and what each key means.
+//! ([`ml_connector_sdk::mapping_config`]). The crate doc shows a full example and what each key
+//! means.
 
 use std::collections::BTreeMap;
 
