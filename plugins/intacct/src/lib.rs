@@ -68,6 +68,8 @@
 
 mod apply;
 mod commands;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod contract;
 mod controlid;
 mod envelope;
 mod gateway;

@@ -4,11 +4,9 @@
 //! `Transient`); a body it refuses comes back as that command's `Rejected`, unsent. Batches
 //! matched to a sales order first send the order's look-up, which the 503 answers.
 
-use ml_connector_sdk::http::Response;
 use ml_connector_sdk::serde_json::{Value, json};
-use ml_connector_sdk::{Command, Connector, Entity, Event, Mapping, PluginError, testing};
+use ml_connector_sdk::{Command, Entity, Event, Mapping};
 
-use intacct::Intacct;
 use shipstation_intacct::ShipstationIntacct;
 
 fn config(resolution: Option<Value>) -> Value {
@@ -90,36 +88,6 @@ fn every_command() -> Vec<Command> {
     commands
 }
 
-/// `None`: the connector accepted the body (and tried to send it); `Some(message)`: refused.
-fn connector_refusal(command: &Command) -> Option<String> {
-    testing::reset();
-    testing::set_config([
-        ("base_url", "http://gateway"),
-        ("company_id", "ml-demo"),
-        ("user_id", "xml_gateway"),
-    ]);
-    testing::set_secrets([
-        ("sender_id", "s"),
-        ("sender_password", "p"),
-        ("user_password", "u"),
-    ]);
-    testing::set_http_handler(|_| {
-        Ok(Response {
-            status: 503,
-            headers: Vec::new(),
-            body: b"unavailable".to_vec(),
-        })
-    });
-    match Intacct::apply(vec![command.clone()]) {
-        Err(PluginError::Transient(_)) => None,
-        Ok(results) => match results.into_iter().next() {
-            Some(Err(PluginError::Rejected { message, .. })) => Some(message),
-            other => panic!("{}: unexpected {other:?}", command.kind),
-        },
-        Err(other) => panic!("{}: unexpected {other:?}", command.kind),
-    }
-}
-
 #[test]
 fn every_command_emitted_fits_the_connector() {
     let commands = every_command();
@@ -130,7 +98,7 @@ fn every_command_emitted_fits_the_connector() {
     for command in &commands {
         assert_eq!(command.kind, "intacct.create-gl-batch");
         assert_eq!(
-            connector_refusal(command),
+            intacct::contract::refusal(command),
             None,
             "{}: {}",
             command.key,
@@ -145,5 +113,5 @@ fn the_connector_refuses_what_the_contract_forbids() {
     let mut body: Value = ml_connector_sdk::serde_json::from_str(&every_command()[0].body).unwrap();
     body["sales_order"]["field"] = json!("ORDERNO");
     let bad = Command::json("intacct.create-gl-batch", "bad", &body).unwrap();
-    assert!(connector_refusal(&bad).is_some());
+    assert!(intacct::contract::refusal(&bad).is_some());
 }
