@@ -11,14 +11,13 @@
 
 mod support;
 
-use std::str::FromStr;
+use support::calls::*;
+
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use mlc_host::clock::{Clock, SleepFuture};
 use mlc_host::types::{Entity, Event, InboundRequest, PluginError, VerifyError};
-use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host, Secret};
+use mlc_host::{Connection, ConnectorCall, Host, Secret};
 use serde_json::{Value, json};
 use simulators::clock::SimClock;
 use simulators::shipstation::{
@@ -26,21 +25,6 @@ use simulators::shipstation::{
     Weight,
 };
 use simulators::webhook_receiver::{Received, Receiver};
-
-/// The host clock is the simulator's clock; sleeping moves it.
-struct SimTime(SimClock);
-
-impl Clock for SimTime {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.now()
-    }
-
-    fn sleep(&self, duration: Duration) -> SleepFuture {
-        self.0
-            .advance(chrono::Duration::from_std(duration).expect("a short sleep"));
-        Box::pin(tokio::task::yield_now())
-    }
-}
 
 /// The secret in the webhook URL ShipStation is subscribed to.
 const TOKEN: &str = "wh-7Yq2-test-token";
@@ -98,13 +82,6 @@ async fn start_with(config: ShipStationConfig) -> Station {
         host,
         connector,
     }
-}
-
-fn dec<T: FromStr>(text: &str) -> T
-where
-    T::Err: std::fmt::Debug,
-{
-    text.parse().unwrap()
 }
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -186,43 +163,6 @@ fn event(topic: &str, reference: &str) -> Event {
         occurred_at: None,
         payload: None,
     }
-}
-
-fn ok<T: std::fmt::Debug>(report: &CallReport<T>) -> &T {
-    report
-        .result
-        .as_ref()
-        .unwrap_or_else(|error| panic!("the call failed: {error}\n{:#?}", report.http))
-}
-
-fn plugin_error<T: std::fmt::Debug>(report: &CallReport<T>) -> &PluginError {
-    match &report.result {
-        Err(CallError::Plugin { error, .. }) => error,
-        other => panic!("expected a plugin error, got {other:?}"),
-    }
-}
-
-fn verify_error<T: std::fmt::Debug>(report: &CallReport<T>) -> &VerifyError {
-    match &report.result {
-        Err(CallError::Verify { error, .. }) => error,
-        other => panic!("expected a verify error, got {other:?}"),
-    }
-}
-
-fn body(entity: &Entity) -> Value {
-    serde_json::from_str(&entity.body).unwrap()
-}
-
-/// (status, path and query) of each request a call made.
-fn requests<T>(report: &CallReport<T>) -> Vec<(Option<u16>, String)> {
-    report
-        .http
-        .iter()
-        .map(|exchange| {
-            let path = exchange.url.splitn(4, '/').nth(3).unwrap_or_default();
-            (exchange.status, format!("/{path}"))
-        })
-        .collect()
 }
 
 /// The one event of a verified delivery.

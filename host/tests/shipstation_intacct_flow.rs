@@ -12,13 +12,14 @@
 
 mod support;
 
+use support::calls::*;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use mlc_host::Host;
-use mlc_host::clock::{Clock, SleepFuture};
 use mlc_host::config::Config;
 use mlc_host::flow::{Arrival, EventRow, Service, Status};
 use mlc_host::storage::SqliteStore;
@@ -45,21 +46,6 @@ const SETTLED: &[Status] = &[
 
 // ---------------------------------------------------------------------------------------------
 // The running flow
-
-/// The host clock is the simulators' clock; a plugin's sleep moves it.
-struct SimTime(SimClock);
-
-impl Clock for SimTime {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.now()
-    }
-
-    fn sleep(&self, duration: Duration) -> SleepFuture {
-        self.0
-            .advance(chrono::Duration::from_std(duration).expect("a short sleep"));
-        Box::pin(tokio::task::yield_now())
-    }
-}
 
 /// The simulators, and the service running the freight flow between them.
 struct Running {

@@ -9,35 +9,18 @@
 
 mod support;
 
-use std::str::FromStr;
-use std::sync::Arc;
-use std::time::Duration;
+use support::calls::*;
 
-use chrono::{DateTime, TimeZone, Utc};
-use mlc_host::clock::{Clock, SleepFuture};
-use mlc_host::types::{Entity, Event, InboundRequest, PluginError, VerifyError};
-use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host, Secret};
-use serde_json::Value;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use mlc_host::types::{Event, InboundRequest, PluginError, VerifyError};
+use mlc_host::{Connection, ConnectorCall, Host, Secret};
 use simulators::clock::SimClock;
 use simulators::shopify::{
     CustomerSpec, FinancialStatus, Order, OrderSpec, RefundSpec, ShopifyConfig, ShopifySim,
 };
 use simulators::webhook_receiver::{Received, Receiver};
-
-/// The host clock is the simulator's clock; sleeping moves it.
-struct SimTime(SimClock);
-
-impl Clock for SimTime {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.now()
-    }
-
-    fn sleep(&self, duration: Duration) -> SleepFuture {
-        self.0
-            .advance(chrono::Duration::from_std(duration).expect("a short sleep"));
-        Box::pin(tokio::task::yield_now())
-    }
-}
 
 struct Shop {
     sim: ShopifySim,
@@ -87,14 +70,6 @@ async fn start_with(config: ShopifyConfig, extra: &[(&str, &str)]) -> Shop {
     }
 }
 
-/// An amount, typed by where it goes (the simulator's `Decimal`).
-fn dec<T: FromStr>(text: &str) -> T
-where
-    T::Err: std::fmt::Debug,
-{
-    text.parse().unwrap()
-}
-
 /// An order of `lines` lines (2 × 19.99, 1.00 off, 7.25 % tax each) and 5.00 shipping, for Ada.
 fn create_order(sim: &ShopifySim, lines: usize) -> Order {
     sim.create_order(sim.sample_order_spec(lines)).unwrap()
@@ -123,43 +98,6 @@ fn event(topic: &str, reference: impl ToString) -> Event {
         occurred_at: None,
         payload: None,
     }
-}
-
-fn ok<T: std::fmt::Debug>(report: &CallReport<T>) -> &T {
-    report
-        .result
-        .as_ref()
-        .unwrap_or_else(|error| panic!("the call failed: {error}\n{:#?}", report.http))
-}
-
-fn plugin_error<T: std::fmt::Debug>(report: &CallReport<T>) -> &PluginError {
-    match &report.result {
-        Err(CallError::Plugin { error, .. }) => error,
-        other => panic!("expected a plugin error, got {other:?}"),
-    }
-}
-
-fn verify_error<T: std::fmt::Debug>(report: &CallReport<T>) -> &VerifyError {
-    match &report.result {
-        Err(CallError::Verify { error, .. }) => error,
-        other => panic!("expected a verify error, got {other:?}"),
-    }
-}
-
-fn body(entity: &Entity) -> Value {
-    serde_json::from_str(&entity.body).unwrap()
-}
-
-/// (status, path) of each request a call made.
-fn requests<T>(report: &CallReport<T>) -> Vec<(Option<u16>, String)> {
-    report
-        .http
-        .iter()
-        .map(|exchange| {
-            let path = exchange.url.splitn(4, '/').nth(3).unwrap_or_default();
-            (exchange.status, format!("/{path}"))
-        })
-        .collect()
 }
 
 const GRAPHQL: &str = "/admin/api/2025-10/graphql.json";
