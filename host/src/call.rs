@@ -2,19 +2,21 @@
 //! CPU deadline (checked on every epoch tick, yielding to the executor between ticks so the
 //! wall-clock timeout can fire), then the export, then a [`CallReport`]. [`ConnectorCall`] and
 //! [`MappingCall`] are the typed handles over it, one method per export; they copy their arguments
-//! into the call, so a call's future borrows nothing from its caller.
+//! into the call, so a call's future borrows nothing from its caller. A mapping built for an older
+//! contract version is called through its own bindings ([`AnyMapping`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::bindings::connector::{Connector, ConnectorPre};
 use crate::bindings::log::Level;
 use crate::bindings::mapping::{Mapping, MappingPre};
+use crate::bindings::mapping_0_1::Mapping as Mapping0_1;
 use crate::bindings::types::{
     Applied, Command, Entity, Event, InboundRequest, PluginError, PluginInfo, PollResult,
     VerifyError,
@@ -22,7 +24,7 @@ use crate::bindings::types::{
 use crate::connection::Connection;
 use crate::error::{CallError, SandboxStop, chain_text};
 use crate::limits::Limits;
-use crate::plugin::PluginSummary;
+use crate::plugin::{AnyMappingPre, PluginSummary};
 use crate::sandbox::{CallState, Grant, Services};
 use crate::trace::{CallReport, CallTrace};
 
@@ -91,6 +93,53 @@ impl WorldPre for MappingPre<CallState> {
         plugin: Mapping,
     ) -> BoxFuture<'_, Answer<PluginInfo>> {
         Box::pin(async move { Ok(Ok(plugin.call_describe(store).await?)) })
+    }
+}
+
+impl WorldPre for AnyMappingPre {
+    type Bindings = AnyMapping;
+    fn instantiate<'a>(
+        &'a self,
+        store: &'a mut Store<CallState>,
+    ) -> BoxFuture<'a, wasmtime::Result<AnyMapping>> {
+        Box::pin(async move {
+            Ok(match self {
+                Self::V0_2(pre) => AnyMapping::V0_2(pre.instantiate_async(store).await?),
+                Self::V0_1(pre) => AnyMapping::V0_1(pre.instantiate_async(store).await?),
+            })
+        })
+    }
+    fn describe(
+        store: &mut Store<CallState>,
+        plugin: AnyMapping,
+    ) -> BoxFuture<'_, Answer<PluginInfo>> {
+        Box::pin(async move {
+            Ok(Ok(match plugin {
+                AnyMapping::V0_2(plugin) => plugin.call_describe(store).await?,
+                AnyMapping::V0_1(plugin) => plugin.call_describe(store).await?,
+            }))
+        })
+    }
+}
+
+/// An instance of a mapping, with the bindings of the contract version it was built for.
+pub(crate) enum AnyMapping {
+    V0_2(Mapping),
+    V0_1(Mapping0_1),
+}
+
+impl AnyMapping {
+    async fn call_map(
+        &self,
+        store: &mut Store<CallState>,
+        event: &Event,
+        records: &[Entity],
+        config: &str,
+    ) -> wasmtime::Result<Result<Vec<Command>, PluginError>> {
+        match self {
+            Self::V0_2(plugin) => plugin.call_map(store, event, records, config).await,
+            Self::V0_1(plugin) => plugin.call_map(store, event, records, config).await,
+        }
     }
 }
 
@@ -293,7 +342,7 @@ pub struct MappingCall {
     pub(crate) runner: Runner,
     pub(crate) plugin: Arc<str>,
     pub(crate) summary: Arc<PluginSummary>,
-    pub(crate) pre: MappingPre<CallState>,
+    pub(crate) pre: AnyMappingPre,
     pub(crate) settings: Arc<BTreeMap<String, String>>,
 }
 
@@ -303,16 +352,32 @@ impl MappingCall {
         &self.summary
     }
 
-    async fn run<T>(
+    async fn run<P: WorldPre, T>(
         &self,
-        call: impl for<'a> FnOnce(&'a mut Store<CallState>, Mapping) -> BoxFuture<'a, Answer<T>> + Send,
+        pre: &P,
+        call: impl for<'a> FnOnce(&'a mut Store<CallState>, P::Bindings) -> BoxFuture<'a, Answer<T>>
+        + Send,
     ) -> CallReport<T> {
         let grant = Grant::Settings(self.settings.clone());
-        self.runner.run(&self.plugin, &self.pre, grant, call).await
+        self.runner.run(&self.plugin, pre, grant, call).await
     }
 
     pub async fn describe(&self) -> CallReport<PluginInfo> {
-        self.run(MappingPre::describe).await
+        self.run(&self.pre, AnyMappingPre::describe).await
+    }
+
+    /// Checks the flow's mapping config (JSON text, as `map` takes it) before any event is mapped:
+    /// `Ok(Err(reason))` is the plugin's refusal, naming the key and the fix. A mapping built for
+    /// contract 0.1 has no such export: it is not called, and the config passes.
+    pub async fn check_config(&self, config: &str) -> CallReport<Result<(), String>> {
+        let AnyMappingPre::V0_2(pre) = &self.pre else {
+            return CallTrace::new(0).report(Ok(Ok(())), Duration::ZERO, Duration::ZERO);
+        };
+        let config = config.to_owned();
+        self.run(pre, move |store, plugin| {
+            Box::pin(async move { Ok(Ok(plugin.call_check_config(store, &config).await?)) })
+        })
+        .await
     }
 
     /// Maps the records behind `event` into commands. `config` is the flow's mapping config, JSON.
@@ -323,7 +388,7 @@ impl MappingCall {
         config: &str,
     ) -> CallReport<Vec<Command>> {
         let (event, records, config) = (event.clone(), records.to_vec(), config.to_owned());
-        self.run(move |store, plugin| {
+        self.run(&self.pre, move |store, plugin| {
             Box::pin(async move {
                 Ok(plugin
                     .call_map(store, &event, &records, &config)

@@ -9,7 +9,6 @@ use anyhow::Context;
 use wasmtime::component::Linker;
 
 use crate::bindings::connector::ConnectorPre;
-use crate::bindings::mapping::MappingPre;
 use crate::call::{ConnectorCall, MappingCall, Runner, WorldPre};
 use crate::capabilities;
 use crate::clock::{Clock, SystemClock};
@@ -99,6 +98,15 @@ fn http_client() -> anyhow::Result<reqwest::Client> {
         .context("building the HTTP client")
 }
 
+/// A component compiled, linked and described, not yet active (see [`Host::activate`]).
+pub struct PreparedPlugin(Arc<Plugin>);
+
+impl PreparedPlugin {
+    pub fn summary(&self) -> &PluginSummary {
+        &self.0.summary
+    }
+}
+
 /// An embeddable host. Cheap to clone; clones share plugins and storage.
 #[derive(Clone)]
 pub struct Host {
@@ -134,8 +142,17 @@ impl Host {
     }
 
     /// Validates, compiles and loads a component: it must implement one plugin world, link against
-    /// it, and answer `describe`. A plugin of the same name is replaced.
+    /// it, and answer `describe`. It becomes the version of its name that new calls use.
     pub async fn load_plugin(&self, component: &[u8]) -> anyhow::Result<PluginSummary> {
+        let prepared = self.prepare_plugin(component).await?;
+        let summary = prepared.summary().clone();
+        self.activate(prepared);
+        Ok(summary)
+    }
+
+    /// Validates and compiles a component and asks it to describe itself, without making it
+    /// active: [`Host::activate`] does that, once the caller has checked what it says.
+    pub async fn prepare_plugin(&self, component: &[u8]) -> anyhow::Result<PreparedPlugin> {
         let hash = content_hash(component);
         let inner = self.inner.clone();
         let bytes = component.to_vec();
@@ -154,25 +171,35 @@ impl Host {
 
         let info = self.describe(&pre).await.context("its `describe` failed")?;
         let summary = PluginSummary::new(info, world, imports, hash);
-        let loaded = Arc::new(Plugin {
-            summary: Arc::new(summary.clone()),
+        Ok(PreparedPlugin(Arc::new(Plugin {
+            summary: Arc::new(summary),
             pre,
-        });
-        self.plugins_mut().insert(summary.name.clone(), loaded);
-        tracing::info!(plugin = %summary.name, version = %summary.version, world = %summary.world, "plugin loaded");
-        Ok(summary)
+        })))
+    }
+
+    /// Makes `prepared` the version of its name that new calls use, and returns the one it
+    /// replaced. Calls already running, and handles already taken, keep their version.
+    pub fn activate(&self, prepared: PreparedPlugin) -> Option<PluginSummary> {
+        let summary = prepared.summary().clone();
+        let replaced = self.plugins_mut().insert(summary.name.clone(), prepared.0);
+        tracing::info!(plugin = %summary.name, version = %summary.version, hash = %&summary.hash[..12], world = %summary.world, "plugin active");
+        replaced.map(|plugin| PluginSummary::clone(&plugin.summary))
+    }
+
+    /// A handle for calling mapping `prepared` before it is active (to check a flow's config
+    /// against a version about to be installed).
+    pub fn prepared_mapping(
+        &self,
+        prepared: &PreparedPlugin,
+        settings: BTreeMap<String, String>,
+    ) -> Result<MappingCall, CallError> {
+        self.mapping_of(&prepared.0, settings)
     }
 
     /// Loads every `*.wasm` file of `dir`, in name order.
     pub async fn load_plugin_dir(&self, dir: &Path) -> anyhow::Result<Vec<PluginSummary>> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
-            .collect();
-        paths.sort();
         let mut loaded = Vec::new();
-        for path in paths {
+        for path in component_files(dir)? {
             let bytes =
                 std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
             let summary = self
@@ -217,7 +244,14 @@ impl Host {
         plugin: &str,
         settings: BTreeMap<String, String>,
     ) -> Result<MappingCall, CallError> {
-        let loaded = self.plugin(plugin)?;
+        self.mapping_of(&*self.plugin(plugin)?, settings)
+    }
+
+    fn mapping_of(
+        &self,
+        loaded: &Plugin,
+        settings: BTreeMap<String, String>,
+    ) -> Result<MappingCall, CallError> {
         match &loaded.pre {
             PluginPre::Mapping(pre) => Ok(MappingCall {
                 runner: self.inner.runner.clone(),
@@ -253,7 +287,11 @@ impl Host {
             PluginPre::Connector(pre) => {
                 runner.run(&name, pre, grant, ConnectorPre::describe).await
             }
-            PluginPre::Mapping(pre) => runner.run(&name, pre, grant, MappingPre::describe).await,
+            PluginPre::Mapping(pre) => {
+                runner
+                    .run(&name, pre, grant, plugin::AnyMappingPre::describe)
+                    .await
+            }
         };
         Ok(report.result?)
     }
@@ -271,6 +309,17 @@ impl Host {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The `*.wasm` files of `dir`, in name order.
+pub(crate) fn component_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .collect();
+    paths.sort();
+    Ok(paths)
 }
 
 fn wrong_world(summary: &PluginSummary, wanted: World) -> CallError {

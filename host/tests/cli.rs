@@ -38,7 +38,7 @@ fn help_lists_the_subcommands() {
 }
 
 #[test]
-fn plugins_lists_name_version_world_and_capabilities() {
+fn plugins_lists_name_version_world_contract_and_capabilities() {
     let dir = support::plugin_dir().to_str().unwrap();
     let (ok, stdout, stderr) = mlc(&["plugins", "--plugins", dir]);
     assert!(ok, "{stderr}");
@@ -58,8 +58,12 @@ fn plugins_lists_name_version_world_and_capabilities() {
         "{testkit:?}"
     );
     assert_eq!(
-        row("testkit-mapping")[1..5],
-        ["0.1.0", "mapping", "log,", "config"]
+        row("testkit-mapping")[1..6],
+        ["0.1.0", "mapping", "0.2.0", "log,", "config"]
+    );
+    assert_eq!(
+        row("legacy-mapping")[1..5],
+        ["0.1.0", "mapping", "0.1.0", "log"]
     );
 }
 

@@ -1,4 +1,5 @@
-//! The wit-bindgen bindings of the two plugin worlds. Nothing outside this crate sees them: the
+//! The wit-bindgen bindings of the two plugin worlds of the current contract
+//! (`ml-connector:plugin@0.2.0`, `wit/plugin`). Nothing outside this crate sees them: the
 //! export glue converts to and from the SDK's own types, and `sys` calls the host imports.
 //!
 //! Both worlds are generated with `pub_export_macro`, so this crate embeds only their imports and
@@ -10,7 +11,7 @@
 pub mod connector {
     wit_bindgen::generate!({
         path: "../wit/plugin",
-        world: "ml-connector:plugin/connector@0.1.0",
+        world: "ml-connector:plugin/connector@0.2.0",
         pub_export_macro: true,
         generate_all,
         export_macro_name: "export_connector_world",
@@ -22,13 +23,13 @@ pub mod connector {
 pub mod mapping {
     wit_bindgen::generate!({
         path: "../wit/plugin",
-        world: "ml-connector:plugin/mapping@0.1.0",
+        world: "ml-connector:plugin/mapping@0.2.0",
         pub_export_macro: true,
         generate_all,
         export_macro_name: "export_mapping_world",
         default_bindings_module: "ml_connector_sdk::__mapping_bindings",
         with: {
-            "ml-connector:plugin/types@0.1.0": super::connector::ml_connector::plugin::types,
+            "ml-connector:plugin/types@0.2.0": super::connector::ml_connector::plugin::types,
             "ml-connector:host/log@0.1.0": super::connector::ml_connector::host::log,
             "ml-connector:host/config@0.1.0": super::connector::ml_connector::host::config,
         },

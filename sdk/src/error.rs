@@ -51,6 +51,17 @@ impl PluginError {
     pub fn needs_review(message: impl Into<String>) -> Self {
         Self::NeedsReview(message.into())
     }
+
+    /// The message, without the case or the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Self::Transient(message)
+            | Self::RateLimited { message, .. }
+            | Self::Auth(message)
+            | Self::Rejected { message, .. }
+            | Self::NeedsReview(message) => message,
+        }
+    }
 }
 
 impl fmt::Display for PluginError {

@@ -56,4 +56,14 @@ pub trait Mapping {
         records: Vec<Entity>,
         config: &serde_json::Value,
     ) -> Result<Vec<Command>, PluginError>;
+
+    /// Checks a flow's mapping config (the same `config` as [`Mapping::map`] receives) when the
+    /// host starts the flow, before any event is mapped. `Err` refuses it: the host stops and
+    /// shows the text beside the flow's `mapping_config` key, so it should name the key and the
+    /// fix. Run the config parsing `map` runs, so the two cannot disagree. The default accepts
+    /// any config.
+    fn check_config(config: &serde_json::Value) -> Result<(), String> {
+        let _ = config;
+        Ok(())
+    }
 }

@@ -1,6 +1,10 @@
 //! The host side of the WIT capabilities, one module per interface, and the linkers of the two
 //! plugin worlds. A connector's linker has every capability; a mapping's only `log` and `config`, so
 //! a mapping that imports anything else fails to load, before it ever runs.
+//!
+//! The same linkers serve plugins built for either supported contract version: they import the
+//! same host interfaces, and their `ml-connector:plugin/types` import holds only types, which
+//! wasmtime links without a definition.
 
 mod clock;
 mod config;

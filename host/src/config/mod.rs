@@ -204,6 +204,11 @@ impl FlowConfig {
         self.events.iter().any(|event| event == topic)
     }
 
+    /// The dotted key of this flow's `leaf` in the file (`flows.orders.mapping_config`).
+    pub fn key(&self, leaf: &str) -> String {
+        format!("flows.{}.{leaf}", table::segment(&self.name))
+    }
+
     /// What the mapping's `config::get(key)` reads: each top-level key of mapping_config → that
     /// value as JSON text.
     pub fn mapping_settings(&self) -> BTreeMap<String, String> {

@@ -87,6 +87,7 @@ pub fn plugin(name: &str, world: World, topics: &[&str], commands: &[&str]) -> P
         topics: strings(topics),
         commands: strings(commands),
         imports: Vec::new(),
+        contract: "0.2.0".to_owned(),
         hash: String::new(),
     }
 }

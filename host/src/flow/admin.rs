@@ -1,10 +1,14 @@
 //! The admin HTTP API (JSON), the same operations as the CLI: list and show events, replay,
-//! review, ping a connection, counts by status. Every route needs `Authorization: Bearer <token>`
-//! with the configured `[admin] token`; without one configured the API is not served at all.
+//! review, ping a connection, counts by status, and the plugin lifecycle (list, install a
+//! component sent as the request body, roll back). Every route needs
+//! `Authorization: Bearer <token>` with the configured `[admin] token`; without one configured the
+//! API is not served at all.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, Request, State};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::handler::Handler;
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +20,7 @@ use serde_json::{Value, json};
 use crate::connection::Secret;
 use crate::flow::diagnose;
 use crate::flow::inbox::{EventFilter, OpsError, Resolution};
+use crate::flow::plugins::Installed;
 use crate::flow::shared::Shared;
 use crate::flow::status::Status;
 
@@ -29,6 +34,11 @@ pub(crate) fn routes(token: Secret) -> Router<Arc<Shared>> {
         .route("/admin/review", get(review_list))
         .route("/admin/review/{id}/resolve", post(resolve))
         .route("/admin/connections/{name}/ping", get(ping))
+        .route(
+            "/admin/plugins",
+            get(plugin_list).post(plugin_install.layer(DefaultBodyLimit::max(MAX_COMPONENT))),
+        )
+        .route("/admin/plugins/{name}/rollback", post(plugin_rollback))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             let token = token.clone();
             async move {
@@ -188,6 +198,41 @@ async fn ping(State(shared): SharedState, Path(name): Path<String>) -> Response 
     match shared.connector(&name) {
         Ok(connector) => Json(diagnose::ping(&connector).await).into_response(),
         Err(why) => error(StatusCode::NOT_FOUND, &why.to_string()),
+    }
+}
+
+/// The largest component the API takes.
+const MAX_COMPONENT: usize = 64 << 20;
+
+/// What this service serves now, and every installed version.
+async fn plugin_list(State(shared): SharedState) -> Response {
+    match shared.store.versions() {
+        Ok(installed) => Json(json!({ "serving": shared.host.plugins(), "installed": installed }))
+            .into_response(),
+        Err(why) => error(StatusCode::SERVICE_UNAVAILABLE, &format!("{why:#}")),
+    }
+}
+
+/// The request body is the component (`application/wasm`).
+async fn plugin_install(State(shared): SharedState, component: Bytes) -> Response {
+    if component.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "send the component as the request body (Content-Type: application/wasm)",
+        );
+    }
+    lifecycle(shared.install_plugin(&component, "admin api").await)
+}
+
+async fn plugin_rollback(State(shared): SharedState, Path(name): Path<String>) -> Response {
+    lifecycle(shared.rollback_plugin(&name).await)
+}
+
+/// An install or rollback: what is active now, or why nothing changed.
+fn lifecycle(result: anyhow::Result<Installed>) -> Response {
+    match result {
+        Ok(installed) => Json(installed).into_response(),
+        Err(why) => error(StatusCode::UNPROCESSABLE_ENTITY, &format!("{why:#}")),
     }
 }
 

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::bindings::log::Level;
 use crate::plugin::PluginSummary;
 use crate::trace::{CallReport, HttpExchange, LogRecord};
 
@@ -20,6 +21,8 @@ pub struct Step {
     pub name: String,
     pub plugin: Option<String>,
     pub plugin_version: Option<String>,
+    /// SHA-256 of the component that ran it, hex.
+    pub plugin_hash: Option<String>,
     pub started_at: DateTime<Utc>,
     #[serde(serialize_with = "micros")]
     pub duration: Duration,
@@ -42,6 +45,7 @@ impl Step {
             name: name.to_owned(),
             plugin: None,
             plugin_version: None,
+            plugin_hash: None,
             started_at: at,
             duration: Duration::ZERO,
             ok: true,
@@ -77,6 +81,7 @@ impl Step {
             name: name.to_owned(),
             plugin: Some(plugin.name.clone()),
             plugin_version: Some(plugin.version.clone()),
+            plugin_hash: Some(plugin.hash.clone()),
             started_at,
             duration: report.total_time,
             ok: report.result.is_ok(),
@@ -113,5 +118,15 @@ fn log(record: &LogRecord) -> Value {
         .iter()
         .map(|(name, value)| (name.clone(), json!(value)))
         .collect();
-    json!({ "level": format!("{:?}", record.level).to_lowercase(), "message": record.message, "fields": fields })
+    json!({ "level": level_name(record.level), "message": record.message, "fields": fields })
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Trace => "trace",
+        Level::Debug => "debug",
+        Level::Info => "info",
+        Level::Warn => "warn",
+        Level::Error => "error",
+    }
 }

@@ -11,6 +11,9 @@
 //! Exactly-once effect comes from at-least-once processing plus the sink's idempotency keys: a
 //! crash anywhere leaves the event pending or running, and a running event found at start runs
 //! again; the commands it already applied come back as `already done`.
+//!
+//! [`open_host`] makes a host for a [`Config`]; [`Service::start`] serves it on its own listener
+//! (`mlc run`), [`Service::start_embedded`] hands its routes to an application's axum server.
 
 mod admin;
 mod audit;
@@ -18,7 +21,10 @@ mod diagnose;
 mod dispatch;
 mod inbox;
 mod ingress;
+mod mapping_check;
 mod outcome;
+mod plugin_watch;
+pub mod plugins;
 mod poller;
 mod service;
 mod shared;
@@ -37,11 +43,15 @@ pub use inbox::{
     Arrival, EventDetail, EventFilter, EventRow, Finish, Inbox, InboxError, OpsError, PollSave,
     PollState, Receipt, Resolution,
 };
-pub use service::{Service, Stopped};
+pub use mapping_check::check_mapping_configs;
+pub use service::{Embedded, Listening, Service, Stopped};
 pub use status::Status;
+
+pub(crate) use inbox::{from_ms, to_ms};
 
 use crate::config::Config;
 use crate::host::Host;
+use crate::plugin_store::PluginStore;
 use crate::storage::SqliteStore;
 
 /// The inbox file under `data_dir`.
@@ -57,20 +67,30 @@ pub fn open_inbox(config: &Config) -> anyhow::Result<Inbox> {
     Inbox::open(&path).with_context(|| format!("data_dir in {}", config.path.display()))
 }
 
-/// A host for `config`: plugin storage in its data directory, its plugins loaded, and the config
-/// checked against them (unknown plugins, events, commands).
+/// A host for `config`: plugin storage in its data directory, the plugin directory's components
+/// and the installed ones loaded (see [`plugins::load`]), and the config checked against them
+/// (unknown plugins, events, commands).
 pub async fn open_host(config: &Config) -> anyhow::Result<Host> {
+    let (host, _) = open_plugins(config).await?;
+    config.check_plugins(&host.plugins())?;
+    check_mapping_configs(&host, config).await?;
+    Ok(host)
+}
+
+/// A host for `config` with its plugins loaded, and its plugin store, the config not yet checked
+/// against them: what `mlc plugin install` needs to install the plugin a config still lacks.
+pub async fn open_plugins(config: &Config) -> anyhow::Result<(Host, PluginStore)> {
     let storage = SqliteStore::open(&config.data_dir.join(STORAGE_FILE))
         .with_context(|| format!("data_dir in {}", config.path.display()))?;
     let host = Host::builder()
         .storage(Arc::new(storage))
         .cache_dir(config.data_dir.join(COMPILED_DIR))
         .build()?;
-    host.load_plugin_dir(&config.plugin_dir)
+    let store = plugins::open_store(config)?;
+    plugins::load(&host, &store, &config.plugin_dir)
         .await
         .with_context(|| format!("[plugins] dir in {}", config.path.display()))?;
-    config.check_plugins(&host.plugins())?;
-    Ok(host)
+    Ok((host, store))
 }
 
 /// A `since` filter: an RFC 3339 time, or a duration back from `now` (`2h`, `30m`, `7d`).

@@ -1,7 +1,12 @@
-//! A running integration: the inbox recovered, the HTTP server (webhooks, and the admin API when a
-//! token is configured), the worker pool and one poller per polled flow, all stopped together by
-//! [`Service::shutdown`]: webhooks are refused from its first moment, running attempts get the
-//! grace period, and whatever is left goes back to the inbox for the next start.
+//! A running integration: the inbox recovered, the webhook routes (and the admin API when a token
+//! is configured), the worker pool, one poller per polled flow and the plugin store's watcher, all
+//! stopped together by `shutdown`: webhooks are refused from its first moment, running attempts
+//! get the grace period, and whatever is left goes back to the inbox for the next start.
+//!
+//! The routes are served either by the service's own HTTP server on `server.listen`
+//! ([`Service::start`], what `mlc run` does) or by the application that embeds the host
+//! ([`Service::start_embedded`] hands it the [`Router`] to mount). Both start the same way
+//! ([`Running::start`]); they differ only in who serves the router.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,20 +20,28 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::flow::inbox::Inbox;
+use crate::flow::plugins::{self, Installed};
 use crate::flow::shared::Shared;
-use crate::flow::{admin, dispatch, ingress, open_inbox, poller};
+use crate::flow::{admin, dispatch, ingress, open_inbox, plugin_watch, poller};
 use crate::host::Host;
+use crate::plugin_store::PluginVersions;
 
-/// The flow engine, serving.
-pub struct Service {
-    shared: Arc<Shared>,
-    local_addr: SocketAddr,
-    recovered: usize,
-    stop: watch::Sender<bool>,
-    server: JoinHandle<std::io::Result<()>>,
-    dispatcher: JoinHandle<usize>,
-    pollers: Vec<JoinHandle<()>>,
+/// The flow engine, serving. `S` says who serves its HTTP routes: [`Listening`], its own server
+/// ([`Service::start`]), or [`Embedded`], the application's ([`Service::start_embedded`]).
+pub struct Service<S = Listening> {
+    running: Running,
+    server: S,
 }
+
+/// The service's own HTTP server on `server.listen`.
+pub struct Listening {
+    local_addr: SocketAddr,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+/// No HTTP server of the service's own: the application serves the routes
+/// [`Service::start_embedded`] returned.
+pub struct Embedded;
 
 /// What [`Service::shutdown`] left for the next start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,17 +50,21 @@ pub struct Stopped {
     pub released: usize,
 }
 
+/// What every service runs, whoever serves its routes.
+struct Running {
+    shared: Arc<Shared>,
+    recovered: usize,
+    stop: watch::Sender<bool>,
+    dispatcher: JoinHandle<usize>,
+    pollers: Vec<JoinHandle<()>>,
+    plugin_watch: JoinHandle<()>,
+}
+
 impl Service {
     /// Opens the inbox (events a crashed run left running become pending again), binds
     /// `server.listen` and starts serving. `host` must have the config's plugins loaded
     /// ([`crate::flow::open_host`] does that).
     pub async fn start(host: Host, config: Config) -> anyhow::Result<Self> {
-        let inbox = open_inbox(&config)?;
-        let now = host.clock().now();
-        let recovered = inbox.run(move |inbox| inbox.recover(now)).await?;
-        if recovered > 0 {
-            tracing::warn!(recovered, "resuming events a previous run left unfinished");
-        }
         let listen = config.server.listen;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -58,26 +75,131 @@ impl Service {
                 )
             })?;
         let local_addr = listener.local_addr()?;
-        let admin_token = config.admin_token.clone();
-        let shared = Arc::new(Shared::new(host, inbox, config)?);
-
-        let mut router = Router::new()
-            .route("/webhooks/{connection}", post(ingress::webhook))
-            .route("/webhooks/{connection}/{*rest}", post(ingress::webhook));
-        match admin_token {
-            Some(token) => router = router.merge(admin::routes(token)),
-            None => tracing::info!("no [admin] token configured: the admin API is off"),
-        }
-        let (stop, stopping) = watch::channel(false);
-        let mut server_stop = stopping.clone();
-        let server = tokio::spawn(
-            axum::serve(listener, router.with_state(shared.clone()))
+        let (running, routes) = Running::start(host, config).await?;
+        let mut stopping = running.stop.subscribe();
+        let task = tokio::spawn(
+            axum::serve(listener, routes)
                 .with_graceful_shutdown(async move {
-                    let _ = server_stop.wait_for(|stop| *stop).await;
+                    let _ = stopping.wait_for(|stop| *stop).await;
                 })
                 .into_future(),
         );
+        tracing::info!(%local_addr, "serving webhooks");
+        Ok(Self {
+            running,
+            server: Listening { local_addr, task },
+        })
+    }
+
+    /// Where the server listens (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr
+    }
+
+    /// Stops serving: refuses webhooks at once, waits for running attempts up to
+    /// `server.shutdown_grace`, hands back the rest, and closes the server.
+    pub async fn shutdown(self) -> anyhow::Result<Stopped> {
+        let stopped = self.running.stop().await?;
+        self.server
+            .task
+            .await
+            .context("the HTTP server failed")?
+            .context("the HTTP server failed")?;
+        Ok(stopped)
+    }
+}
+
+impl Service<Embedded> {
+    /// Starts the service like [`Service::start`], but binds nothing (`server.listen` is not
+    /// used): the application serves the returned routes in its own server, at its root or
+    /// nested under a prefix (`POST /webhooks/{connection}[/{rest}]`, and `/admin/...` when the
+    /// config has an `[admin] token`). The router has its state; merge it with
+    /// [`Router::merge`] into a `Router<()>` (an application router with state of its own gets
+    /// it with `with_state` first).
+    pub async fn start_embedded(host: Host, config: Config) -> anyhow::Result<(Self, Router)> {
+        let (running, routes) = Running::start(host, config).await?;
+        tracing::info!("webhook routes handed to the embedding application");
+        Ok((
+            Self {
+                running,
+                server: Embedded,
+            },
+            routes,
+        ))
+    }
+
+    /// Stops the engine: from its first moment the routes answer webhooks with 503 (they stay
+    /// mounted in the application's server), running attempts get `server.shutdown_grace`, and
+    /// the rest is handed back.
+    pub async fn shutdown(self) -> anyhow::Result<Stopped> {
+        self.running.stop().await
+    }
+}
+
+impl<S> Service<S> {
+    /// Events found running at start (a previous run crashed) and resumed.
+    pub fn recovered(&self) -> usize {
+        self.running.recovered
+    }
+
+    /// The inbox: events, their status and audit trail ([`Inbox::list`], [`Inbox::show`]),
+    /// replay and review. Its methods block; from async code call them in [`Inbox::run`].
+    pub fn inbox(&self) -> &Inbox {
+        &self.running.shared.inbox
+    }
+
+    /// The host running the flows' plugins; direct calls through it share their storage.
+    pub fn host(&self) -> &Host {
+        &self.running.shared.host
+    }
+
+    /// Validates `component`, checks the config still works with it, keeps it by content hash in
+    /// the data directory's plugin store and makes it serve the events that start from now on;
+    /// attempts already running finish on the version they started with. `origin` is recorded
+    /// with it (a file name, `admin api`).
+    pub async fn install_plugin(
+        &self,
+        component: &[u8],
+        origin: &str,
+    ) -> anyhow::Result<Installed> {
+        self.running.shared.install_plugin(component, origin).await
+    }
+
+    /// Makes the version of `name` installed before its active one serve new events again.
+    pub async fn rollback_plugin(&self, name: &str) -> anyhow::Result<Installed> {
+        self.running.shared.rollback_plugin(name).await
+    }
+
+    /// Every installed plugin: the active version and the earlier ones.
+    pub fn plugin_versions(&self) -> anyhow::Result<Vec<PluginVersions>> {
+        self.running.shared.store.versions()
+    }
+}
+
+impl Running {
+    /// Recovers the inbox, opens the plugin store, starts the worker pool, the pollers and the
+    /// store's watcher, and returns the routes, their state given.
+    async fn start(host: Host, config: Config) -> anyhow::Result<(Self, Router)> {
+        let inbox = open_inbox(&config)?;
+        let now = host.clock().now();
+        let recovered = inbox.run(move |inbox| inbox.recover(now)).await?;
+        if recovered > 0 {
+            tracing::warn!(recovered, "resuming events a previous run left unfinished");
+        }
+        let admin_token = config.admin_token.clone();
+        let store = plugins::open_store(&config)?;
+        let shared = Arc::new(Shared::new(host, inbox, store, config)?);
+
+        let mut routes = Router::new()
+            .route("/webhooks/{connection}", post(ingress::webhook))
+            .route("/webhooks/{connection}/{*rest}", post(ingress::webhook));
+        match admin_token {
+            Some(token) => routes = routes.merge(admin::routes(token)),
+            None => tracing::info!("no [admin] token configured: the admin API is off"),
+        }
+        let (stop, stopping) = watch::channel(false);
         let dispatcher = tokio::spawn(dispatch::run(shared.clone(), stopping.clone()));
+        let plugin_watch = tokio::spawn(plugin_watch::run(shared.clone(), stopping.clone()));
         let pollers = shared
             .config
             .flows
@@ -92,49 +214,30 @@ impl Service {
                 ))
             })
             .collect();
-        tracing::info!(%local_addr, "serving webhooks");
-        Ok(Self {
+        let routes = routes.with_state(shared.clone());
+        let running = Self {
             shared,
-            local_addr,
             recovered,
             stop,
-            server,
             dispatcher,
             pollers,
-        })
+            plugin_watch,
+        };
+        Ok((running, routes))
     }
 
-    /// Where the server listens (useful with port 0).
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// Events found running at start (a previous run crashed) and resumed.
-    pub fn recovered(&self) -> usize {
-        self.recovered
-    }
-
-    pub fn inbox(&self) -> &Inbox {
-        &self.shared.inbox
-    }
-
-    pub fn host(&self) -> &Host {
-        &self.shared.host
-    }
-
-    /// Stops serving: refuses webhooks at once, waits for running attempts up to
-    /// `server.shutdown_grace`, and hands back the rest.
-    pub async fn shutdown(self) -> anyhow::Result<Stopped> {
+    /// Refuses webhooks, signals every task to stop and waits for them: the worker pool gives
+    /// running attempts the grace period and returns how many it handed back.
+    async fn stop(self) -> anyhow::Result<Stopped> {
         self.shared.accepting.store(false, Ordering::SeqCst);
         let _ = self.stop.send(true);
         let released = self.dispatcher.await.context("the worker pool failed")?;
         for poller in self.pollers {
             poller.await.context("a poller failed")?;
         }
-        self.server
+        self.plugin_watch
             .await
-            .context("the HTTP server failed")?
-            .context("the HTTP server failed")?;
+            .context("the plugin store watcher failed")?;
         Ok(Stopped { released })
     }
 }

@@ -1,5 +1,6 @@
-//! What the engine's parts share: the host, the inbox, the clock, the flows and connections from
-//! the config, one sink lane per sink connection, and the signal that new work is waiting.
+//! What the engine's parts share: the host, the inbox, the plugin store, the clock, the flows and
+//! connections from the config, one sink lane per sink connection, and the signal that new work is
+//! waiting. Plugin installs and rollbacks go through here, one at a time.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,12 +16,18 @@ use crate::config::{Config, ConnectionConfig, FlowConfig};
 use crate::connection::Connection;
 use crate::error::CallError;
 use crate::flow::inbox::Inbox;
+use crate::flow::plugins::{self, Installed};
 use crate::flow::sink::SinkLane;
 use crate::host::Host;
+use crate::plugin::PluginSummary;
+use crate::plugin_store::PluginStore;
 
 pub(crate) struct Shared {
     pub host: Host,
     pub inbox: Inbox,
+    pub store: PluginStore,
+    /// Held while the served plugin versions change: installs, rollbacks, the store watcher.
+    lifecycle: tokio::sync::Mutex<()>,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
     connections: BTreeMap<String, Arc<Connection>>,
@@ -41,7 +48,12 @@ pub(crate) struct FlowCalls {
 }
 
 impl Shared {
-    pub fn new(host: Host, inbox: Inbox, config: Config) -> anyhow::Result<Self> {
+    pub fn new(
+        host: Host,
+        inbox: Inbox,
+        store: PluginStore,
+        config: Config,
+    ) -> anyhow::Result<Self> {
         let mut connections = BTreeMap::new();
         for (name, connection) in &config.connections {
             connections.insert(name.clone(), Arc::new(connection.connection()?));
@@ -61,6 +73,8 @@ impl Shared {
             clock: host.clock(),
             host,
             inbox,
+            store,
+            lifecycle: tokio::sync::Mutex::new(()),
             config,
             connections,
             lanes,
@@ -100,6 +114,28 @@ impl Shared {
                 "flow `{name}` is no longer in the configuration; put it back or leave the event be"
             ))
         })
+    }
+
+    /// Installs `component` and makes it serve new events (see [`plugins::install`]).
+    pub async fn install_plugin(
+        &self,
+        component: &[u8],
+        origin: &str,
+    ) -> anyhow::Result<Installed> {
+        let _one_at_a_time = self.lifecycle.lock().await;
+        plugins::install(&self.host, &self.store, &self.config, component, origin).await
+    }
+
+    /// Makes the version of `name` installed before the active one serve again.
+    pub async fn rollback_plugin(&self, name: &str) -> anyhow::Result<Installed> {
+        let _one_at_a_time = self.lifecycle.lock().await;
+        plugins::rollback(&self.host, &self.store, &self.config, name).await
+    }
+
+    /// Loads the versions another process made active.
+    pub async fn sync_plugins(&self) -> anyhow::Result<Vec<PluginSummary>> {
+        let _one_at_a_time = self.lifecycle.lock().await;
+        plugins::sync(&self.host, &self.store).await
     }
 
     pub fn calls(&self, flow: &str) -> Result<FlowCalls, CallError> {

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 use sha2::{Digest, Sha256};
@@ -72,8 +71,7 @@ impl ComponentCache {
             .with_context(|| format!("cannot create the component cache {}", dir.display()))?;
         // A name of its own per writer (hosts in one process, or several processes, may compile
         // the same component at once); each rename into place is atomic, and the last one wins.
-        static WRITERS: AtomicU64 = AtomicU64::new(0);
-        let writer = WRITERS.fetch_add(1, Ordering::Relaxed);
+        let writer: u64 = rand::random();
         let partial = path.with_extension(format!("{}-{writer}.partial", std::process::id()));
         std::fs::write(&partial, &compiled)
             .with_context(|| format!("cannot write {}", partial.display()))?;

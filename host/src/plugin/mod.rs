@@ -1,7 +1,9 @@
-//! A loaded plugin: its compiled component, the world it implements (told by its exports), what it
-//! says about itself, and its InstancePre, so each call only instantiates.
+//! A loaded plugin: its compiled component, the contract version it was built for (told by its
+//! imports, see [`contract`]), the world it implements (told by its exports), what it says about
+//! itself, and its InstancePre, so each call only instantiates.
 
 pub(crate) mod cache;
+pub(crate) mod contract;
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,12 +15,15 @@ use wasmtime::component::{Component, Linker};
 
 use crate::bindings::connector::ConnectorPre;
 use crate::bindings::mapping::MappingPre;
+use crate::bindings::mapping_0_1::MappingPre as MappingPre0_1;
 use crate::bindings::types::PluginInfo;
-use crate::error::{chain_text, to_anyhow};
+use crate::error::chain_text;
 use crate::sandbox::CallState;
+use contract::Series;
 
 /// The two plugin worlds of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum World {
     Connector,
     Mapping,
@@ -34,7 +39,7 @@ impl fmt::Display for World {
 }
 
 /// What the host knows about a loaded plugin.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PluginSummary {
     pub name: String,
     pub version: String,
@@ -46,6 +51,8 @@ pub struct PluginSummary {
     pub commands: Vec<String>,
     /// The interfaces it imports, e.g. `ml-connector:host/http@0.1.0`, `wasi:cli/stdout@0.2.6`.
     pub imports: Vec<String>,
+    /// The version of the plugin worlds (`ml-connector:plugin`) it was built for, e.g. `0.2.0`.
+    pub contract: String,
     /// SHA-256 of the component bytes, hex.
     pub hash: String,
 }
@@ -61,11 +68,19 @@ impl PluginSummary {
     }
 }
 
-/// The ready-to-instantiate form of a plugin, per world.
+/// The ready-to-instantiate form of a plugin, per world. A connector of either supported
+/// contract version links as the current connector world (their exports are the same).
 #[derive(Clone)]
 pub(crate) enum PluginPre {
     Connector(ConnectorPre<CallState>),
-    Mapping(MappingPre<CallState>),
+    Mapping(AnyMappingPre),
+}
+
+/// A mapping's ready-to-instantiate form, per contract version.
+#[derive(Clone)]
+pub(crate) enum AnyMappingPre {
+    V0_2(MappingPre<CallState>),
+    V0_1(MappingPre0_1<CallState>),
 }
 
 /// A plugin ready to call.
@@ -74,11 +89,14 @@ pub(crate) struct Plugin {
     pub pre: PluginPre,
 }
 
-/// The world a component implements, and the interfaces it imports.
+/// The world a component implements, and the interfaces it imports. Refuses a component built
+/// for a contract version this host does not support, before anything else is said about it.
 pub(crate) fn surface(
     engine: &Engine,
     component: &Component,
 ) -> anyhow::Result<(World, Vec<String>)> {
+    let imports = imports(engine, component);
+    contract::series(&imports)?;
     let ty = component.component_type();
     let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
     let world = if exports.contains(&"map") {
@@ -88,37 +106,59 @@ pub(crate) fn surface(
     } else {
         bail!(
             "it exports [{}], which is neither the connector world (describe, ping, verify, fetch, \
-             poll, apply) nor the mapping world (describe, map)",
+             poll, apply) nor the mapping world (describe, map, check-config)",
             exports.join(", ")
         );
     };
-    let imports = ty
-        .imports(engine)
-        .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentInstance(_)))
-        .map(|(name, _)| name.to_owned())
-        .collect();
     Ok((world, imports))
 }
 
-/// Links `component` for `world`. Fails, naming the import, when it needs something the world
-/// does not provide (a mapping importing `http` or `secrets`).
+/// The names of the interfaces `component` imports.
+fn imports(engine: &Engine, component: &Component) -> Vec<String> {
+    component
+        .component_type()
+        .imports(engine)
+        .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentInstance(_)))
+        .map(|(name, _)| name.to_owned())
+        .collect()
+}
+
+/// Links `component` for `world`, with the bindings of the contract version it was built for.
+/// Fails, naming the import, when it needs something the world does not provide (a mapping
+/// importing `http` or `secrets`), or when its exports do not match the world.
 pub(crate) fn prepare(
     world: World,
     linker: &Linker<CallState>,
     component: &Component,
 ) -> anyhow::Result<PluginPre> {
+    let series = contract::series(&imports(component.engine(), component))?;
     let pre = linker.instantiate_pre(component).map_err(|error| {
         anyhow::anyhow!("it cannot be linked as a {world}: {}", chain_text(&error))
     })?;
-    Ok(match world {
-        World::Connector => PluginPre::Connector(ConnectorPre::new(pre).map_err(to_anyhow)?),
-        World::Mapping => PluginPre::Mapping(MappingPre::new(pre).map_err(to_anyhow)?),
+    let exports = |error| {
+        anyhow::anyhow!(
+            "its exports do not match the {world} world: {}",
+            chain_text(&error)
+        )
+    };
+    Ok(match (world, series) {
+        (World::Connector, _) => PluginPre::Connector(ConnectorPre::new(pre).map_err(exports)?),
+        (World::Mapping, Series::V0_2) => {
+            PluginPre::Mapping(AnyMappingPre::V0_2(MappingPre::new(pre).map_err(exports)?))
+        }
+        (World::Mapping, Series::V0_1) => PluginPre::Mapping(AnyMappingPre::V0_1(
+            MappingPre0_1::new(pre).map_err(exports)?,
+        )),
     })
 }
 
 impl PluginSummary {
     pub(crate) fn new(info: PluginInfo, world: World, imports: Vec<String>, hash: String) -> Self {
         Self {
+            // `surface` refused any component that imports no plugin package version.
+            contract: contract::plugin_version(&imports)
+                .unwrap_or_default()
+                .to_owned(),
             name: info.name,
             version: info.version,
             description: info.description,

@@ -16,8 +16,14 @@ pub struct MlcRun {
 impl MlcRun {
     /// Starts `mlc run --config <config>` and waits until it serves.
     pub fn start(config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mlc"))
-            .args(["--config", config.to_str().unwrap(), "run"])
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mlc"));
+        command.args(["--config", config.to_str().unwrap(), "run"]);
+        Self::spawn(command)
+    }
+
+    /// Starts `command`, an `mlc run` however invoked, and waits until it serves.
+    pub fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -96,7 +96,7 @@ impl Connector for Intacct {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "intacct".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             description: "Posts AR invoices, adjustments, reversals, payments, customers and GL \
                           batches to Sage Intacct, and finds sales orders."
                 .into(),

@@ -140,7 +140,7 @@ impl Mapping for ShipstationIntacct {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "shipstation-intacct".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             description: "Maps ShipStation label costs (freight, insurance, surcharges) to Sage \
                           Intacct GL journal entries matched to the sales order, and reverses \
                           voided labels."
@@ -190,6 +190,13 @@ impl Mapping for ShipstationIntacct {
             ],
         );
         Ok(commands)
+    }
+
+    /// Runs the config parsing `map` runs, so the host refuses a bad `mapping_config` at start.
+    fn check_config(config: &Value) -> Result<(), String> {
+        Config::parse(config)
+            .map(drop)
+            .map_err(|error| error.message().to_owned())
     }
 }
 

@@ -591,8 +591,17 @@ fn several_shipments_of_one_webhook_are_one_batch_each() {
 
 #[test]
 fn config_errors_name_the_key() {
-    let message =
-        |patch: Value| config_message(map_with("SHIP_NOTIFY", &shipment(), &with(config(), patch)));
+    // `check_config` refuses each with the message `map` refuses it with.
+    let message = |patch: Value| {
+        let config = with(config(), patch);
+        let message = config_message(map_with("SHIP_NOTIFY", &shipment(), &config));
+        assert_eq!(
+            ShipstationIntacct::check_config(&config),
+            Err(message.clone())
+        );
+        message
+    };
+    assert_eq!(ShipstationIntacct::check_config(&config()), Ok(()));
     assert_eq!(
         config_message(map_with(
             "SHIP_NOTIFY",

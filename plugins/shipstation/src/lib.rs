@@ -120,7 +120,7 @@ impl Connector for ShipStation {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "shipstation".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             description: "Reads ShipStation label shipments (items, costs, voids) and \
                           fulfillments from token-guarded pointer webhooks and the V1 API, polls \
                           for new and voided labels, and takes label costs from V2 when it has a \

@@ -185,7 +185,7 @@ impl Mapping for ShopifyIntacct {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "shopify-intacct".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             description: "Maps Shopify orders, refunds and customers to Sage Intacct customers, \
                           AR invoices, reversals, payments and credit memos."
                 .into(),
@@ -233,6 +233,13 @@ impl Mapping for ShopifyIntacct {
             ],
         );
         Ok(commands)
+    }
+
+    /// Runs the config parsing `map` runs, so the host refuses a bad `mapping_config` at start.
+    fn check_config(config: &Value) -> Result<(), String> {
+        Config::parse(config)
+            .map(drop)
+            .map_err(|error| error.message().to_owned())
     }
 }
 

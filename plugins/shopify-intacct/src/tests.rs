@@ -1120,7 +1120,9 @@ fn bad_config_is_rejected_naming_the_key() {
             message.contains(expected),
             "{message}\n  expected: {expected}"
         );
+        assert_eq!(ShopifyIntacct::check_config(&config), Err(message));
     }
+    assert_eq!(ShopifyIntacct::check_config(&config()), Ok(()));
 }
 
 #[test]

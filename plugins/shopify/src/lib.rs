@@ -115,7 +115,7 @@ impl Connector for Shopify {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "shopify".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             description: "Reads Shopify orders, customers and refunds from signed webhooks and \
                           the GraphQL Admin API, and polls for updated orders."
                 .into(),

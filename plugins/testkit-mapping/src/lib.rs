@@ -15,6 +15,9 @@
 //! - flow config `{"reject": "<reason>"}` makes it `Rejected` with code `testkit-mapping.reject`;
 //!   an unknown `"command"` is `Rejected` with code `testkit-mapping.config`.
 //!
+//! `check-config` refuses what `map` would refuse every event for: an unknown `"command"` (and,
+//! for `"storage-set"`, a `prefix` setting that is not JSON text).
+//!
 //! It logs one `mapped` line per event with the event key and the command count.
 
 use ml_connector_sdk::serde_json::{Map, Value, json};
@@ -53,7 +56,7 @@ impl Mapping for TestkitMapping {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "testkit-mapping".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             description: "Maps testkit records to testkit storage or ledger commands.".into(),
             topics: vec!["testkit.event".into(), "testkit.polled".into()],
             commands: vec![STORAGE_SET.into(), POST.into()],
@@ -99,6 +102,12 @@ impl Mapping for TestkitMapping {
             ],
         );
         Ok(commands)
+    }
+
+    fn check_config(config: &Value) -> Result<(), String> {
+        Kind::from_config(config)
+            .map(drop)
+            .map_err(|error| error.message().to_owned())
     }
 }
 
@@ -272,6 +281,22 @@ mod tests {
         assert_eq!(sets.len(), 2);
         assert_eq!(sets[0].kind, STORAGE_SET);
         assert_eq!(sets[0].body_json::<Value>().unwrap()["key"], "mapped/a");
+    }
+
+    #[test]
+    fn check_config_refuses_an_unknown_command_as_map_does() {
+        testing::reset();
+        for good in [
+            Value::Null,
+            json!({"command": "post"}),
+            json!({"reject": "no"}),
+        ] {
+            assert_eq!(TestkitMapping::check_config(&good), Ok(()), "{good}");
+        }
+        assert_eq!(
+            TestkitMapping::check_config(&json!({"command": "telex"})),
+            Err("flow config `command` must be \"storage-set\" or \"post\", not \"telex\"".into())
+        );
     }
 
     #[test]

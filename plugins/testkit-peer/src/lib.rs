@@ -22,7 +22,7 @@ impl Connector for TestkitPeer {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "testkit-peer".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             description: "A second connector with storage, for isolation tests.".into(),
             topics: Vec::new(),
             commands: vec!["peer.read".into(), "peer.write".into()],

@@ -57,7 +57,7 @@ impl Connector for Testkit {
     fn describe() -> PluginInfo {
         PluginInfo {
             name: "testkit".into(),
-            version: "0.1.0".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
             description: "Exercises every host capability for the host's tests.".into(),
             topics: source::TOPICS
                 .iter()

@@ -14,7 +14,8 @@ mod inspect;
 mod route;
 mod workspace;
 
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -38,15 +39,28 @@ pub struct BuildOptions {
 
 impl BuildOptions {
     /// Every plugin crate of the workspace at `workspace_root`, into `<root>/target/plugins`,
-    /// built in `<root>/target/plugin-build`.
+    /// built in `<target>/plugin-build`, where `<target>` is `$CARGO_TARGET_DIR` when it is set
+    /// (cargo's convention; relative to the current directory) and `<root>/target` otherwise.
     pub fn workspace(workspace_root: impl Into<PathBuf>) -> Self {
         let workspace_root = workspace_root.into();
+        let target = target_root(&workspace_root, std::env::var_os("CARGO_TARGET_DIR"));
         Self {
             crates: Vec::new(),
             out_dir: workspace_root.join("target/plugins"),
-            target_dir: workspace_root.join("target/plugin-build"),
+            target_dir: target.join("plugin-build"),
             workspace_root,
         }
+    }
+}
+
+/// Cargo's target directory: `cargo_target_dir` (the value of `CARGO_TARGET_DIR`) when it is set,
+/// made absolute, else `<workspace_root>/target`.
+fn target_root(workspace_root: &Path, cargo_target_dir: Option<OsString>) -> PathBuf {
+    match cargo_target_dir {
+        Some(dir) if !dir.is_empty() => {
+            std::path::absolute(&dir).unwrap_or_else(|_| PathBuf::from(dir))
+        }
+        _ => workspace_root.join("target"),
     }
 }
 
@@ -106,4 +120,25 @@ pub fn build_plugins(
             Ok(plugin)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_follows_cargo_target_dir_and_the_components_stay_in_the_workspace() {
+        let root = Path::new("/work/acme");
+        assert_eq!(target_root(root, None), root.join("target"));
+        assert_eq!(target_root(root, Some("".into())), root.join("target"));
+        assert_eq!(
+            target_root(root, Some("/cache/target".into())),
+            Path::new("/cache/target")
+        );
+        let relative = target_root(root, Some("shared".into()));
+        assert_eq!(relative, std::env::current_dir().unwrap().join("shared"));
+        let options = BuildOptions::workspace(root);
+        assert_eq!(options.out_dir, root.join("target/plugins"));
+        assert!(options.target_dir.ends_with("plugin-build"));
+    }
 }

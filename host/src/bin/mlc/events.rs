@@ -196,8 +196,11 @@ fn print_detail(detail: &EventDetail) {
 }
 
 fn print_step(step: &Step) {
-    let plugin = match (&step.plugin, &step.plugin_version) {
-        (Some(name), Some(version)) => format!("{name} {version}"),
+    let plugin = match (&step.plugin, &step.plugin_version, &step.plugin_hash) {
+        (Some(name), Some(version), Some(hash)) => {
+            format!("{name} {version} ({})", &hash[..hash.len().min(12)])
+        }
+        (Some(name), Some(version), None) => format!("{name} {version}"),
         _ => String::new(),
     };
     println!(

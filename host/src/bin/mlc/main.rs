@@ -3,8 +3,10 @@
 #[cfg(feature = "demo")]
 mod demo;
 mod events;
+mod installs;
 mod plugins;
 mod run;
+mod scaffold;
 mod workspace;
 
 use std::path::PathBuf;
@@ -125,12 +127,43 @@ enum ReviewCommand {
 
 #[derive(Subcommand)]
 enum PluginCommand {
-    /// Build every crate under <workspace>/plugins/ into a component in the plugin directory.
+    /// Build plugins into components: every crate under <workspace>/plugins/, or, in a plugin
+    /// crate of its own (as `mlc plugin new` makes), that crate.
     Build {
-        /// The Cargo workspace holding the plugin crates (default: the one around the current
-        /// directory).
+        /// The plugin workspace or plugin crate (default: the one around the current directory).
         #[arg(long, value_name = "DIR")]
         workspace: Option<PathBuf>,
+    },
+    /// Make a new plugin crate from the SDK's template.
+    New {
+        /// What kind of plugin.
+        #[arg(value_enum)]
+        kind: scaffold::Kind,
+        /// The plugin's name (lower case, digits and `-`), also its crate's.
+        name: String,
+        /// Where to create the crate (default: ./NAME).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The ml-connector SDK to depend on (default: the one this mlc was built with).
+        #[arg(long, value_name = "DIR")]
+        sdk: Option<PathBuf>,
+    },
+    /// Validate, precompile and keep a component, and make it the active version of its name for
+    /// new events (a running `mlc run` picks it up within a second).
+    Install {
+        /// The component, e.g. target/plugins/my-mapping.wasm.
+        file: PathBuf,
+    },
+    /// The installed plugins: the active version of each name, and the earlier ones.
+    List {
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make the version installed before the active one active again.
+    Rollback {
+        /// The plugin's name.
+        name: String,
     },
 }
 
@@ -176,6 +209,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
             plugins::build(&workspace, &dir).map(drop)
         }
+        Command::Plugin {
+            command:
+                PluginCommand::New {
+                    kind,
+                    name,
+                    dir,
+                    sdk,
+                },
+        } => scaffold::new_crate(kind, &name, dir, sdk),
+        Command::Plugin {
+            command: PluginCommand::Install { file },
+        } => installs::install(&Config::load(&cli.config)?, &file).await,
+        Command::Plugin {
+            command: PluginCommand::List { json },
+        } => installs::list(&Config::load(&cli.config)?, json).await,
+        Command::Plugin {
+            command: PluginCommand::Rollback { name },
+        } => installs::rollback(&Config::load(&cli.config)?, &name).await,
         #[cfg(feature = "demo")]
         Command::Demo => {
             let workspace = workspace::root(None)?;

@@ -17,20 +17,28 @@ pub fn dir(given: Option<PathBuf>, workspace: Option<&Path>) -> anyhow::Result<P
     }
 }
 
-/// Builds every plugin crate of `workspace` into `out_dir`, with progress on stderr.
-pub fn build(workspace: &Path, out_dir: &Path) -> anyhow::Result<Vec<BuiltPlugin>> {
+/// Builds the plugins at `root` (every crate under `plugins/` of a workspace, or the plugin crate
+/// at `root`) into `out_dir`, with progress and where each component went on stderr.
+pub fn build(root: &Path, out_dir: &Path) -> anyhow::Result<Vec<BuiltPlugin>> {
     let started = Instant::now();
     let options = BuildOptions {
+        crates: workspace::plugin_crates(root)?,
         out_dir: out_dir.to_path_buf(),
-        ..BuildOptions::workspace(workspace)
+        ..BuildOptions::workspace(root)
     };
     let built = build_plugins(&options, &mut |line| eprintln!("  {line}"))?;
     eprintln!(
-        "built {} plugins into {} in {:.1?}",
+        "built {} plugin(s) in {:.1?}:",
         built.len(),
-        out_dir.display(),
         started.elapsed()
     );
+    for plugin in &built {
+        eprintln!(
+            "  {}  ({} KiB)",
+            plugin.component.display(),
+            plugin.size.div_ceil(1024)
+        );
+    }
     Ok(built)
 }
 
@@ -53,17 +61,19 @@ pub fn cache_dir(plugin_dir: &Path) -> PathBuf {
     plugin_dir.join(".compiled")
 }
 
+/// One row per plugin; CONTRACT is the version of the plugin worlds it was built for.
 pub fn print_table(plugins: &[PluginSummary]) {
     println!(
-        "{:<18} {:<8} {:<10} {:<42} SHA-256",
-        "NAME", "VERSION", "WORLD", "CAPABILITIES"
+        "{:<22} {:<8} {:<10} {:<9} {:<42} SHA-256",
+        "NAME", "VERSION", "WORLD", "CONTRACT", "CAPABILITIES"
     );
     for plugin in plugins {
         println!(
-            "{:<18} {:<8} {:<10} {:<42} {}",
+            "{:<22} {:<8} {:<10} {:<9} {:<42} {}",
             plugin.name,
             plugin.version,
             plugin.world.to_string(),
+            plugin.contract,
             plugin.capabilities().join(", "),
             &plugin.hash[..12]
         );

@@ -48,6 +48,7 @@ impl Inbox {
         db.pragma_update(None, "synchronous", "FULL")?;
         db.busy_timeout(Duration::from_secs(10))?;
         db.execute_batch(include_str!("schema.sql"))?;
+        add_plugin_hash(&db)?;
         Ok(Self {
             db: Arc::new(Mutex::new(db)),
         })
@@ -69,6 +70,17 @@ impl Inbox {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Inboxes made before steps recorded the component's hash get the column (empty for old steps).
+fn add_plugin_hash(db: &Connection) -> Result<(), InboxError> {
+    let has_it = db
+        .prepare("SELECT 1 FROM pragma_table_info('steps') WHERE name = 'plugin_hash'")?
+        .exists([])?;
+    if !has_it {
+        db.execute_batch("ALTER TABLE steps ADD COLUMN plugin_hash TEXT")?;
+    }
+    Ok(())
 }
 
 pub(crate) fn to_ms(time: DateTime<Utc>) -> i64 {

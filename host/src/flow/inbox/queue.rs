@@ -353,15 +353,16 @@ pub(super) fn insert_step(
     step: &Step,
 ) -> Result<(), InboxError> {
     tx.execute(
-        "INSERT INTO steps (event_id, attempt, name, plugin, plugin_version, started_at,
-             duration_us, ok, message, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO steps (event_id, attempt, name, plugin, plugin_version, plugin_hash,
+             started_at, duration_us, ok, message, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             event_id,
             step.attempt,
             step.name,
             step.plugin,
             step.plugin_version,
+            step.plugin_hash,
             to_ms(step.started_at),
             step.duration.as_micros() as i64,
             step.ok,

@@ -109,20 +109,20 @@ impl EventRow {
 }
 
 /// The columns [`read_step`] expects, in order.
-pub(super) const STEP_COLUMNS: &str =
-    "attempt, name, plugin, plugin_version, started_at, duration_us, ok, message, detail";
+pub(super) const STEP_COLUMNS: &str = "attempt, name, plugin, plugin_version, plugin_hash, started_at, duration_us, ok, message, detail";
 
 pub(super) fn read_step(row: &Row<'_>) -> rusqlite::Result<Step> {
-    let detail: String = row.get(8)?;
+    let detail: String = row.get(9)?;
     Ok(Step {
         attempt: row.get(0)?,
         name: row.get(1)?,
         plugin: row.get(2)?,
         plugin_version: row.get(3)?,
-        started_at: from_ms(row.get(4)?),
-        duration: std::time::Duration::from_micros(row.get::<_, i64>(5)?.max(0) as u64),
-        ok: row.get(6)?,
-        message: row.get(7)?,
+        plugin_hash: row.get(4)?,
+        started_at: from_ms(row.get(5)?),
+        duration: std::time::Duration::from_micros(row.get::<_, i64>(6)?.max(0) as u64),
+        ok: row.get(7)?,
+        message: row.get(8)?,
         detail: serde_json::from_str(&detail).unwrap_or_default(),
     })
 }

@@ -1,0 +1,114 @@
+//! Another version of one of the workspace's plugins, built the way a vendor ships an upgrade: the
+//! crate's sources in a workspace of their own whose package version is `version`, built by the
+//! plugin builder into a component that differs from the workspace's build by its version (what
+//! `describe` says) and so by its content hash. The wasm build shares the workspace's target
+//! directory, so only the crate itself compiles again; its package is renamed so that its output
+//! does not overwrite the workspace build's.
+
+use std::path::{Path, PathBuf};
+
+use ml_connector_builder::{BuildOptions, build_plugins};
+use toml::{Table, Value};
+
+use super::plugin_dir;
+
+/// Builds plugin crate `name` (a directory under `plugins/`) as version `version`; returns the
+/// component's path.
+pub fn build_variant(name: &str, version: &str) -> PathBuf {
+    plugin_dir(); // the workspace's own build first: the variant reuses its standard library
+    let root = workspace_root();
+    let package = format!("{name}-{}", version.replace('.', "-"));
+    let scratch = root.join("target/variants").join(&package);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let crate_dir = scratch.join("plugins").join(name);
+    copy_dir(&root.join("plugins").join(name), &crate_dir);
+    rename_package(&crate_dir.join("Cargo.toml"), &package);
+    std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("copying Cargo.lock");
+    std::fs::write(
+        scratch.join("Cargo.toml"),
+        manifest(&root, name, version).to_string(),
+    )
+    .expect("writing the variant's workspace manifest");
+    let options = BuildOptions {
+        out_dir: scratch.join("out"),
+        target_dir: root.join("target/plugin-build"),
+        ..BuildOptions::workspace(&scratch)
+    };
+    let built = build_plugins(&options, &mut |line| eprintln!("{line}"))
+        .unwrap_or_else(|error| panic!("building {name} {version}: {error:#}"));
+    built
+        .into_iter()
+        .find(|plugin| plugin.name == package)
+        .expect("the variant was built")
+        .component
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the host crate sits in the workspace")
+        .to_path_buf()
+}
+
+/// The workspace's root manifest, with `name` its only member, `version` its package version and
+/// every path dependency made absolute.
+fn manifest(root: &Path, name: &str, version: &str) -> Table {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).expect("reading Cargo.toml");
+    let mut manifest: Table = text.parse().expect("Cargo.toml is TOML");
+    let workspace = manifest
+        .get_mut("workspace")
+        .and_then(Value::as_table_mut)
+        .expect("a [workspace] table");
+    workspace.insert(
+        "members".into(),
+        Value::Array(vec![Value::String(format!("plugins/{name}"))]),
+    );
+    workspace.remove("default-members");
+    workspace
+        .get_mut("package")
+        .and_then(Value::as_table_mut)
+        .expect("a [workspace.package] table")
+        .insert("version".into(), Value::String(version.to_owned()));
+    let dependencies = workspace
+        .get_mut("dependencies")
+        .and_then(Value::as_table_mut)
+        .expect("a [workspace.dependencies] table");
+    for (_, dependency) in dependencies.iter_mut() {
+        if let Some(path) = dependency.get_mut("path") {
+            let absolute = root.join(path.as_str().expect("a path is text"));
+            *path = Value::String(absolute.display().to_string());
+        }
+    }
+    manifest
+}
+
+/// The copy's package (and so library and artifact) name differs from the original's, so the two
+/// builds, sharing one target directory, never overwrite each other's output.
+fn rename_package(manifest: &Path, package: &str) {
+    let text = std::fs::read_to_string(manifest).expect("reading the crate's manifest");
+    let mut table: Table = text.parse().expect("the crate's manifest is TOML");
+    table
+        .get_mut("package")
+        .and_then(Value::as_table_mut)
+        .expect("a [package] table")
+        .insert("name".into(), Value::String(package.to_owned()));
+    std::fs::write(manifest, table.to_string()).expect("writing the crate's manifest");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("creating the variant's crate directory");
+    for entry in std::fs::read_dir(from).expect("listing the plugin crate") {
+        let entry = entry.expect("a directory entry");
+        let path = entry.path();
+        if path.file_name().is_some_and(|name| name == "target") {
+            continue;
+        }
+        let destination = to.join(entry.file_name());
+        match path.is_dir() {
+            true => copy_dir(&path, &destination),
+            false => {
+                std::fs::copy(&path, &destination).expect("copying a source file");
+            }
+        }
+    }
+}
