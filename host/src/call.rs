@@ -254,6 +254,7 @@ impl ConnectorCall {
         &self.summary
     }
 
+    /// The connection it calls with: settings, secrets, allowed origins.
     pub fn connection(&self) -> &Connection {
         &self.connection
     }
@@ -267,6 +268,7 @@ impl ConnectorCall {
         self.runner.run(&self.plugin, &self.pre, grant, call).await
     }
 
+    /// What the connector says about itself.
     pub async fn describe(&self) -> CallReport<PluginInfo> {
         self.run(ConnectorPre::describe).await
     }
@@ -279,6 +281,7 @@ impl ConnectorCall {
         .await
     }
 
+    /// Checks an inbound webhook (signature, token) and turns it into events.
     pub async fn verify(&self, request: &InboundRequest) -> CallReport<Vec<Event>> {
         let request = request.clone();
         self.run(move |store, plugin| {
@@ -292,6 +295,7 @@ impl ConnectorCall {
         .await
     }
 
+    /// Loads the full records behind an event.
     pub async fn fetch(&self, event: &Event) -> CallReport<Vec<Entity>> {
         let event = event.clone();
         self.run(move |store, plugin| {
@@ -305,6 +309,7 @@ impl ConnectorCall {
         .await
     }
 
+    /// What changed since `cursor` (none: the connector's start point).
     pub async fn poll(&self, cursor: Option<&str>) -> CallReport<PollResult> {
         let cursor = cursor.map(str::to_owned);
         self.run(move |store, plugin| {

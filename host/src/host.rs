@@ -38,6 +38,7 @@ impl HostBuilder {
         self
     }
 
+    /// Whether to use the pooling instance allocator (default: where the machine allows).
     pub fn pooling(mut self, pooling: Pooling) -> Self {
         self.pooling = pooling;
         self
@@ -61,6 +62,7 @@ impl HostBuilder {
         self
     }
 
+    /// The engine (compiling components here), the linkers and the capability services.
     pub fn build(self) -> anyhow::Result<Host> {
         let (engine, pooled) = engine::build(&self.limits, self.pooling)?;
         let storage = match self.storage {
@@ -102,6 +104,7 @@ fn http_client() -> anyhow::Result<reqwest::Client> {
 pub struct PreparedPlugin(Arc<Plugin>);
 
 impl PreparedPlugin {
+    /// What the component said about itself, its world, contract version and hash.
     pub fn summary(&self) -> &PluginSummary {
         &self.0.summary
     }
@@ -123,6 +126,7 @@ struct Inner {
 }
 
 impl Host {
+    /// A host with default limits, in-memory storage and the system clock, unless set otherwise.
     pub fn builder() -> HostBuilder {
         HostBuilder::default()
     }
@@ -132,6 +136,7 @@ impl Host {
         self.inner.pooled
     }
 
+    /// The bounds every plugin call runs under.
     pub fn limits(&self) -> Limits {
         self.inner.runner.limits
     }

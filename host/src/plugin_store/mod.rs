@@ -21,12 +21,15 @@ use crate::plugin::PluginSummary;
 /// One stored component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredVersion {
+    /// What the plugin calls itself (`describe`); flows name plugins by it.
     pub name: String,
+    /// The plugin's own version (`describe`).
     pub version: String,
     /// `connector` or `mapping`.
     pub world: String,
     /// SHA-256 of the component, hex.
     pub hash: String,
+    /// Bytes.
     pub size: u64,
     /// When these bytes were first installed.
     pub installed_at: DateTime<Utc>,
@@ -38,9 +41,11 @@ pub struct StoredVersion {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PluginVersions {
     pub name: String,
+    /// The version new events use.
     pub active: StoredVersion,
     /// Why the active one became active: `install`, `rollback` or `plugin dir`.
     pub activated_by: String,
+    /// When it became active.
     pub activated_at: DateTime<Utc>,
     /// The others, newest install first.
     pub inactive: Vec<StoredVersion>,
@@ -49,8 +54,11 @@ pub struct PluginVersions {
 /// Why a version became active.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activation {
+    /// `mlc plugin install` or the admin API.
     Install,
+    /// `mlc plugin rollback` or the admin API.
     Rollback,
+    /// New in the configured plugin directory at start.
     PluginDir,
 }
 
