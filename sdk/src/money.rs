@@ -52,6 +52,16 @@ pub fn round_cents(amount: Decimal) -> Decimal {
     amount.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }
 
+/// `amount` as a command writes it: rounded to cents, two places, no negative zero (`"12.30"`).
+pub fn cents_text(amount: Decimal) -> String {
+    let mut cents = round_cents(amount);
+    if cents.is_zero() {
+        cents = Decimal::ZERO;
+    }
+    cents.rescale(2);
+    cents.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -7,15 +7,8 @@
 
 use ml_connector_sdk::money::{self, Decimal};
 
-/// `amount` as a command writes it: rounded to cents, two places.
-pub fn text(amount: Decimal) -> String {
-    let mut cents = money::round_cents(amount);
-    if cents.is_zero() {
-        cents = Decimal::ZERO;
-    }
-    cents.rescale(2);
-    cents.to_string()
-}
+/// `amount` as a command writes it: rounded to cents, two places, no negative zero.
+pub use ml_connector_sdk::money::cents_text as text;
 
 /// Splits `total` (rounded to cents, not negative) over `weights` (not negative), as the module
 /// says; the shares sum to `total` exactly.

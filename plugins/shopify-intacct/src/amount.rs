@@ -5,14 +5,7 @@
 use ml_connector_sdk::money::{self, Decimal};
 
 /// `amount` as a command writes it: rounded to cents, two places, no negative zero.
-pub fn text(amount: Decimal) -> String {
-    let mut cents = money::round_cents(amount);
-    if cents.is_zero() {
-        cents = Decimal::ZERO;
-    }
-    cents.rescale(2);
-    cents.to_string()
-}
+pub use ml_connector_sdk::money::cents_text as text;
 
 /// Splits `total` (in cents) in proportion to `weights`, each share in cents, the shares summing
 /// to `total` exactly: shares are rounded toward zero and the cents left over go to the largest
