@@ -14,18 +14,18 @@ use std::time::{Duration, Instant};
 use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::bindings::connector::{Connector, ConnectorPre};
-use crate::bindings::log::Level;
 use crate::bindings::mapping::{Mapping, MappingPre};
 use crate::bindings::mapping_0_1::Mapping as Mapping0_1;
 use crate::bindings::types::{
     Applied, Command, Entity, Event, InboundRequest, PluginError, PluginInfo, PollResult,
     VerifyError,
 };
+use crate::capabilities::scope::Grant;
 use crate::connection::Connection;
-use crate::error::{CallError, SandboxStop, chain_text};
+use crate::error::{CallError, HostError, SandboxStop, chain_text};
 use crate::limits::Limits;
 use crate::plugin::{AnyMappingPre, PluginSummary};
-use crate::sandbox::{CallState, Grant, Services};
+use crate::sandbox::{CallState, Services};
 use crate::trace::{CallReport, CallTrace};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -167,52 +167,91 @@ impl Runner {
             plugin.clone(),
             grant,
             self.limits,
-            self.services.clone(),
+            &self.services,
             trace.clone(),
         );
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.memory);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|context| {
-            context.data().cpu.check().map_err(wasmtime::Error::new)?;
+            context
+                .data()
+                .scope
+                .cpu
+                .check()
+                .map_err(wasmtime::Error::new)?;
             Ok(UpdateDeadline::Yield(1))
         });
 
         let answer = tokio::time::timeout(self.limits.wall_time, async {
-            let bindings = pre.instantiate(&mut store).await?;
-            call(&mut store, bindings).await
+            let bindings = pre
+                .instantiate(&mut store)
+                .await
+                .map_err(Halt::Instantiation)?;
+            call(&mut store, bindings).await.map_err(Halt::Trap)
         })
         .await;
 
         let state = store.data();
         state.flush_output();
         let result = match answer {
-            Err(_elapsed) => Err(SandboxStop::WallTimeout {
-                limit: self.limits.wall_time,
-            }),
-            Ok(Err(trap)) => Err(classify(&trap, &trace)),
-            Ok(Ok(answer)) => Ok(answer),
-        };
-        let result = match result {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(Failure::Plugin(error))) => Err(CallError::Plugin {
+            Err(_elapsed) => Err(sandbox_stop(
+                plugin,
+                SandboxStop::WallTimeout {
+                    limit: self.limits.wall_time,
+                },
+            )),
+            Ok(Err(Halt::Instantiation(error))) => Err(instantiation_error(plugin, &error)),
+            Ok(Err(Halt::Trap(trap))) => Err(sandbox_stop(plugin, classify(&trap, &trace))),
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(Failure::Plugin(error)))) => Err(CallError::Plugin {
                 plugin: plugin.to_string(),
                 error,
             }),
-            Ok(Err(Failure::Verify(error))) => Err(CallError::Verify {
+            Ok(Ok(Err(Failure::Verify(error)))) => Err(CallError::Verify {
                 plugin: plugin.to_string(),
                 error,
             }),
-            Err(stop) => {
-                tracing::warn!(plugin = %plugin, %stop, "plugin call stopped");
-                Err(CallError::Sandbox {
-                    plugin: plugin.to_string(),
-                    stop,
-                })
-            }
         };
-        trace.report(result, state.cpu.used(), started.elapsed())
+        trace.report(result, state.scope.cpu.used(), started.elapsed())
     }
+}
+
+/// Where a call ended without an answer from the plugin.
+enum Halt {
+    /// No instance could be made.
+    Instantiation(wasmtime::Error),
+    /// The instance trapped (or the sandbox stopped it) during the call.
+    Trap(wasmtime::Error),
+}
+
+fn sandbox_stop(plugin: &str, stop: SandboxStop) -> CallError {
+    tracing::warn!(plugin = %plugin, %stop, "plugin call stopped");
+    CallError::Sandbox {
+        plugin: plugin.to_owned(),
+        stop,
+    }
+}
+
+/// A failed instantiation: a sandbox limit it ran into, the instance pool being full (capacity,
+/// retried), or the component itself (a plugin fault).
+fn instantiation_error(plugin: &str, error: &wasmtime::Error) -> CallError {
+    if let Some(stop) = error.downcast_ref::<SandboxStop>() {
+        return sandbox_stop(plugin, stop.clone());
+    }
+    let detail = chain_text(error);
+    let error = match error.is::<wasmtime::PoolConcurrencyLimitError>() {
+        true => HostError::PoolExhausted {
+            plugin: plugin.to_owned(),
+            detail,
+        },
+        false => HostError::InstantiationFailed {
+            plugin: plugin.to_owned(),
+            detail,
+        },
+    };
+    tracing::warn!(%error, "plugin not instantiated");
+    error.into()
 }
 
 /// Names what stopped the plugin: the sandbox's own reasons first, then a reported panic.
@@ -225,16 +264,6 @@ fn classify(trap: &wasmtime::Error, trace: &CallTrace) -> SandboxStop {
     }
     SandboxStop::Trap {
         message: chain_text(trap),
-    }
-}
-
-impl CallState {
-    /// Copies what the plugin wrote to WASI stdout/stderr into the log, a record per line.
-    fn flush_output(&self) {
-        let output = self.output.contents();
-        for line in String::from_utf8_lossy(&output).lines() {
-            self.record_log(Level::Info, line, vec![("stream".into(), "stdio".into())]);
-        }
     }
 }
 
@@ -323,21 +352,40 @@ impl ConnectorCall {
         .await
     }
 
-    /// One result per command, in order; an error for the whole batch is the report's error.
+    /// One result per command, in order; an error for the whole batch is the report's error. A
+    /// connector that answers another number of results breaks the contract: that is the
+    /// report's error ([`HostError::MalformedAnswer`]), since no result can be matched to its
+    /// command.
     pub async fn apply(
         &self,
         commands: &[Command],
     ) -> CallReport<Vec<Result<Applied, PluginError>>> {
+        let sent = commands.len();
         let commands = commands.to_vec();
-        self.run(move |store, plugin| {
-            Box::pin(async move {
-                Ok(plugin
-                    .call_apply(store, &commands)
-                    .await?
-                    .map_err(Failure::from))
+        let mut report = self
+            .run(move |store, plugin| {
+                Box::pin(async move {
+                    Ok(plugin
+                        .call_apply(store, &commands)
+                        .await?
+                        .map_err(Failure::from))
+                })
             })
-        })
-        .await
+            .await;
+        if let Ok(results) = &report.result
+            && results.len() != sent
+        {
+            report.result = Err(HostError::MalformedAnswer {
+                plugin: self.summary.name.clone(),
+                version: self.summary.version.clone(),
+                problem: format!(
+                    "`apply` answered {} results for {sent} commands",
+                    results.len()
+                ),
+            }
+            .into());
+        }
+        report
     }
 }
 

@@ -16,29 +16,36 @@ pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// Whether to use the pooling instance allocator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Pooling {
-    /// Use it where the machine allows, else fall back to on-demand allocation.
+    /// Use it where the machine allows, with room for 256 instances at once, else fall back to
+    /// on-demand allocation.
     #[default]
     Auto,
+    /// As `Auto`, with room for this many instances at once. A call beyond it is not
+    /// instantiated ([`HostError::PoolExhausted`](crate::HostError::PoolExhausted)): the flow
+    /// engine runs its event again a moment later.
+    Instances(u32),
     /// Never use it.
     Off,
 }
 
-/// Instances the pool holds at once; a call beyond it fails to instantiate, so this stays well
-/// above the number of calls a host runs concurrently.
+/// Instances the pool holds at once by default; well above the number of calls a host runs
+/// concurrently (workers, pollers and sink lanes).
 const POOLED_INSTANCES: u32 = 256;
 
 /// The engine, and whether it pools instances.
 pub(crate) fn build(limits: &Limits, pooling: Pooling) -> anyhow::Result<(Engine, bool)> {
-    let engine = match pooling {
-        Pooling::Auto => match Engine::new(&config(Some(limits))) {
-            Ok(engine) => Some(engine),
-            Err(error) => {
-                tracing::warn!(%error, "pooling allocator unavailable here; using on-demand allocation");
-                None
-            }
-        },
+    let instances = match pooling {
+        Pooling::Auto => Some(POOLED_INSTANCES),
+        Pooling::Instances(instances) => Some(instances.max(1)),
         Pooling::Off => None,
     };
+    let engine = instances.and_then(|instances| {
+        Engine::new(&config(Some((limits, instances))))
+            .inspect_err(|error| {
+                tracing::warn!(%error, "pooling allocator unavailable here; using on-demand allocation")
+            })
+            .ok()
+    });
     let pooled = engine.is_some();
     let engine = match engine {
         Some(engine) => engine,
@@ -48,17 +55,18 @@ pub(crate) fn build(limits: &Limits, pooling: Pooling) -> anyhow::Result<(Engine
     Ok((engine, pooled))
 }
 
-fn config(pool_for: Option<&Limits>) -> Config {
+/// The engine's config; with a pool when given its limits and its number of instances.
+fn config(pool: Option<(&Limits, u32)>) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
-    if let Some(limits) = pool_for {
+    if let Some((limits, instances)) = pool {
         let mut pool = PoolingAllocationConfig::new();
-        pool.total_component_instances(POOLED_INSTANCES)
-            .total_core_instances(POOLED_INSTANCES * 4)
-            .total_memories(POOLED_INSTANCES * 2)
-            .total_tables(POOLED_INSTANCES * 4)
-            .total_stacks(POOLED_INSTANCES)
+        pool.total_component_instances(instances)
+            .total_core_instances(instances.saturating_mul(4))
+            .total_memories(instances.saturating_mul(2))
+            .total_tables(instances.saturating_mul(4))
+            .total_stacks(instances)
             .max_memory_size(limits.memory_bytes)
             .max_component_instance_size(4 << 20)
             .max_core_instance_size(4 << 20)

@@ -1,9 +1,11 @@
-//! Why a plugin call produced no answer: the plugin's own typed error, or the sandbox stopping it,
-//! or the host failing to run it at all. The flow engine decides retries from these cases alone.
+//! Why a plugin call produced no answer: the plugin's own typed error, the sandbox stopping it,
+//! or the host failing to run it at all ([`HostError`], each case with its [`HostErrorKind`]). The
+//! flow engine decides retries from these cases alone.
 
 use std::time::Duration;
 
 use crate::bindings::types::{PluginError, VerifyError};
+use crate::plugin::World;
 
 /// How the sandbox stopped a plugin. Each is the plugin's fault, never the host's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,9 +36,98 @@ pub enum CallError {
     /// The sandbox stopped the plugin.
     #[error("plugin `{plugin}`: {stop}")]
     Sandbox { plugin: String, stop: SandboxStop },
-    /// The host could not run the call (unknown plugin, wrong world, instantiation failed).
-    #[error("{0}")]
-    Host(String),
+    /// The host could not run the call.
+    #[error(transparent)]
+    Host(#[from] HostError),
+}
+
+/// What kind of trouble a [`HostError`] is, which decides what the flow engine does with the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostErrorKind {
+    /// A mistake in the configuration or in the plugins installed: running the event again
+    /// changes nothing until a person fixes it, so the event is held for review at once.
+    Config,
+    /// The host is out of a resource for the moment (the instance pool is full, the sink lane is
+    /// stopping): the event is retried soon, and the attempt does not count against its retries.
+    Capacity,
+    /// A plugin broke the contract (a malformed answer, a component that cannot be
+    /// instantiated): the same plugin fails the same way again, so the event fails at once.
+    PluginFault,
+}
+
+/// Why the host could not run a plugin call. Each message names the fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    #[error(
+        "no plugin named `{name}` is loaded (loaded: {}); put its component in the plugin \
+         directory or install it with `mlc plugin install`, or fix the name in the configuration",
+        list_or_none(.loaded)
+    )]
+    PluginNotLoaded { name: String, loaded: Vec<String> },
+    #[error(
+        "plugin `{plugin}` is a {actual}, not a {wanted}; name a {wanted} plugin there in the \
+         configuration"
+    )]
+    WrongWorld {
+        plugin: String,
+        actual: World,
+        wanted: World,
+    },
+    #[error(
+        "there is no connection named `{name}`; add [connections.{name}] to the configuration or \
+         fix the name that refers to it"
+    )]
+    UnknownConnection { name: String },
+    #[error(
+        "flow `{flow}` is no longer in the configuration; put it back and resolve the event, or \
+         skip it (`mlc review resolve ID --skip NOTE`)"
+    )]
+    FlowRemoved { flow: String },
+    #[error(
+        "no instance of plugin `{plugin}` could be made now: the instance pool is full ({detail}); \
+         retried shortly"
+    )]
+    PoolExhausted { plugin: String, detail: String },
+    #[error(
+        "the sink lane of connection `{connection}` stopped (the host is shutting down); the \
+         event runs again at the next start"
+    )]
+    LaneStopped { connection: String },
+    #[error(
+        "plugin `{plugin}` {version} broke the contract: {problem}; upgrade or roll back the plugin"
+    )]
+    MalformedAnswer {
+        plugin: String,
+        version: String,
+        problem: String,
+    },
+    #[error(
+        "plugin `{plugin}` could not be instantiated: {detail}; upgrade or roll back the plugin"
+    )]
+    InstantiationFailed { plugin: String, detail: String },
+}
+
+impl HostError {
+    /// What the flow engine does about it.
+    pub fn kind(&self) -> HostErrorKind {
+        match self {
+            Self::PluginNotLoaded { .. }
+            | Self::WrongWorld { .. }
+            | Self::UnknownConnection { .. }
+            | Self::FlowRemoved { .. } => HostErrorKind::Config,
+            Self::PoolExhausted { .. } | Self::LaneStopped { .. } => HostErrorKind::Capacity,
+            Self::MalformedAnswer { .. } | Self::InstantiationFailed { .. } => {
+                HostErrorKind::PluginFault
+            }
+        }
+    }
+}
+
+fn list_or_none(names: &[String]) -> String {
+    match names.is_empty() {
+        true => "none".to_owned(),
+        false => names.join(", "),
+    }
 }
 
 fn describe_plugin_error(error: &PluginError) -> String {

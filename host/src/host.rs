@@ -10,15 +10,16 @@ use wasmtime::component::Linker;
 
 use crate::bindings::connector::ConnectorPre;
 use crate::call::{ConnectorCall, MappingCall, Runner, WorldPre};
-use crate::capabilities;
+use crate::capabilities::scope::Grant;
 use crate::clock::{Clock, SystemClock};
 use crate::connection::Connection;
 use crate::engine::{self, Pooling};
-use crate::error::CallError;
+use crate::error::{CallError, HostError};
 use crate::limits::Limits;
+use crate::outbound::{OutboundHttp, ReqwestHttp};
 use crate::plugin::cache::{ComponentCache, content_hash};
 use crate::plugin::{self, Plugin, PluginPre, PluginSummary, World};
-use crate::sandbox::{CallState, Grant, Services};
+use crate::sandbox::{self, CallState, Services};
 use crate::storage::{KvStore, SqliteStore};
 
 /// Configures a [`Host`].
@@ -29,6 +30,7 @@ pub struct HostBuilder {
     storage: Option<Arc<dyn KvStore>>,
     clock: Option<Arc<dyn Clock>>,
     cache_dir: Option<PathBuf>,
+    outbound_http: Option<Arc<dyn OutboundHttp>>,
 }
 
 impl HostBuilder {
@@ -56,6 +58,13 @@ impl HostBuilder {
         self
     }
 
+    /// What connectors' HTTP requests go through once the sandbox allowed them (default:
+    /// [`ReqwestHttp`]): a recorder, a replayer, a test double.
+    pub fn outbound_http(mut self, http: Arc<dyn OutboundHttp>) -> Self {
+        self.outbound_http = Some(http);
+        self
+    }
+
     /// Where compiled components are kept between runs (default: memory only).
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cache_dir = Some(dir.into());
@@ -69,15 +78,19 @@ impl HostBuilder {
             Some(storage) => storage,
             None => Arc::new(SqliteStore::in_memory()?),
         };
+        let http = match self.outbound_http {
+            Some(http) => http,
+            None => Arc::new(ReqwestHttp::new()?),
+        };
         let services = Services {
-            http: http_client()?,
+            http,
             storage,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         };
         Ok(Host {
             inner: Arc::new(Inner {
-                connector_linker: capabilities::connector_linker(&engine)?,
-                mapping_linker: capabilities::mapping_linker(&engine)?,
+                connector_linker: sandbox::connector_linker(&engine)?,
+                mapping_linker: sandbox::mapping_linker(&engine)?,
                 cache: ComponentCache::new(engine.clone(), self.cache_dir),
                 runner: Runner {
                     engine,
@@ -89,15 +102,6 @@ impl HostBuilder {
             }),
         })
     }
-}
-
-/// The outbound client: no redirects (see `capabilities::http`), TLS by rustls.
-fn http_client() -> anyhow::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("ml-connector/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("building the HTTP client")
 }
 
 /// A component compiled, linked and described, not yet active (see [`Host::activate`]).
@@ -272,14 +276,10 @@ impl Host {
     fn plugin(&self, name: &str) -> Result<Arc<Plugin>, CallError> {
         let plugins = self.plugins_ref();
         plugins.get(name).cloned().ok_or_else(|| {
-            let known: Vec<&str> = plugins.keys().map(String::as_str).collect();
-            CallError::Host(format!(
-                "no plugin named `{name}` is loaded (loaded: {})",
-                match known.is_empty() {
-                    true => "none".to_owned(),
-                    false => known.join(", "),
-                }
-            ))
+            CallError::from(HostError::PluginNotLoaded {
+                name: name.to_owned(),
+                loaded: plugins.keys().cloned().collect(),
+            })
         })
     }
 
@@ -328,8 +328,9 @@ pub(crate) fn component_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 fn wrong_world(summary: &PluginSummary, wanted: World) -> CallError {
-    CallError::Host(format!(
-        "plugin `{}` is a {}, not a {wanted}",
-        summary.name, summary.world
-    ))
+    CallError::from(HostError::WrongWorld {
+        plugin: summary.name.clone(),
+        actual: summary.world,
+        wanted,
+    })
 }

@@ -12,7 +12,9 @@
 //! Every call is bounded by [`Limits`]: a memory cap, a CPU deadline (time spent executing wasm,
 //! measured with epochs), a wall-clock timeout, and for connectors an outbound allowlist
 //! (`scheme://host:port`), an HTTP timeout and a response-size cap. A trap, a panic, an endless loop
-//! or memory exhaustion fails that call with a [`CallError`]; the host goes on serving. Each call
+//! or memory exhaustion fails that call with a [`CallError`]; the host goes on serving. When the
+//! host itself cannot run a call, the error is a typed [`HostError`] whose [`HostErrorKind`] says
+//! what to do: fix the configuration, try again in a moment, or replace the plugin. Each call
 //! returns a [`CallReport`]: its result, the plugin's log records and every outbound request it made,
 //! with the connection's secrets redacted.
 //!
@@ -27,6 +29,9 @@
 //!   [`storage::KvStore`]; [`storage::SqliteStore`] keeps it in a file), the [`clock::Clock`]
 //!   plugins see and a directory for compiled components. For flows, [`flow::open_host`] builds
 //!   the host an `mlc.toml` describes: storage and compiled components in its `data_dir`.
+//! - **Route connectors' HTTP.** Every request a connector makes, once the sandbox allowed it,
+//!   goes through an [`outbound::OutboundHttp`] ([`outbound::ReqwestHttp`] unless
+//!   [`HostBuilder::outbound_http`] sets another: a recorder, a replayer, a test double).
 //! - **Load plugins.** [`Host::load_plugin`] and [`Host::load_plugin_dir`] load components
 //!   (validated against the contract, compiled, asked to describe themselves); [`Host::plugins`]
 //!   lists what is loaded. [`Host::prepare_plugin`] then [`Host::activate`] split the two steps,
@@ -142,6 +147,7 @@ mod error;
 pub mod flow;
 mod host;
 mod limits;
+pub mod outbound;
 mod plugin;
 pub mod plugin_store;
 mod redact;
@@ -152,7 +158,7 @@ mod trace;
 pub use call::{ConnectorCall, MappingCall};
 pub use connection::{Connection, ConnectionError, Origin, Secret};
 pub use engine::Pooling;
-pub use error::{CallError, SandboxStop};
+pub use error::{CallError, HostError, HostErrorKind, SandboxStop};
 pub use host::{Host, HostBuilder, PreparedPlugin};
 pub use limits::Limits;
 pub use plugin::{PluginSummary, World};

@@ -1,152 +1,134 @@
-//! The data of one call's Store: what the plugin may reach (its connection or its settings), the
-//! services behind the capabilities, and the meters the sandbox enforces: the memory limiter and
-//! the CPU meter the epoch callback reads.
+//! The data of one call's Store and the linkers of the two plugin worlds. A call's state is the
+//! capabilities' states side by side (each with its own view, see [`crate::capabilities`]), the
+//! scope they share, and the memory limiter the sandbox enforces. A connector's linker has every
+//! capability; a mapping's only `log` and `config`, so a mapping that imports anything else fails
+//! to load, before it ever runs. Both have WASI, denied by default.
+//!
+//! The same linkers serve plugins built for either supported contract version: they import the
+//! same host interfaces, and their `ml-connector:plugin/types` import holds only types, which
+//! wasmtime links without a definition.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
-use wasmtime::ResourceLimiter;
-use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime::component::Linker;
+use wasmtime::{Engine, ResourceLimiter};
+use wasmtime_wasi::{WasiCtxView, WasiView};
 
+use crate::bindings::log::Level;
+use crate::capabilities::clock::{ClockState, ClockView};
+use crate::capabilities::http::{HttpState, HttpView};
+use crate::capabilities::scope::{CallScope, Grant};
+use crate::capabilities::storage::{StorageState, StorageView};
+use crate::capabilities::wasi::WasiState;
+use crate::capabilities::{clock, config, http, log, storage, wasi};
 use crate::clock::Clock;
-use crate::connection::Connection;
 use crate::error::SandboxStop;
 use crate::limits::Limits;
-use crate::redact::Redactor;
-use crate::storage::{KvStore, Namespace};
+use crate::outbound::OutboundHttp;
+use crate::storage::KvStore;
 use crate::trace::CallTrace;
 
 /// Shared by every call of one host.
 pub(crate) struct Services {
-    pub http: reqwest::Client,
+    pub http: Arc<dyn OutboundHttp>,
     pub storage: Arc<dyn KvStore>,
     pub clock: Arc<dyn Clock>,
 }
 
-/// What a call may read: a connector call gets its connection; a mapping call (and `describe`)
-/// only settings.
-pub(crate) enum Grant {
-    Connection(Arc<Connection>),
-    Settings(Arc<BTreeMap<String, String>>),
-}
-
 /// The Store data of one call.
 pub(crate) struct CallState {
-    pub plugin: Arc<str>,
-    pub grant: Grant,
-    pub limits: Limits,
-    pub services: Arc<Services>,
-    pub redactor: Redactor,
-    pub trace: CallTrace,
+    pub scope: CallScope,
     pub memory: MemoryLimiter,
-    pub cpu: CpuMeter,
-    /// Where the plugin's WASI stdout and stderr go; copied to the log after the call.
-    pub output: MemoryOutputPipe,
-    wasi: WasiCtx,
-    table: ResourceTable,
+    http: HttpState,
+    storage: StorageState,
+    clock: ClockState,
+    wasi: WasiState,
 }
-
-/// Largest stdout + stderr text kept from one call.
-const OUTPUT_BYTES: usize = 64 << 10;
 
 impl CallState {
     pub fn new(
         plugin: Arc<str>,
         grant: Grant,
         limits: Limits,
-        services: Arc<Services>,
+        services: &Services,
         trace: CallTrace,
     ) -> Self {
-        let redactor = match &grant {
-            Grant::Connection(connection) => Redactor::new(connection.secret_values()),
-            Grant::Settings(_) => Redactor::default(),
-        };
-        let output = MemoryOutputPipe::new(OUTPUT_BYTES);
-        let wasi = crate::capabilities::wasi::deny_by_default(&services.clock, &output);
         Self {
-            plugin,
-            grant,
-            limits,
-            services,
-            redactor,
-            trace,
+            scope: CallScope::new(plugin, grant, limits, trace),
             memory: MemoryLimiter::new(limits.memory_bytes),
-            cpu: CpuMeter::new(limits.cpu_time),
-            output,
-            wasi,
-            table: ResourceTable::new(),
+            http: HttpState {
+                outbound: services.http.clone(),
+            },
+            storage: StorageState {
+                store: services.storage.clone(),
+            },
+            clock: ClockState {
+                clock: services.clock.clone(),
+            },
+            wasi: WasiState::deny_by_default(&services.clock),
         }
     }
 
-    /// The connection of a connector call (mappings have none).
-    pub fn connection(&self) -> Option<&Connection> {
-        match &self.grant {
-            Grant::Connection(connection) => Some(connection),
-            Grant::Settings(_) => None,
+    /// Copies what the plugin wrote to WASI stdout/stderr into the log, a record per line.
+    pub fn flush_output(&self) {
+        for line in self.wasi.output().lines() {
+            self.scope
+                .record_log(Level::Info, line, vec![("stream".into(), "stdio".into())]);
         }
     }
 
-    /// The storage namespace of this (plugin, connection) pair.
-    pub fn namespace(&self) -> Namespace {
-        let connection = self.connection().map_or("", Connection::name);
-        Namespace::new(self.plugin.as_ref(), connection)
+    fn scope(&mut self) -> &mut CallScope {
+        &mut self.scope
     }
 
-    /// Wall-clock time left of this call's budget.
-    pub fn wall_time_left(&self) -> Duration {
-        self.limits
-            .wall_time
-            .saturating_sub(self.cpu.started.elapsed())
+    fn http(&mut self) -> HttpView<'_> {
+        HttpView {
+            state: &self.http,
+            scope: &mut self.scope,
+        }
+    }
+
+    fn storage(&mut self) -> StorageView<'_> {
+        StorageView {
+            state: &self.storage,
+            scope: &mut self.scope,
+        }
+    }
+
+    fn clock(&mut self) -> ClockView<'_> {
+        ClockView {
+            state: &self.clock,
+            scope: &mut self.scope,
+        }
     }
 }
 
 impl WasiView for CallState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        self.wasi.view()
     }
 }
 
-/// Measures time spent executing wasm: the call's elapsed time less the time spent waiting in
-/// host capabilities (HTTP, storage, sleep).
-pub(crate) struct CpuMeter {
-    started: Instant,
-    outside: Duration,
-    budget: Duration,
+/// Every capability, plus WASI denied by default.
+pub(crate) fn connector_linker(engine: &Engine) -> anyhow::Result<Linker<CallState>> {
+    let mut linker = Linker::new(engine);
+    clock::add_to_linker(&mut linker, CallState::clock)?;
+    config::add_config_to_linker(&mut linker, CallState::scope)?;
+    config::add_secrets_to_linker(&mut linker, CallState::scope)?;
+    http::add_to_linker(&mut linker, CallState::http)?;
+    log::add_to_linker(&mut linker, CallState::scope)?;
+    storage::add_to_linker(&mut linker, CallState::storage)?;
+    wasi::add_to_linker(&mut linker)?;
+    Ok(linker)
 }
 
-impl CpuMeter {
-    fn new(budget: Duration) -> Self {
-        Self {
-            started: Instant::now(),
-            outside: Duration::ZERO,
-            budget,
-        }
-    }
-
-    /// Counts `waited` as time outside the plugin.
-    pub fn exclude(&mut self, waited: Duration) {
-        self.outside += waited;
-    }
-
-    pub fn used(&self) -> Duration {
-        self.started.elapsed().saturating_sub(self.outside)
-    }
-
-    /// `Err` once the budget is spent.
-    pub fn check(&self) -> Result<(), SandboxStop> {
-        match self.used() > self.budget {
-            true => Err(SandboxStop::CpuDeadline {
-                budget: self.budget,
-            }),
-            false => Ok(()),
-        }
-    }
+/// `log` and `config`, plus WASI denied by default.
+pub(crate) fn mapping_linker(engine: &Engine) -> anyhow::Result<Linker<CallState>> {
+    let mut linker = Linker::new(engine);
+    config::add_config_to_linker(&mut linker, CallState::scope)?;
+    log::add_to_linker(&mut linker, CallState::scope)?;
+    wasi::add_to_linker(&mut linker)?;
+    Ok(linker)
 }
 
 /// Refuses linear-memory growth past the limit with a [`SandboxStop::MemoryLimit`] trap, so the

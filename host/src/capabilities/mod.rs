@@ -1,41 +1,12 @@
-//! The host side of the WIT capabilities, one module per interface, and the linkers of the two
-//! plugin worlds. A connector's linker has every capability; a mapping's only `log` and `config`, so
-//! a mapping that imports anything else fails to load, before it ever runs.
-//!
-//! The same linkers serve plugins built for either supported contract version: they import the
-//! same host interfaces, and their `ml-connector:plugin/types` import holds only types, which
-//! wasmtime links without a definition.
+//! The host side of the WIT capabilities, one module per interface, each owning its state, its
+//! view of one call (its state beside the call's shared [`scope::CallScope`]) and its
+//! `add_to_linker` (wasmtime's `crates/wasi` pattern). Nothing here knows the Store's data type:
+//! the sandbox puts the states together and wires the two plugin worlds' linkers from them.
 
-mod clock;
-mod config;
-mod http;
-mod log;
-mod storage;
+pub(crate) mod clock;
+pub(crate) mod config;
+pub(crate) mod http;
+pub(crate) mod log;
+pub(crate) mod scope;
+pub(crate) mod storage;
 pub(crate) mod wasi;
-
-use wasmtime::Engine;
-use wasmtime::component::{HasSelf, Linker};
-
-use crate::bindings;
-use crate::error::to_anyhow;
-use crate::sandbox::CallState;
-
-/// Every capability, plus WASI denied by default.
-pub(crate) fn connector_linker(engine: &Engine) -> anyhow::Result<Linker<CallState>> {
-    let mut linker = Linker::new(engine);
-    bindings::connector::Connector::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-        .map_err(to_anyhow)?;
-    wasi::add_to_linker(&mut linker)?;
-    Ok(linker)
-}
-
-/// `log` and `config`, plus WASI denied by default.
-pub(crate) fn mapping_linker(engine: &Engine) -> anyhow::Result<Linker<CallState>> {
-    let mut linker = Linker::new(engine);
-    bindings::mapping::Mapping::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-        .map_err(to_anyhow)?;
-    wasi::add_to_linker(&mut linker)?;
-    Ok(linker)
-}
-
-impl bindings::types::Host for CallState {}

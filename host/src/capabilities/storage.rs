@@ -2,14 +2,42 @@
 //! keys only inside it, so it cannot read or overwrite another plugin's or connection's keys. Backend
 //! calls run on the blocking pool, and their time is not charged to the plugin's CPU budget.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use crate::bindings::storage::{Error, Host};
+use wasmtime::component::{HasData, Linker};
+
+use crate::bindings::storage::{self, Error, Host};
+use crate::capabilities::scope::CallScope;
+use crate::error::to_anyhow;
 use crate::limits::STORAGE_KEY_BYTES;
-use crate::sandbox::CallState;
 use crate::storage::{KvStore, Namespace, StoreError};
 
-impl Host for CallState {
+/// The backend a call's plugin stores into.
+pub(crate) struct StorageState {
+    pub store: Arc<dyn KvStore>,
+}
+
+/// `storage` as one call sees it: the backend, in the call's namespace.
+pub(crate) struct StorageView<'a> {
+    pub state: &'a StorageState,
+    pub scope: &'a mut CallScope,
+}
+
+struct HasStorage;
+
+impl HasData for HasStorage {
+    type Data<'a> = StorageView<'a>;
+}
+
+pub(crate) fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> StorageView<'_>,
+) -> anyhow::Result<()> {
+    storage::add_to_linker::<T, HasStorage>(linker, view).map_err(to_anyhow)
+}
+
+impl Host for StorageView<'_> {
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         self.with_key(key, None, |store, ns, key| store.get(ns, &key))
             .await
@@ -48,7 +76,7 @@ impl Host for CallState {
     }
 }
 
-impl CallState {
+impl StorageView<'_> {
     /// Checks the key (and the size of a value to write), then runs `operation` on the backend.
     async fn with_key<T: Send + 'static>(
         &mut self,
@@ -64,7 +92,7 @@ impl CallState {
                 key.len()
             ))));
         }
-        let limit = self.limits.storage_value_bytes;
+        let limit = self.scope.limits.storage_value_bytes;
         if value_size.is_some_and(|size| size > limit) {
             return Ok(Err(Error::ValueTooLarge(limit)));
         }
@@ -79,9 +107,10 @@ impl CallState {
         operation: impl FnOnce(&dyn KvStore, &Namespace) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Error> {
         let started = Instant::now();
-        let (store, ns) = (self.services.storage.clone(), self.namespace());
+        let store = self.state.store.clone();
+        let ns = Namespace::new(self.scope.plugin.as_ref(), self.scope.connection_name());
         let result = tokio::task::spawn_blocking(move || operation(store.as_ref(), &ns)).await;
-        self.cpu.exclude(started.elapsed());
+        self.scope.cpu.exclude(started.elapsed());
         match result {
             Ok(result) => result.map_err(|error| Error::Backend(error.to_string())),
             Err(join) => Err(Error::Backend(format!("storage task failed: {join}"))),

@@ -1,33 +1,63 @@
 //! WASI 0.2, linked so that components built for wasm32-wasip2 load, and denied by default: no
 //! preopened directories, no environment, no arguments, no sockets, no name lookups. stdout and
-//! stderr go to a bounded in-memory pipe the host copies into the call's log, and the wall clock
-//! is the host's clock, so WASI gives a plugin nothing the WIT capabilities do not.
+//! stderr go to a bounded in-memory pipe whose text the host copies into the call's log, and the
+//! wall clock is the host's clock, so WASI gives a plugin nothing the WIT capabilities do not.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::Linker;
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{HostWallClock, WasiCtx};
+use wasmtime_wasi::{HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 use crate::clock::Clock;
-use crate::sandbox::CallState;
+use crate::error::to_anyhow;
 
-pub(crate) fn add_to_linker(linker: &mut Linker<CallState>) -> anyhow::Result<()> {
-    wasmtime_wasi::p2::add_to_linker_async(linker).map_err(crate::error::to_anyhow)
+/// Largest stdout + stderr text kept from one call.
+const OUTPUT_BYTES: usize = 64 << 10;
+
+/// One call's WASI context, its resources and its output.
+pub(crate) struct WasiState {
+    ctx: WasiCtx,
+    table: ResourceTable,
+    output: MemoryOutputPipe,
 }
 
-/// A WASI context that grants nothing but output into `output` and the host's time.
-pub(crate) fn deny_by_default(clock: &Arc<dyn Clock>, output: &MemoryOutputPipe) -> WasiCtx {
-    WasiCtx::builder()
-        .stdout(output.clone())
-        .stderr(output.clone())
-        .wall_clock(HostClock(clock.clone()))
-        .allow_tcp(false)
-        .allow_udp(false)
-        .allow_ip_name_lookup(false)
-        .socket_addr_check(|_, _| Box::pin(async { false }))
-        .build()
+impl WasiState {
+    /// A context that grants nothing but output into memory and the host's time.
+    pub fn deny_by_default(clock: &Arc<dyn Clock>) -> Self {
+        let output = MemoryOutputPipe::new(OUTPUT_BYTES);
+        let ctx = WasiCtx::builder()
+            .stdout(output.clone())
+            .stderr(output.clone())
+            .wall_clock(HostClock(clock.clone()))
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
+            .build();
+        Self {
+            ctx,
+            table: ResourceTable::new(),
+            output,
+        }
+    }
+
+    /// What the plugin wrote to stdout and stderr.
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(&self.output.contents()).into_owned()
+    }
+
+    pub fn view(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.ctx,
+            table: &mut self.table,
+        }
+    }
+}
+
+pub(crate) fn add_to_linker<T: WasiView>(linker: &mut Linker<T>) -> anyhow::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_async(linker).map_err(to_anyhow)
 }
 
 /// The host clock as WASI's wall clock.

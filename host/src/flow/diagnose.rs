@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::bindings::types::PluginError;
 use crate::call::ConnectorCall;
-use crate::error::CallError;
+use crate::error::{CallError, HostErrorKind};
 use crate::trace::HttpExchange;
 
 /// The result of a connection test.
@@ -91,8 +91,17 @@ fn advise(connection: &str, error: &CallError, requests: &[HttpExchange]) -> Str
         CallError::Sandbox { .. } => {
             "the connector plugin itself failed; upgrade it or report the message above".into()
         }
-        CallError::Verify { .. } | CallError::Host(_) => {
-            "the host could not run the connector; check the plugin directory and the connector name".into()
+        CallError::Host(host) => match host.kind() {
+            HostErrorKind::Config => {
+                "the host could not run the connector; fix the configuration as the message says".into()
+            }
+            HostErrorKind::Capacity => "the host is busy or stopping; try again in a moment".into(),
+            HostErrorKind::PluginFault => {
+                "the connector plugin broke the contract; upgrade or roll it back".into()
+            }
+        },
+        CallError::Verify { .. } => {
+            "the connector refused a request it should not have been asked to verify; report the message above".into()
         }
     }
 }

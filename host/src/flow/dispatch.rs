@@ -75,6 +75,9 @@ async fn settle(shared: &Shared, row: &EventRow) {
         Finish::Retry { at, error } => {
             tracing::warn!(event = row.id, flow = %row.flow, %at, %error, "retry")
         }
+        Finish::Defer { at, reason } => {
+            tracing::info!(event = row.id, flow = %row.flow, %at, %reason, "deferred")
+        }
         Finish::Review { reason } => {
             tracing::warn!(event = row.id, flow = %row.flow, %reason, "needs review")
         }

@@ -1,8 +1,12 @@
 //! How an attempt ends, decided from the typed error alone: transient trouble, a timeout and
 //! refused credentials are retried with exponential backoff and jitter; a rate limit waits at
 //! least as long as the remote system asked; `needs-review` is held for a person; a rejection or a
-//! plugin fault (trap, panic, endless loop, memory) fails at once, since running the same plugin on
-//! the same data again would fail the same way. Out of attempts, the last error fails the event.
+//! plugin fault (trap, panic, endless loop, memory, a malformed answer) fails at once, since
+//! running the same plugin on the same data again would fail the same way. Out of attempts, the
+//! last error fails the event. The host's own errors go by their [`HostErrorKind`]: a mistake in
+//! the configuration or the plugins installed is held for review (nothing changes until a person
+//! fixes it), and a lack of capacity (the instance pool full, a lane stopping) is deferred a moment
+//! without using up a retry.
 
 use std::time::Duration;
 
@@ -11,7 +15,7 @@ use rand::Rng;
 
 use crate::bindings::types::PluginError;
 use crate::config::RetryPolicy;
-use crate::error::{CallError, SandboxStop};
+use crate::error::{CallError, HostErrorKind, SandboxStop};
 use crate::flow::inbox::Finish;
 
 /// The end of an attempt that did not succeed. `tries` counts this attempt.
@@ -42,7 +46,16 @@ pub(crate) fn after_error(
         CallError::Sandbox { .. } | CallError::Verify { .. } => {
             return Finish::Failed { error: text };
         }
-        CallError::Host(_) => backoff(policy, tries),
+        CallError::Host(host) => match host.kind() {
+            HostErrorKind::Config => return Finish::Review { reason: text },
+            HostErrorKind::Capacity => {
+                return Finish::Defer {
+                    at: later(now, jitter(CAPACITY_WAIT)),
+                    reason: text,
+                };
+            }
+            HostErrorKind::PluginFault => return Finish::Failed { error: text },
+        },
     };
     if tries >= policy.max_attempts {
         return Finish::Failed {
@@ -55,6 +68,9 @@ pub(crate) fn after_error(
     }
 }
 
+/// How long an event waits for the host's capacity to come back (before jitter).
+const CAPACITY_WAIT: Duration = Duration::from_millis(200);
+
 /// `now` plus `wait`, saturating.
 pub(crate) fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
     now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
@@ -64,7 +80,11 @@ pub(crate) fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
 /// jitter"), so a burst of failures does not come back as one burst.
 fn backoff(policy: &RetryPolicy, tries: u32) -> Duration {
     let doublings = tries.saturating_sub(1).min(30);
-    let full = policy.base.saturating_mul(1 << doublings).min(policy.max);
+    jitter(policy.base.saturating_mul(1 << doublings).min(policy.max))
+}
+
+/// A random point in the upper half of `full`.
+fn jitter(full: Duration) -> Duration {
     let half = full / 2;
     half + rand::rng().random_range(Duration::ZERO..=half)
 }
@@ -83,6 +103,8 @@ pub(crate) fn worst(errors: impl IntoIterator<Item = PluginError>) -> Option<Plu
 mod tests {
     use super::*;
     use crate::bindings::types::{RateLimit, Rejection};
+    use crate::error::HostError;
+    use crate::plugin::World;
 
     const POLICY: RetryPolicy = RetryPolicy {
         max_attempts: 3,
@@ -145,5 +167,92 @@ mod tests {
                 reason: "no order".into()
             }
         );
+    }
+
+    #[test]
+    fn config_mistakes_are_held_for_review_at_once_with_the_fix() {
+        let now = Utc::now();
+        let mistakes = [
+            HostError::PluginNotLoaded {
+                name: "quickbooks".into(),
+                loaded: vec!["intacct".into()],
+            },
+            HostError::WrongWorld {
+                plugin: "shopify-intacct".into(),
+                actual: World::Mapping,
+                wanted: World::Connector,
+            },
+            HostError::UnknownConnection {
+                name: "books".into(),
+            },
+            HostError::FlowRemoved {
+                flow: "orders".into(),
+            },
+        ];
+        let fixes = [
+            "install it with `mlc plugin install`",
+            "name a connector plugin there in the configuration",
+            "add [connections.books] to the configuration",
+            "put it back and resolve the event",
+        ];
+        for (mistake, fix) in mistakes.into_iter().zip(fixes) {
+            assert_eq!(mistake.kind(), HostErrorKind::Config);
+            match after_error(&CallError::Host(mistake), 1, &POLICY, now) {
+                Finish::Review { reason } => assert!(reason.contains(fix), "{reason}"),
+                other => panic!("expected a review, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn capacity_limits_are_deferred_soon_without_using_a_retry() {
+        let now = Utc::now();
+        let limits = [
+            HostError::PoolExhausted {
+                plugin: "shopify".into(),
+                detail: "maximum concurrent component instance limit of 2 reached".into(),
+            },
+            HostError::LaneStopped {
+                connection: "books".into(),
+            },
+        ];
+        for limit in limits {
+            assert_eq!(limit.kind(), HostErrorKind::Capacity);
+            // Even past the last attempt: a full pool says nothing about the event.
+            match after_error(&CallError::Host(limit), POLICY.max_attempts, &POLICY, now) {
+                Finish::Defer { at, .. } => {
+                    let wait = (at - now).to_std().unwrap();
+                    assert!(
+                        wait >= CAPACITY_WAIT / 2 && wait <= CAPACITY_WAIT,
+                        "{wait:?}"
+                    );
+                }
+                other => panic!("expected a deferral, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn plugin_faults_fail_at_once_naming_plugin_and_version() {
+        let now = Utc::now();
+        let malformed = HostError::MalformedAnswer {
+            plugin: "intacct".into(),
+            version: "1.4.0".into(),
+            problem: "`apply` answered 1 results for 2 commands".into(),
+        };
+        let broken = HostError::InstantiationFailed {
+            plugin: "intacct".into(),
+            detail: "unknown import".into(),
+        };
+        for fault in [malformed, broken] {
+            assert_eq!(fault.kind(), HostErrorKind::PluginFault);
+            match after_error(&CallError::Host(fault), 1, &POLICY, now) {
+                Finish::Failed { error } => {
+                    assert!(error.starts_with("plugin `intacct` "), "{error}");
+                    assert!(error.contains("upgrade or roll back the plugin"), "{error}");
+                }
+                other => panic!("expected a failure, got {other:?}"),
+            }
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::call::{ConnectorCall, MappingCall};
 use crate::clock::Clock;
 use crate::config::{Config, ConnectionConfig, FlowConfig};
 use crate::connection::Connection;
-use crate::error::CallError;
+use crate::error::{CallError, HostError};
 use crate::flow::inbox::Inbox;
 use crate::flow::plugins::{self, Installed};
 use crate::flow::sink::SinkLane;
@@ -65,7 +65,7 @@ impl Shared {
                 let sink = &config.connections[&flow.sink];
                 (
                     flow.sink.clone(),
-                    SinkLane::start(sink.concurrency, sink.batch),
+                    SinkLane::start(&flow.sink, sink.concurrency, sink.batch),
                 )
             })
             .collect();
@@ -101,18 +101,20 @@ impl Shared {
             self.config.connections.get(name),
             self.connections.get(name),
         ) else {
-            return Err(CallError::Host(format!(
-                "there is no connection named `{name}`"
-            )));
+            return Err(HostError::UnknownConnection {
+                name: name.to_owned(),
+            }
+            .into());
         };
         self.host.connector(&config.connector, connection.clone())
     }
 
     pub fn flow(&self, name: &str) -> Result<&FlowConfig, CallError> {
         self.config.flows.get(name).ok_or_else(|| {
-            CallError::Host(format!(
-                "flow `{name}` is no longer in the configuration; put it back or leave the event be"
-            ))
+            HostError::FlowRemoved {
+                flow: name.to_owned(),
+            }
+            .into()
         })
     }
 

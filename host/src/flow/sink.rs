@@ -9,7 +9,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::bindings::types::{Applied, Command, PluginError};
 use crate::call::ConnectorCall;
-use crate::error::CallError;
+use crate::error::HostError;
 use crate::trace::CallReport;
 
 /// What one event's commands came back with.
@@ -30,18 +30,23 @@ struct Job {
 /// The queue in front of one sink connection.
 #[derive(Clone)]
 pub(crate) struct SinkLane {
+    connection: Arc<str>,
     jobs: mpsc::UnboundedSender<Job>,
 }
 
 impl SinkLane {
-    pub fn start(concurrency: usize, batch: usize) -> Self {
+    /// The lane of sink connection `connection`.
+    pub fn start(connection: &str, concurrency: usize, batch: usize) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         tokio::spawn(drive(
             queue,
             Arc::new(Semaphore::new(concurrency.max(1))),
             batch.max(1),
         ));
-        Self { jobs }
+        Self {
+            connection: connection.into(),
+            jobs,
+        }
     }
 
     /// Applies `commands` through `call`, possibly in one call with other events' commands.
@@ -53,26 +58,28 @@ impl SinkLane {
             reply,
         });
         match sent {
-            Ok(()) => answer.await.unwrap_or_else(|_| stopped()),
-            Err(_) => stopped(),
+            Ok(()) => answer.await.unwrap_or_else(|_| self.stopped()),
+            Err(_) => self.stopped(),
         }
     }
-}
 
-fn stopped() -> LaneAnswer {
-    LaneAnswer {
-        report: CallReport {
-            result: Err(CallError::Host(
-                "the sink lane stopped (the host is shutting down)".into(),
-            )),
-            logs: Vec::new(),
-            logs_dropped: 0,
-            http: Vec::new(),
-            plugin_time: Default::default(),
-            total_time: Default::default(),
-        },
-        batch_commands: 0,
-        batch_events: 0,
+    /// The answer when the lane no longer runs: the batch never reached the connector.
+    fn stopped(&self) -> LaneAnswer {
+        let error = HostError::LaneStopped {
+            connection: self.connection.to_string(),
+        };
+        LaneAnswer {
+            report: CallReport {
+                result: Err(error.into()),
+                logs: Vec::new(),
+                logs_dropped: 0,
+                http: Vec::new(),
+                plugin_time: Default::default(),
+                total_time: Default::default(),
+            },
+            batch_commands: 0,
+            batch_events: 0,
+        }
     }
 }
 
@@ -114,16 +121,7 @@ async fn run_batch(jobs: Vec<Job>) {
     let commands: Vec<Command> = jobs.iter().flat_map(|job| job.commands.clone()).collect();
     let report = jobs[0].call.apply(&commands).await;
     let batch_events = jobs.len();
-    let result = match report.result {
-        Ok(results) if results.len() != commands.len() => Err(CallError::Host(format!(
-            "connector `{}` answered {} results for {} commands",
-            jobs[0].call.plugin().name,
-            results.len(),
-            commands.len()
-        ))),
-        other => other,
-    };
-    let mut results = result.map(Vec::into_iter);
+    let mut results = report.result.map(Vec::into_iter);
     for job in jobs {
         let mine = match &mut results {
             Ok(results) => Ok(results.by_ref().take(job.commands.len()).collect()),

@@ -31,18 +31,23 @@ pub const KINDS: &[&str] = &[
     "testkit.loop",
     "testkit.alloc",
     "testkit.panic",
+    DROP_RESULT,
     post::KIND,
 ];
 
-/// Runs every command, results in their order. All `testkit.post` commands go out first, in one
-/// request ([`post::apply`]): when that request fails, it is the outer error and nothing else runs,
-/// so nothing of the batch was applied.
+/// The command `apply` answers no result for.
+const DROP_RESULT: &str = "testkit.drop-result";
+
+/// Runs every command, results in their order (none for a `testkit.drop-result`). All
+/// `testkit.post` commands go out first, in one request ([`post::apply`]): when that request
+/// fails, it is the outer error and nothing else runs, so nothing of the batch was applied.
 pub fn apply_all(commands: &[Command]) -> Result<Vec<Result<Applied, PluginError>>, PluginError> {
     let is_post = |command: &&Command| command.kind == post::KIND;
     let posts: Vec<&Command> = commands.iter().filter(is_post).collect();
     let mut posted = post::apply(&posts)?.into_iter();
     commands
         .iter()
+        .filter(|command| command.kind != DROP_RESULT)
         .map(|command| match is_post(&command) {
             true => Ok(posted
                 .next()

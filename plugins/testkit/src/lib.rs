@@ -18,6 +18,7 @@
 //! | `testkit.loop` | `{}` | never returns: spins until the host's budget stops it |
 //! | `testkit.alloc` | `{"mib"}` | allocates and touches that many MiB; `{"mib"}` if it survives |
 //! | `testkit.panic` | `{"message"}` | panics with `message` |
+//! | `testkit.drop-result` | `{}` | no result at all: `apply` answers one result fewer than it got commands (a contract breach the host must catch) |
 //! | `testkit.post` | any JSON: the ledger entry | `Applied` with external id `("entry", id)`, `already_done` when the ledger replayed the key; or `Rejected` with the ledger's `code` |
 //!
 //! Storage failures come back as that command's error. An unknown kind is `Rejected`.

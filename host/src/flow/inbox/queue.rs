@@ -49,10 +49,25 @@ pub struct Receipt {
 /// How an attempt ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Finish {
-    Done { external_ids: Vec<(String, String)> },
-    Retry { at: DateTime<Utc>, error: String },
-    Review { reason: String },
-    Failed { error: String },
+    Done {
+        external_ids: Vec<(String, String)>,
+    },
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+    },
+    /// The host lacked capacity (a full instance pool, a stopping lane): the event runs again at
+    /// `at`, and this attempt does not count against its retries.
+    Defer {
+        at: DateTime<Utc>,
+        reason: String,
+    },
+    Review {
+        reason: String,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// Where a polled flow stands.
@@ -129,9 +144,18 @@ impl Inbox {
         for step in steps {
             insert_step(&tx, id, step)?;
         }
+        if let Finish::Defer { .. } = finish {
+            // Retries count from `replayed_at_attempt`: moving it on leaves the count as it was.
+            tx.execute(
+                "UPDATE events SET replayed_at_attempt = replayed_at_attempt + 1
+                 WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
+                params![id, attempt],
+            )?;
+        }
         let (status, next, error, reason) = match finish {
             Finish::Done { .. } => (Status::Done, None, None, None),
             Finish::Retry { at, error } => (Status::Retry, Some(to_ms(*at)), Some(error), None),
+            Finish::Defer { at, reason } => (Status::Retry, Some(to_ms(*at)), Some(reason), None),
             Finish::Review { reason } => (Status::Review, None, None, Some(reason)),
             Finish::Failed { error } => (Status::Failed, None, Some(error), None),
         };

@@ -28,7 +28,8 @@ pub struct EventRow {
     pub arrival: Arrival,
     pub status: Status,
     pub attempts: u32,
-    /// `attempts` when the last replay or resolution began; retries count from there.
+    /// `attempts` when the last replay or resolution began; retries count from there. A deferred
+    /// attempt (the host lacked capacity) moves it on by one, so it uses up no retry.
     pub replayed_at_attempt: u32,
     pub received_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
