@@ -7,49 +7,8 @@
 //! Paths (`data_dir`, `[plugins] dir`, secret files) are relative to the directory of the file.
 //! Secrets are never written in the file: each is `{ env = "NAME" }` or `{ file = "path" }`.
 //!
-//! ```toml
-//! data_dir = "state"            # default "mlc-data"
-//! workers = 4                   # 1 to 256
-//!
-//! [server]
-//! listen = "127.0.0.1:8080"
-//! max_body = "1MiB"             # B, KiB, MiB, GiB, or a plain number of bytes
-//! shutdown_grace = "30s"        # ms, s, m, h, d, e.g. "250ms", "1h30m"
-//!
-//! [admin]
-//! token = { env = "MLC_ADMIN_TOKEN" }
-//!
-//! [plugins]
-//! dir = "plugins"               # required: where the built plugins are
-//!
-//! [retry]
-//! max_attempts = 8
-//! base = "1s"
-//! max = "1h"
-//!
-//! [connections.shop]
-//! connector = "testkit"         # the connector plugin's name
-//! base_url = "http://127.0.0.1:9001"
-//! settings = { account = "acme" }
-//! secrets = { webhook-token = { env = "SHOP_WEBHOOK_TOKEN" } }
-//!
-//! [connections.ledger]
-//! connector = "testkit"
-//! base_url = "http://127.0.0.1:9002"
-//! concurrency = 1               # as a sink: apply calls at once, 1 to 64
-//! batch = 20                    # as a sink: commands per apply call, 1 to 1000
-//!
-//! [flows.orders]
-//! source = "shop"
-//! events = ["testkit.event"]
-//! mapping = "testkit-mapping"
-//! sink = "ledger"
-//! poll_interval = "4h"          # leave out to not poll
-//! mapping_config = { command = "post", prefix = "orders" }
-//! ```
-//!
-//! A connection may also list `allow = ["https://host[:port]", ...]`, origins its connector may
-//! reach besides its `base_url`'s.
+//! Every key, its default and its range, with an example that this module's tests load, is in
+//! the configuration reference, `docs/configuration.md`.
 
 mod duration;
 mod error;

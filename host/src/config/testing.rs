@@ -9,15 +9,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{Config, ConfigError, parse};
 use crate::{PluginSummary, World};
 
-/// The example of the module documentation, as TOML.
+/// The example of the configuration reference (`docs/configuration.md`), as TOML.
 pub fn example() -> String {
-    let source = include_str!("mod.rs");
+    let source = include_str!("../../../docs/configuration.md");
     source
         .lines()
-        .skip_while(|line| *line != "//! ```toml")
+        .skip_while(|line| *line != "```toml")
         .skip(1)
-        .take_while(|line| *line != "//! ```")
-        .map(|line| line.strip_prefix("//! ").unwrap_or("").to_owned() + "\n")
+        .take_while(|line| *line != "```")
+        .map(|line| line.to_owned() + "\n")
         .collect()
 }
 
