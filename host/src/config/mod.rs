@@ -43,6 +43,9 @@ pub struct Config {
     pub server: ServerConfig,
     /// `[admin] token`.
     pub admin_token: Option<Secret>,
+    /// `[admin] listen`: the admin API on a listener of its own (an internal address); by default
+    /// it shares `[server] listen` with the webhooks.
+    pub admin_listen: Option<SocketAddr>,
     /// `workers`, 1 to 256; default 4.
     pub workers: usize,
     pub retry: RetryPolicy,
@@ -57,8 +60,16 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// `max_body`; default 1 MiB, at most 1 GiB.
     pub max_body_bytes: usize,
-    /// `shutdown_grace`; default 30 s.
+    /// `shutdown_grace`; default 30 s. Running attempts and open connections get this long.
     pub shutdown_grace: Duration,
+    /// `header_timeout`; default 10 s: a request's head must arrive within it, and a keep-alive
+    /// connection that sends no new request within it is closed.
+    pub header_timeout: Duration,
+    /// `body_timeout`; default 30 s: a request's body must arrive within it.
+    pub body_timeout: Duration,
+    /// `max_connections`, 1 to 100000; default 1024: connections served at once (the listeners
+    /// of `[server]` and `[admin]` each); the next wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +78,9 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             max_body_bytes: 1 << 20,
             shutdown_grace: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            max_connections: 1024,
         }
     }
 }

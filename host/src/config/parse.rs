@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -66,9 +67,14 @@ pub(super) fn load(path: &Path, env: Env<'_>) -> Result<Config, ConfigError> {
             ));
         }
     };
-    let admin_token = match root.section("admin", &["token"])? {
-        Some(admin) if admin.get("token").is_some() => Some(resolve(&admin, "token", dir, env)?),
+    let admin = root.section("admin", &["token", "listen"])?;
+    let admin_token = match &admin {
+        Some(admin) if admin.get("token").is_some() => Some(resolve(admin, "token", dir, env)?),
         _ => None,
+    };
+    let admin_listen = match &admin {
+        Some(admin) => socket_address(admin, "listen", "\"127.0.0.1:8081\"")?,
+        None => None,
     };
     let connections = connections(&root, dir, env)?;
     let flows = flows(&root, &connections)?;
@@ -78,6 +84,7 @@ pub(super) fn load(path: &Path, env: Env<'_>) -> Result<Config, ConfigError> {
         plugin_dir: dir.join(plugin_dir),
         server: server(&root)?,
         admin_token,
+        admin_listen,
         workers: root.integer("workers", 1..=256, "4")?.unwrap_or(4) as usize,
         retry: retry(&root)?,
         connections,
@@ -99,21 +106,39 @@ fn duration(
         .ok_or_else(|| section.error(key, format!("`{text}` is not a duration"), DURATION_FIX))
 }
 
+/// An IP address and port at `key`, if present.
+fn socket_address(
+    section: &Section<'_>,
+    key: &str,
+    example: &str,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(text) = section.string(key, example)? else {
+        return Ok(None);
+    };
+    text.parse().map(Some).map_err(|error| {
+        section.error(
+            key,
+            format!("`{text}` is not an IP address and port: {error}"),
+            format!("write e.g. `{key} = {example}`, or \"0.0.0.0:<port>\" for every interface"),
+        )
+    })
+}
+
 fn server(root: &Section<'_>) -> Result<ServerConfig, ConfigError> {
     let defaults = ServerConfig::default();
-    let Some(server) = root.section("server", &["listen", "max_body", "shutdown_grace"])? else {
+    let keys = [
+        "listen",
+        "max_body",
+        "shutdown_grace",
+        "header_timeout",
+        "body_timeout",
+        "max_connections",
+    ];
+    let Some(server) = root.section("server", &keys)? else {
         return Ok(defaults);
     };
-    let listen = match server.string("listen", "\"127.0.0.1:8080\"")? {
-        None => defaults.listen,
-        Some(text) => text.parse().map_err(|error| {
-            server.error(
-                "listen",
-                format!("`{text}` is not an IP address and port: {error}"),
-                "write e.g. `listen = \"127.0.0.1:8080\"`, or \"0.0.0.0:8080\" for every interface",
-            )
-        })?,
-    };
+    let listen =
+        socket_address(&server, "listen", "\"127.0.0.1:8080\"")?.unwrap_or(defaults.listen);
     let out_of_range = |size: String| {
         server.error(
             "max_body",
@@ -144,7 +169,31 @@ fn server(root: &Section<'_>) -> Result<ServerConfig, ConfigError> {
         max_body_bytes,
         shutdown_grace: duration(&server, "shutdown_grace", "\"30s\"")?
             .unwrap_or(defaults.shutdown_grace),
+        header_timeout: positive_duration(&server, "header_timeout", "\"10s\"")?
+            .unwrap_or(defaults.header_timeout),
+        body_timeout: positive_duration(&server, "body_timeout", "\"30s\"")?
+            .unwrap_or(defaults.body_timeout),
+        max_connections: server
+            .integer("max_connections", 1..=100_000, "1024")?
+            .map_or(defaults.max_connections, |n| n as usize),
     })
+}
+
+/// A duration above zero at `key`, if present.
+fn positive_duration(
+    section: &Section<'_>,
+    key: &str,
+    example: &str,
+) -> Result<Option<Duration>, ConfigError> {
+    let found = duration(section, key, example)?;
+    if found.is_some_and(|duration| duration.is_zero()) {
+        return Err(section.error(
+            key,
+            "must be more than zero",
+            format!("write e.g. `{key} = {example}`"),
+        ));
+    }
+    Ok(found)
 }
 
 fn retry(root: &Section<'_>) -> Result<RetryPolicy, ConfigError> {
@@ -520,7 +569,8 @@ mod tests {
             ))
             .to_string(),
             "mlc.toml: server.port: unknown key\n  \
-             fix: the keys allowed in [server] are: listen, max_body, shutdown_grace"
+             fix: the keys allowed in [server] are: listen, max_body, shutdown_grace, \
+             header_timeout, body_timeout, max_connections"
         );
         assert_eq!(
             error(&minimal("worker = 4")).fix,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::handler::Handler;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -163,27 +163,61 @@ struct ResolveBody {
     skip: Option<String>,
 }
 
+/// The decision in a resolve request. No body at all is `{}` (post as is); any other body must be
+/// JSON and say so in its `Content-Type`, so a skip can never be read as a post.
+fn resolution(headers: &HeaderMap, body: &[u8]) -> Result<Resolution, Response> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Resolution::Post(json!({})));
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || mime.ends_with("+json")
+        });
+    if !json {
+        return Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the decision as JSON with `Content-Type: application/json`: \
+             {\"resolution\": {...}} or {\"skip\": \"why\"}; nothing was changed",
+        ));
+    }
+    let parsed: ResolveBody = serde_json::from_slice(body).map_err(|why| {
+        error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!(
+                "the body must be {{\"resolution\": {{...}}}} or {{\"skip\": \"why\"}} ({why}); \
+                 nothing was changed"
+            ),
+        )
+    })?;
+    match parsed {
+        ResolveBody {
+            skip: Some(why),
+            resolution: None,
+        } => Ok(Resolution::Skip(why)),
+        ResolveBody {
+            resolution,
+            skip: None,
+        } => Ok(Resolution::Post(resolution.unwrap_or_else(|| json!({})))),
+        ResolveBody { .. } => Err(error(
+            StatusCode::BAD_REQUEST,
+            "give either `resolution` or `skip`, not both; nothing was changed",
+        )),
+    }
+}
+
 async fn resolve(
     State(shared): SharedState,
     Path(id): Path<i64>,
-    body: Option<Json<ResolveBody>>,
+    headers: HeaderMap,
+    body: Bytes,
 ) -> Response {
-    let resolution = match body.map(|Json(body)| body) {
-        Some(ResolveBody {
-            skip: Some(why),
-            resolution: None,
-        }) => Resolution::Skip(why),
-        Some(ResolveBody {
-            resolution,
-            skip: None,
-        }) => Resolution::Post(resolution.unwrap_or_else(|| json!({}))),
-        None => Resolution::Post(json!({})),
-        Some(_) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "give either `resolution` or `skip`, not both",
-            );
-        }
+    let resolution = match resolution(&headers, &body) {
+        Ok(resolution) => resolution,
+        Err(refused) => return refused,
     };
     let now = shared.now();
     let resolved = shared
@@ -249,4 +283,41 @@ fn answer<T: serde::Serialize>(result: Result<T, OpsError>) -> Response {
 
 fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// The longest error text [`json_errors`] reads from a response it rewrites.
+const ERROR_TEXT_BYTES: usize = 16 << 10;
+
+/// Every error answer as `{"error": …}`: an answer that is not JSON already (axum's own
+/// rejections of a path, a query or a body that is too large) gets its text wrapped, its status
+/// and other headers kept.
+pub(crate) async fn json_errors(response: Response) -> Response {
+    let failed = response.status().is_client_error() || response.status().is_server_error();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if !failed || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, ERROR_TEXT_BYTES)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let message = match text.trim() {
+        "" => parts
+            .status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_owned(),
+        text => text.to_owned(),
+    };
+    let body = serde_json::to_vec(&json!({ "error": message })).unwrap_or_default();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(body))
 }

@@ -26,6 +26,7 @@ mod outcome;
 mod plugin_watch;
 pub mod plugins;
 mod poller;
+mod server;
 mod service;
 mod shared;
 mod sink;

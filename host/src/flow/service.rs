@@ -3,10 +3,12 @@
 //! stopped together by `shutdown`: webhooks are refused from its first moment, running attempts
 //! get the grace period, and whatever is left goes back to the inbox for the next start.
 //!
-//! The routes are served either by the service's own HTTP server on `server.listen`
-//! ([`Service::start`], what `mlc run` does) or by the application that embeds the host
+//! The routes are served either by the service's own HTTP server on `server.listen` (and the
+//! admin API on `[admin] listen` when set; [`Service::start`], what `mlc run` does, see
+//! [`crate::flow::server`]) or by the application that embeds the host
 //! ([`Service::start_embedded`] hands it the [`Router`] to mount). Both start the same way
-//! ([`Running::start`]); they differ only in who serves the router.
+//! ([`Running::start`]); they differ only in who serves the router. Either way every request body
+//! must arrive within `server.body_timeout`, and every error answer is `{"error": …}`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -15,14 +17,16 @@ use std::sync::atomic::Ordering;
 use anyhow::Context;
 use axum::Router;
 use axum::routing::post;
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::config::Config;
 use crate::flow::inbox::Inbox;
 use crate::flow::plugins::{self, Installed};
 use crate::flow::shared::Shared;
-use crate::flow::{admin, dispatch, ingress, open_inbox, plugin_watch, poller};
+use crate::flow::{admin, dispatch, ingress, open_inbox, plugin_watch, poller, server};
 use crate::host::Host;
 use crate::plugin_store::PluginVersions;
 
@@ -33,10 +37,11 @@ pub struct Service<S = Listening> {
     server: S,
 }
 
-/// The service's own HTTP server on `server.listen`.
+/// The service's own HTTP server on `server.listen`, and the admin API's on `[admin] listen`.
 pub struct Listening {
     local_addr: SocketAddr,
-    task: JoinHandle<std::io::Result<()>>,
+    admin_addr: Option<SocketAddr>,
+    servers: Vec<JoinHandle<()>>,
 }
 
 /// No HTTP server of the service's own: the application serves the routes
@@ -65,29 +70,44 @@ impl Service {
     /// `server.listen` and starts serving. `host` must have the config's plugins loaded
     /// ([`crate::flow::open_host`] does that).
     pub async fn start(host: Host, config: Config) -> anyhow::Result<Self> {
-        let listen = config.server.listen;
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot listen on {listen} (server.listen in {})",
-                    config.path.display()
-                )
-            })?;
+        let listener = bind(config.server.listen, "server.listen", &config).await?;
+        let admin_listener = match config.admin_listen {
+            Some(listen) => Some(bind(listen, "[admin] listen", &config).await?),
+            None => None,
+        };
         let local_addr = listener.local_addr()?;
+        let admin_addr = match &admin_listener {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        };
+        let server = config.server.clone();
         let (running, routes) = Running::start(host, config).await?;
-        let mut stopping = running.stop.subscribe();
-        let task = tokio::spawn(
-            axum::serve(listener, routes)
-                .with_graceful_shutdown(async move {
-                    let _ = stopping.wait_for(|stop| *stop).await;
-                })
-                .into_future(),
-        );
-        tracing::info!(%local_addr, "serving webhooks");
+        let stopping = running.stop.subscribe();
+        let mut servers = Vec::new();
+        let webhooks = match (admin_listener, routes.admin) {
+            (Some(admin_listener), Some(admin)) => {
+                servers.push(tokio::spawn(server::serve(
+                    admin_listener,
+                    admin,
+                    server.clone(),
+                    stopping.clone(),
+                )));
+                routes.webhooks
+            }
+            (None, Some(admin)) => routes.webhooks.merge(admin),
+            (_, None) => routes.webhooks,
+        };
+        servers.push(tokio::spawn(server::serve(
+            listener, webhooks, server, stopping,
+        )));
+        tracing::info!(%local_addr, admin = ?admin_addr, "serving webhooks");
         Ok(Self {
             running,
-            server: Listening { local_addr, task },
+            server: Listening {
+                local_addr,
+                admin_addr,
+                servers,
+            },
         })
     }
 
@@ -96,17 +116,32 @@ impl Service {
         self.server.local_addr
     }
 
+    /// Where the admin API listens when `[admin] listen` is set (else it is on
+    /// [`Service::local_addr`]).
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.server.admin_addr
+    }
+
     /// Stops serving: refuses webhooks at once, waits for running attempts up to
-    /// `server.shutdown_grace`, hands back the rest, and closes the server.
+    /// `server.shutdown_grace`, hands back the rest, and closes the servers, whose connections
+    /// get the same grace whatever their clients do.
     pub async fn shutdown(self) -> anyhow::Result<Stopped> {
         let stopped = self.running.stop().await?;
-        self.server
-            .task
-            .await
-            .context("the HTTP server failed")?
-            .context("the HTTP server failed")?;
+        for server in self.server.servers {
+            server.await.context("the HTTP server failed")?;
+        }
         Ok(stopped)
     }
+}
+
+/// Binds `listen`, naming the setting it came from when it cannot.
+async fn bind(listen: SocketAddr, setting: &str, config: &Config) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(listen).await.with_context(|| {
+        format!(
+            "cannot listen on {listen} ({setting} in {})",
+            config.path.display()
+        )
+    })
 }
 
 impl Service<Embedded> {
@@ -118,6 +153,10 @@ impl Service<Embedded> {
     /// it with `with_state` first).
     pub async fn start_embedded(host: Host, config: Config) -> anyhow::Result<(Self, Router)> {
         let (running, routes) = Running::start(host, config).await?;
+        let routes = match routes.admin {
+            Some(admin) => routes.webhooks.merge(admin),
+            None => routes.webhooks,
+        };
         tracing::info!("webhook routes handed to the embedding application");
         Ok((
             Self {
@@ -176,10 +215,17 @@ impl<S> Service<S> {
     }
 }
 
+/// The routes of a service, their state given.
+struct Routes {
+    webhooks: Router,
+    /// The admin API, when a token is configured.
+    admin: Option<Router>,
+}
+
 impl Running {
     /// Recovers the inbox, opens the plugin store, starts the worker pool, the pollers and the
-    /// store's watcher, and returns the routes, their state given.
-    async fn start(host: Host, config: Config) -> anyhow::Result<(Self, Router)> {
+    /// store's watcher, and returns the routes.
+    async fn start(host: Host, config: Config) -> anyhow::Result<(Self, Routes)> {
         let inbox = open_inbox(&config)?;
         let now = host.clock().now();
         let recovered = inbox.run(move |inbox| inbox.recover(now)).await?;
@@ -190,12 +236,12 @@ impl Running {
         let store = plugins::open_store(&config)?;
         let shared = Arc::new(Shared::new(host, inbox, store, config)?);
 
-        let mut routes = Router::new()
+        let webhooks = Router::new()
             .route("/webhooks/{connection}", post(ingress::webhook))
             .route("/webhooks/{connection}/{*rest}", post(ingress::webhook));
-        match admin_token {
-            Some(token) => routes = routes.merge(admin::routes(token)),
-            None => tracing::info!("no [admin] token configured: the admin API is off"),
+        let admin = admin_token.map(admin::routes);
+        if admin.is_none() {
+            tracing::info!("no [admin] token configured: the admin API is off");
         }
         let (stop, stopping) = watch::channel(false);
         let dispatcher = tokio::spawn(dispatch::run(shared.clone(), stopping.clone()));
@@ -214,7 +260,17 @@ impl Running {
                 ))
             })
             .collect();
-        let routes = routes.with_state(shared.clone());
+        let body_timeout = shared.config.server.body_timeout;
+        let finish = |routes: Router<Arc<Shared>>| {
+            routes
+                .layer(RequestBodyTimeoutLayer::new(body_timeout))
+                .layer(axum::middleware::map_response(admin::json_errors))
+                .with_state(shared.clone())
+        };
+        let routes = Routes {
+            webhooks: finish(webhooks),
+            admin: admin.map(finish),
+        };
         let running = Self {
             shared,
             recovered,
