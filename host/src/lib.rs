@@ -146,6 +146,7 @@ mod plugin;
 pub mod plugin_store;
 mod redact;
 mod sandbox;
+mod sqlite;
 pub mod storage;
 mod trace;
 
