@@ -8,10 +8,10 @@
 //!   `mlc plugin install`) can share the file with a running `mlc run`;
 //! - `synchronous = FULL`: a commit is on disk before it returns. The inbox acknowledges a
 //!   webhook only after its write, and the plugin store's activations decide what serves. Plugin
-//!   storage gets the same, although its values look like caches: a Shopify refresh token that
-//!   Shopify rotated is the only one still valid once the old one is spent, and the Intacct
-//!   connector's query serial must never repeat, so losing the last commit to a power cut would
-//!   lock a connection out or make Intacct refuse a query;
+//!   storage gets the same, although its values look like caches: a refresh token Shopify
+//!   rotated is the only one still valid once the old one is spent, and the Intacct connector's
+//!   query serial must never repeat (Intacct runs a controlid once), so losing the last commit to
+//!   a power cut would lock a connection out or leave a query unanswered;
 //! - `busy_timeout` of 10 s: a write waits for another process's transaction instead of failing;
 //! - `foreign_keys = ON`: the `REFERENCES` the schemas declare are enforced.
 
