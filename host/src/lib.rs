@@ -152,6 +152,7 @@ mod plugin;
 pub mod plugin_store;
 mod redact;
 mod sandbox;
+mod sqlite;
 pub mod storage;
 mod trace;
 

@@ -48,8 +48,6 @@ pub use mapping_check::check_mapping_configs;
 pub use service::{Embedded, Listening, Service, Stopped};
 pub use status::Status;
 
-pub(crate) use inbox::{from_ms, to_ms};
-
 use crate::config::Config;
 use crate::host::Host;
 use crate::plugin_store::PluginStore;

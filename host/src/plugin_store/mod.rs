@@ -1,22 +1,29 @@
 //! The plugin store: every component installed, kept by the SHA-256 of its bytes
 //! (`components/<hash>.wasm`), what it said about itself, and the history of which one of each
-//! name was active (`plugins.db`, SQLite in WAL mode, so `mlc plugin install` in one process and
-//! `mlc run` in another share it). Nothing is ever deleted: a rollback needs the earlier bytes.
+//! name was active (`plugins.db`, opened by `crate::sqlite`: WAL mode, so `mlc plugin install` in
+//! one process and `mlc run` in another share it; schema changes in `migrations/`). Nothing is
+//! ever deleted: a rollback needs the earlier bytes.
 //!
 //! The store only records; validating a component and making it serve is the flow engine's
 //! lifecycle (`flow::plugins`).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::sync::MutexGuard;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
-use crate::flow::{from_ms, to_ms};
 use crate::plugin::PluginSummary;
+use crate::sqlite::{self, Migration, Schema, SharedConnection, from_ms, to_ms};
+
+/// The store's schema, one file per change (see `crate::sqlite`). Never edit a released file:
+/// add the next one.
+const SCHEMA: Schema = Schema::new(&[Migration::new(
+    "0001_initial.sql",
+    include_str!("migrations/0001_initial.sql"),
+)]);
 
 /// One stored component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,7 +84,7 @@ impl Activation {
 #[derive(Clone)]
 pub struct PluginStore {
     components: PathBuf,
-    db: Arc<Mutex<Connection>>,
+    db: SharedConnection,
 }
 
 const COLUMNS: &str = "name, version, world, hash, size, installed_at, origin";
@@ -85,19 +92,14 @@ const COLUMNS: &str = "name, version, world, hash, size, installed_at, origin";
 impl PluginStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
+        // First the database: it creates `dir` private (0700) if it is new.
+        let db = sqlite::open(&dir.join("plugins.db"), &SCHEMA).context("the plugin store")?;
         let components = dir.join("components");
         std::fs::create_dir_all(&components)
             .with_context(|| format!("cannot create the plugin store {}", components.display()))?;
-        let path = dir.join("plugins.db");
-        let db = Connection::open(&path)
-            .with_context(|| format!("cannot open the plugin store {}", path.display()))?;
-        db.pragma_update(None, "journal_mode", "WAL")?;
-        db.pragma_update(None, "synchronous", "FULL")?;
-        db.busy_timeout(Duration::from_secs(10))?;
-        db.execute_batch(include_str!("schema.sql"))?;
         Ok(Self {
             components,
-            db: Arc::new(Mutex::new(db)),
+            db: SharedConnection::new(db),
         })
     }
 
@@ -279,9 +281,7 @@ impl PluginStore {
     }
 
     fn db(&self) -> MutexGuard<'_, Connection> {
-        self.db
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.db.lock()
     }
 }
 
@@ -295,4 +295,83 @@ fn read_version(row: &Row<'_>) -> rusqlite::Result<StoredVersion> {
         installed_at: from_ms(row.get(5)?),
         origin: row.get(6)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::fresh_path;
+
+    fn version(path: &Path) -> i64 {
+        Connection::open(path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_store_made_before_numbered_migrations_migrates_and_keeps_its_history() {
+        let dir = fresh_path("plugins");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("plugins.db");
+        let old = Connection::open(&path).unwrap();
+        // 0001 is, unedited, the schema the store ran on every open before numbered migrations.
+        old.execute_batch(include_str!("migrations/0001_initial.sql"))
+            .unwrap();
+        old.execute_batch(
+            "INSERT INTO components (hash, name, version, world, size, installed_at, origin)
+             VALUES ('aaa', 'intacct', '0.1.0', 'connector', 10, 1795335330000, 'plugin dir'),
+                    ('bbb', 'intacct', '0.2.0', 'connector', 12, 1795335390000, 'upload');
+             INSERT INTO activations (name, hash, activated_at, reason)
+             VALUES ('intacct', 'aaa', 1795335330000, 'plugin dir'),
+                    ('intacct', 'bbb', 1795335390000, 'install');",
+        )
+        .unwrap();
+        drop(old);
+
+        let store = PluginStore::open(&dir).unwrap();
+        assert_eq!(version(&path), SCHEMA.version() as i64);
+        let versions = store.versions().unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(versions[0].active.version, "0.2.0");
+        assert_eq!(versions[0].activated_by, "install");
+        assert_eq!(
+            versions[0].activated_at,
+            DateTime::parse_from_rfc3339("2026-11-22T08:16:30Z").unwrap()
+        );
+        assert_eq!(versions[0].inactive[0].hash, "aaa");
+        assert_eq!(store.before_active("intacct").unwrap().version, "0.1.0");
+        assert_eq!(store.generation().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_store_written_by_a_newer_release_is_refused() {
+        let dir = fresh_path("plugins");
+        drop(PluginStore::open(&dir).unwrap());
+        Connection::open(dir.join("plugins.db"))
+            .unwrap()
+            .pragma_update(None, "user_version", 2)
+            .unwrap();
+        let error = format!("{:#}", PluginStore::open(&dir).err().unwrap());
+        assert!(
+            error.starts_with(&format!(
+                "the plugin store: {} has schema version 2, which this ml-connector does not know \
+                 (it knows versions up to 1)",
+                dir.join("plugins.db").display()
+            )),
+            "{error}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_store_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = fresh_path("data").join("plugins");
+        drop(PluginStore::open(&dir).unwrap());
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(dir.parent().unwrap()), 0o700, "the data directory");
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join("plugins.db")), 0o600);
+    }
 }

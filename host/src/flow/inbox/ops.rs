@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::queue::insert_step;
 use super::rows::{EVENT_COLUMNS, EventRow, STEP_COLUMNS, read_step};
-use super::{Inbox, InboxError, to_ms};
+use super::{Inbox, InboxError};
 use crate::flow::audit::Step;
 use crate::flow::status::Status;
+use crate::sqlite::to_ms;
 
 /// Which events `list` shows, newest first.
 #[derive(Debug, Clone, Default)]

@@ -7,10 +7,11 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::rows::{EVENT_COLUMNS, EventRow};
-use super::{Inbox, InboxError, from_ms, to_ms};
+use super::{Inbox, InboxError};
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
 use crate::flow::status::Status;
+use crate::sqlite::{from_ms, to_ms};
 
 /// How an event reached the inbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -4,10 +4,11 @@ use chrono::{DateTime, Utc};
 use rusqlite::Row;
 use serde::Serialize;
 
-use super::{Arrival, from_ms};
+use super::Arrival;
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
 use crate::flow::status::Status;
+use crate::sqlite::from_ms;
 
 /// The columns [`EventRow::read`] expects, in order.
 pub(super) const EVENT_COLUMNS: &str = "id, flow, connection, event_key, topic, reference, \

@@ -35,8 +35,6 @@ CREATE TABLE IF NOT EXISTS steps (
     name TEXT NOT NULL,
     plugin TEXT,
     plugin_version TEXT,
-    -- SHA-256 of the component that ran the step: two builds may carry one version.
-    plugin_hash TEXT,
     started_at INTEGER NOT NULL,
     duration_us INTEGER NOT NULL,
     ok INTEGER NOT NULL,
