@@ -34,9 +34,10 @@ use serde::Serialize;
 
 use crate::amount;
 use crate::config::Due;
+use crate::context::OrderContext;
+use crate::dates::date;
 use crate::entities::Order;
 use crate::keys;
-use crate::order::{OrderContext, date};
 use crate::posting::{self, Amounts, DocLine, Lines, Taxes};
 
 pub const CREATE: &str = "intacct.create-invoice";

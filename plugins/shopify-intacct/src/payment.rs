@@ -36,10 +36,11 @@ use serde::Serialize;
 use crate::amount;
 use crate::config::config_error;
 use crate::config::{Destination, Gateway};
+use crate::context::OrderContext;
+use crate::dates::date;
 use crate::entities::Transaction;
 use crate::invoice::Document;
 use crate::keys;
-use crate::order::{OrderContext, date};
 
 pub const KIND: &str = "intacct.create-payment";
 

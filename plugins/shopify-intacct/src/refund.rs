@@ -25,9 +25,10 @@ use ml_connector_sdk::serde_json::json;
 use ml_connector_sdk::{Command, PluginError, log};
 
 use crate::amount;
+use crate::context::OrderContext;
+use crate::dates::date;
 use crate::entities::{Refund, Tax};
 use crate::keys;
-use crate::order::{OrderContext, date};
 use crate::posting::{self, Amounts, Lines, Taxes};
 
 pub const KIND: &str = "intacct.create-adjustment";
