@@ -173,9 +173,13 @@ fn a_shipment_is_one_balanced_batch_split_over_product_lines_to_the_cent() {
     assert_eq!(commands.len(), 1);
     assert_eq!(commands[0].kind, "intacct.create-gl-batch");
     assert_eq!(commands[0].key, "shipstation-intacct/shipment/72513480");
-    // Split by value 50.00 (WHOLESALE) : 12.99 (ONLINE) : 10.00 (RETAIL); the cents left over go
-    // to WHOLESALE. Freight 12.34 − 2.10 surcharges = 10.24 → 7.01 + 1.82 + 1.40 + 1 cent;
-    // insurance 1.50 → 1.02 + 0.26 + 0.20 + 2 cents; surcharges 2.10 → 1.43 + 0.37 + 0.28 + 2 cents.
+    // Split by value 50.00 (WHOLESALE) : 12.99 (ONLINE) : 10.00 (RETAIL), each share cut down to
+    // the cent and the cents left over to the largest remainders (after `|`: the hundredths of a
+    // cent cut off):
+    // - freight 12.34 − 2.10 surcharges = 10.24 → 7.01|46 + 1.82|24 + 1.40|29: 1 cent, to
+    //   WHOLESALE;
+    // - insurance 1.50 → 1.02|75 + 0.26|70 + 0.20|55: 2 cents, to WHOLESALE and ONLINE;
+    // - surcharges 2.10 → 1.43|86 + 0.37|37 + 0.28|77: 2 cents, to WHOLESALE and RETAIL.
     let on = |account: &str, side: &str, amount: &str, class: &str, description: &str| {
         json!({"account_no": account, side: amount, "description": description,
                "location_id": "WH-EAST", "department_id": "SALES", "class_id": class})
@@ -193,12 +197,12 @@ fn a_shipment_is_one_balanced_batch_split_over_product_lines_to_the_cent() {
                 on("6100", "debit", "7.02", "WHOLESALE", freight),
                 on("6100", "debit", "1.82", "ONLINE", freight),
                 on("6100", "debit", "1.40", "RETAIL", freight),
-                on("6160", "debit", "1.04", "WHOLESALE", insurance),
-                on("6160", "debit", "0.26", "ONLINE", insurance),
+                on("6160", "debit", "1.03", "WHOLESALE", insurance),
+                on("6160", "debit", "0.27", "ONLINE", insurance),
                 on("6160", "debit", "0.20", "RETAIL", insurance),
-                on("6170", "debit", "1.45", "WHOLESALE", surcharges),
+                on("6170", "debit", "1.44", "WHOLESALE", surcharges),
                 on("6170", "debit", "0.37", "ONLINE", surcharges),
-                on("6170", "debit", "0.28", "RETAIL", surcharges),
+                on("6170", "debit", "0.29", "RETAIL", surcharges),
                 on("2100", "credit", "13.84", "ONLINE", "Label cost of shipment 72513480")
             ],
             "sales_order": {"numbers": ["1001", "#1001"], "field": "PONUMBER",
@@ -447,12 +451,13 @@ fn allocation_by_weight_converts_units_and_falls_back_to_value() {
         ]}),
     );
     let commands = map_with("SHIP_NOTIFY", &weighed, &by_weight).unwrap();
-    // 1000 cents × 907.18474 / 1633.980925 = 555.2 → 555; × 726.796185 / … = 444.8 → 444; +1.
+    // 1000 cents × 907.18474 / 1633.980925 = 555.20 → 555; × 726.796185 / … = 444.80 → 444;
+    // the cent left over goes to the larger remainder, ONLINE's.
     assert_eq!(
         lines(&body(&commands[0])),
         [
-            ("6100".into(), "debit WHOLESALE".into(), "5.56".into()),
-            ("6100".into(), "debit ONLINE".into(), "4.44".into()),
+            ("6100".into(), "debit WHOLESALE".into(), "5.55".into()),
+            ("6100".into(), "debit ONLINE".into(), "4.45".into()),
             ("2100".into(), "credit ONLINE".into(), "10.00".into()),
         ]
     );
@@ -487,7 +492,8 @@ fn a_small_cost_over_many_lines_leaves_no_zero_lines_and_still_balances() {
         json!({"shipment_cost": "0.02", "insurance_cost": "0", "surcharges": "0"}),
     );
     let commands = map("SHIP_NOTIFY", &tiny);
-    // 2 cents by 50 : 12.99 : 10: floors 1, 0, 0; the cent left to WHOLESALE.
+    // 2 cents by 50 : 12.99 : 10 → 1.37, 0.36, 0.27: floors 1, 0, 0; the cent left over to the
+    // largest remainder, WHOLESALE's; the classes with nothing get no line.
     assert_eq!(
         lines(&body(&commands[0])),
         [

@@ -139,7 +139,6 @@
 //! customer to name; payments that add up to more than the invoice; a refund of a line the order
 //! lacks.
 
-mod amount;
 mod config;
 mod context;
 mod customer;

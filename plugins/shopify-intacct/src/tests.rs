@@ -1239,3 +1239,69 @@ fn refunded_tax_splits_over_the_lines_tax_titles_to_the_cent() {
     );
     assert_eq!(memo["lines"][1]["memo"], "CA State Tax 5.13%");
 }
+
+/// The credit memo's (account, amount) lines of refunding one of the three mugs with 0.94 tax,
+/// its order line taxed as `tax_lines`; or the refusal.
+fn one_mug_back(tax_lines: Value) -> Result<Vec<(String, String)>, PluginError> {
+    let mut taxed = order();
+    taxed["lines"][2]["tax_lines"] = tax_lines;
+    let config = {
+        let mut config = config();
+        config["default_order_type"]["accounts"]["tax_by_title"] = json!({"LA County Tax": "2230"});
+        config
+    };
+    let refund = json!({"id": "78", "order_id": ORDER_ID, "created_at": "2025-11-06T10:00:00Z",
+        "lines": [{"id": "1", "line_item_id": "13", "quantity": 1, "subtotal": "12.99",
+                   "total_tax": "0.94"}],
+        "shipping": [], "adjustments": [], "total": "13.93"});
+    let mut records = entities(&taxed, Some(&customer()));
+    records.push(Entity::json("shopify.refund", "78", &refund).unwrap());
+    let commands = ShopifyIntacct::map(event("refunds/create", "e"), records, &config)?;
+    Ok(body(&commands[0])["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| {
+            (
+                line["gl_account_no"].as_str().unwrap().to_owned(),
+                line["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect())
+}
+
+#[test]
+fn refunded_tax_over_tax_lines_of_no_amount_splits_evenly() {
+    testing::reset();
+    // Shopify stated both taxes as 0.00 on the line, yet 0.94 of tax was refunded: with no
+    // amounts to go by, each title gets half.
+    let lines = one_mug_back(json!([
+        tax("CA State Tax", "0.0513", "0.00"),
+        tax("LA County Tax", "0.0213", "0.00")
+    ]))
+    .unwrap();
+    let lines: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|(account, amount)| (account.as_str(), amount.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [("4000", "-12.99"), ("2200", "-0.47"), ("2230", "-0.47")]
+    );
+}
+
+#[test]
+fn refunded_tax_over_a_negative_tax_line_is_refused() {
+    testing::reset();
+    let refused = one_mug_back(json!([
+        tax("CA State Tax", "0.0513", "2.00"),
+        tax("LA County Tax", "0.0213", "-0.83")
+    ]));
+    assert_eq!(
+        refused,
+        Err(PluginError::rejected(
+            "the tax of 0.94 over its tax lines: cannot split an amount by a negative weight: \
+             weight number 2 is -0.83"
+        ))
+    );
+}
