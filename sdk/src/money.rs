@@ -1,5 +1,9 @@
 //! Money as [`Decimal`], never f64: parsing from JSON strings or numbers (read from their text,
-//! which the workspace's `serde_json/arbitrary_precision` keeps exact) and rounding to cents.
+//! which the workspace's `serde_json/arbitrary_precision` keeps exact), rounding to cents, writing
+//! cents as text, and splitting an amount over weights to the cent ([`allocate`], the one rule
+//! every mapping splits with).
+
+mod allocation;
 
 use std::str::FromStr;
 
@@ -8,6 +12,8 @@ use rust_decimal::RoundingStrategy;
 use serde_json::Value;
 
 use crate::PluginError;
+
+pub use allocation::{AllocationError, allocate};
 
 /// Parses an amount from a JSON string (`"12.30"`) or number (`12.3`, `1.5e2`).
 pub fn from_json(value: &Value) -> Result<Decimal, PluginError> {
@@ -88,6 +94,18 @@ mod tests {
             parse("-2.35").unwrap()
         );
         assert_eq!(round_cents(parse("2.344").unwrap()), parse("2.34").unwrap());
+    }
+
+    #[test]
+    fn cents_text_has_two_places_and_no_negative_zero() {
+        let text = |amount: &str| cents_text(parse(amount).unwrap());
+        assert_eq!(text("12.3"), "12.30");
+        assert_eq!(text("7"), "7.00");
+        assert_eq!(text("2.345"), "2.35");
+        assert_eq!(text("-19.49"), "-19.49");
+        assert_eq!(text("-0"), "0.00");
+        assert_eq!(text("-0.004"), "0.00");
+        assert_eq!(cents_text(-parse("0.00").unwrap()), "0.00");
     }
 
     #[derive(serde::Deserialize)]

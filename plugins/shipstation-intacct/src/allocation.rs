@@ -4,8 +4,11 @@
 //! does not know, weighs nothing); items of one class add up. When every item weighs nothing by
 //! weight, the split goes by value; when nothing is left to go by (no items, all free), there is no
 //! split and the cost posts on one line with the shipment's class. Each cost is then split to the
-//! cent by [`crate::amount::split`]: the shares sum to the cost exactly, the cents left over go to
-//! the class of the largest weight. A class whose share is zero gets no line.
+//! cent by the SDK's one rule ([`money::allocate`]): the shares sum to the cost exactly, each
+//! within a cent of its exact share (the cents left over go to the largest remainders, ties to
+//! the larger weight). A class whose share is zero gets no line.
+//!
+//! [`money::allocate`]: ml_connector_sdk::money::allocate
 
 use ml_connector_sdk::log;
 use ml_connector_sdk::money::Decimal;

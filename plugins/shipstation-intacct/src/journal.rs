@@ -23,7 +23,6 @@ use ml_connector_sdk::money::{self, Decimal};
 use ml_connector_sdk::serde_json::{Map, Value, json};
 
 use crate::allocation;
-use crate::amount;
 use crate::config::Config;
 use crate::entities::{Kind, Shipment};
 use crate::rules::{self, Dimensions};
@@ -44,7 +43,7 @@ impl Entry {
         let mut entry = Map::new();
         entry.insert("account_no".into(), json!(self.account));
         let side = if self.debit { "debit" } else { "credit" };
-        entry.insert(side.into(), json!(amount::text(self.amount)));
+        entry.insert(side.into(), json!(money::cents_text(self.amount)));
         entry.insert("description".into(), json!(self.description));
         let dimensions = [
             ("location_id", &self.dimensions.location_id),
@@ -108,7 +107,7 @@ pub fn entries(config: &Config, shipment: &Shipment) -> Result<Vec<Entry>, Plugi
             None => entries.push(line(cost, dimensions.class_id.clone())),
             Some(classes) => {
                 let weights: Vec<Decimal> = classes.iter().map(|(_, weight)| *weight).collect();
-                for ((class_id, _), share) in classes.iter().zip(amount::split(cost, &weights)) {
+                for ((class_id, _), share) in classes.iter().zip(money::allocate(cost, &weights)?) {
                     if !share.is_zero() {
                         entries.push(line(share, class_id.clone()));
                     }

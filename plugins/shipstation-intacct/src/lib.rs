@@ -77,11 +77,14 @@
 //! ## Amounts
 //!
 //! Decimal, never f64, rounded to the cent per cost; a batch always balances: the offset credits
-//! the sum of the debits. With an `allocation`, each cost is split over the classes to the cent and
-//! the shares sum to the cost exactly: each share is cut down to the cent and the cents left over go
-//! to the class with the largest value or weight ([`amount`]). Costs are in the ShipStation
+//! the sum of the debits. With an `allocation`, each cost is split over the classes to the cent
+//! and the shares sum to the cost exactly, by the SDK's one split rule ([`money::allocate`]: each
+//! share is its exact share cut down to the cent, and the cents left over go to the largest
+//! remainders, ties to the class with the larger value or weight). Costs are in the ShipStation
 //! account's currency, which the batch does not name: the company's base currency. A negative
 //! cost, or surcharges above the `shipment_cost` that includes them, is `Rejected` ([`journal`]).
+//!
+//! [`money::allocate`]: ml_connector_sdk::money::allocate
 //!
 //! ## Sales orders and review
 //!
@@ -106,7 +109,6 @@
 //! differ from the cost's by customer only; accounts and dimensions still net to zero.
 
 mod allocation;
-mod amount;
 mod config;
 mod dates;
 mod entities;

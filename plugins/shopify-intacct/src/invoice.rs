@@ -27,16 +27,16 @@
 //! [`posting`]: crate::posting
 
 use ml_connector_sdk::chrono::Days;
-use ml_connector_sdk::money::Decimal;
+use ml_connector_sdk::money::{self, Decimal};
 use ml_connector_sdk::serde_json::{Value, json};
 use ml_connector_sdk::{Command, PluginError};
 use serde::Serialize;
 
-use crate::amount;
 use crate::config::Due;
+use crate::context::OrderContext;
+use crate::dates::date;
 use crate::entities::Order;
 use crate::keys;
-use crate::order::{OrderContext, date};
 use crate::posting::{self, Amounts, DocLine, Lines, Taxes};
 
 pub const CREATE: &str = "intacct.create-invoice";
@@ -120,9 +120,9 @@ pub fn build(context: &OrderContext) -> Result<Option<Document>, PluginError> {
             "order {}: the invoice lines sum to {} {} but Shopify's total is {}; resolve with \
              {{\"accept_totals\": true}} to post the lines as they are",
             order.name,
-            amount::text(lines.total),
+            money::cents_text(lines.total),
             order.currency,
-            amount::text(order.total)
+            money::cents_text(order.total)
         )));
     }
     if lines.lines.is_empty() {
@@ -211,7 +211,7 @@ pub fn version(order: &Order) -> String {
                 json!([
                     tax.title,
                     tax.rate.map(|rate| rate.normalize().to_string()),
-                    amount::text(tax.amount)
+                    money::cents_text(tax.amount)
                 ])
             })
             .collect()
@@ -224,10 +224,10 @@ pub fn version(order: &Order) -> String {
                 line.id,
                 line.sku,
                 line.quantity,
-                amount::text(line.unit_price),
-                amount::text(line.total_discount),
-                amount::text(line.subtotal),
-                amount::text(line.total_tax),
+                money::cents_text(line.unit_price),
+                money::cents_text(line.total_discount),
+                money::cents_text(line.subtotal),
+                money::cents_text(line.total_tax),
                 taxes(&line.tax_lines)
             ])
         })
@@ -239,9 +239,9 @@ pub fn version(order: &Order) -> String {
             json!([
                 line.id,
                 line.title,
-                amount::text(line.price),
-                amount::text(line.discounted_price),
-                amount::text(line.total_tax)
+                money::cents_text(line.price),
+                money::cents_text(line.discounted_price),
+                money::cents_text(line.total_tax)
             ])
         })
         .collect();
@@ -254,6 +254,6 @@ pub fn version(order: &Order) -> String {
         "lines": lines,
         "shipping": shipping,
         "taxes": taxes(&order.tax_lines),
-        "total": amount::text(order.total),
+        "total": money::cents_text(order.total),
     }))
 }

@@ -139,9 +139,10 @@
 //! customer to name; payments that add up to more than the invoice; a refund of a line the order
 //! lacks.
 
-mod amount;
 mod config;
+mod context;
 mod customer;
+mod dates;
 mod entities;
 mod invoice;
 mod keys;
@@ -156,6 +157,7 @@ use ml_connector_sdk::serde_json::Value;
 use ml_connector_sdk::{Command, Entity, Event, Mapping, PluginError, PluginInfo, log};
 
 use crate::config::Config;
+use crate::context::{OrderContext, skipped};
 use crate::entities::Records;
 use crate::review::Resolution;
 
@@ -253,10 +255,10 @@ fn map_refund(
             "a refunds/create event needs a shopify.order and a shopify.refund entity",
         ));
     };
-    if order::skipped(config, order) {
+    if skipped(config, order) {
         return Ok(Vec::new());
     }
-    let context = order::OrderContext::new(config, order, records.customer.as_ref(), resolution)?;
+    let context = OrderContext::new(config, order, records.customer.as_ref(), resolution)?;
     Ok(refund::command(&context, refund)?.into_iter().collect())
 }
 

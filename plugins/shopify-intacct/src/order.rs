@@ -20,53 +20,19 @@
 //! well would credit the customer twice, and Intacct does not reverse an invoice with a payment
 //! applied.
 
-use ml_connector_sdk::chrono::NaiveDate;
 use ml_connector_sdk::money::Decimal;
 use ml_connector_sdk::{Command, PluginError, log};
 
 use crate::config::Config;
-use crate::customer::{self, Party};
-use crate::entities::{Customer, Order, Records};
+use crate::context::{OrderContext, invoice_no, skipped};
+use crate::customer;
+use crate::entities::Records;
 use crate::review::Resolution;
-use crate::rules::{OrderFacts, OrderRules};
 use crate::{invoice, payment};
 
 /// Statuses of an order paid, in full or in part, at some point (later refunds do not undo the
 /// payment).
 const PAID: &[&str] = &["PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "REFUNDED"];
-
-/// An order with what the config and the review made of it.
-#[derive(Debug, Clone)]
-pub struct OrderContext<'a> {
-    pub config: &'a Config,
-    pub order: &'a Order,
-    pub party: Party,
-    pub rules: OrderRules<'a>,
-    /// Intacct's invoice number of this order: the same for every version.
-    pub invoice_no: String,
-    /// The invoice date: the day the order was processed (else created), as Shopify states it.
-    pub date: NaiveDate,
-    pub resolution: &'a Resolution,
-}
-
-impl<'a> OrderContext<'a> {
-    pub fn new(
-        config: &'a Config,
-        order: &'a Order,
-        customer: Option<&'a Customer>,
-        resolution: &'a Resolution,
-    ) -> Result<Self, PluginError> {
-        Ok(Self {
-            config,
-            order,
-            party: customer::of_order(&config.customer, order, customer, resolution)?,
-            rules: OrderRules::resolve(config, &OrderFacts::of(order, customer)),
-            invoice_no: invoice_no(config, order),
-            date: date(order.processed_at.as_deref().unwrap_or(&order.created_at))?,
-            resolution,
-        })
-    }
-}
 
 /// The commands of an `orders/*` event.
 pub fn map(
@@ -124,31 +90,4 @@ pub fn map(
     }
     commands.extend(payments);
     Ok(commands)
-}
-
-/// The order's invoice number: the prefix and the order name without its `#` (`#1001` → `SH1001`).
-pub fn invoice_no(config: &Config, order: &Order) -> String {
-    format!(
-        "{}{}",
-        config.invoice.number_prefix,
-        order.name.trim().trim_start_matches('#')
-    )
-}
-
-/// A test order the config skips.
-pub fn skipped(config: &Config, order: &Order) -> bool {
-    let skip = order.test && config.invoice.skip_test_orders;
-    if skip {
-        log::info("test order skipped", &[("order", &order.name)]);
-    }
-    skip
-}
-
-/// The day of an RFC 3339 time, in the offset it is written in.
-pub fn date(time: &str) -> Result<NaiveDate, PluginError> {
-    ml_connector_sdk::chrono::DateTime::parse_from_rfc3339(time.trim())
-        .map(|time| time.date_naive())
-        .map_err(|error| {
-            PluginError::rejected(format!("`{time}` is not an RFC 3339 time: {error}"))
-        })
 }

@@ -29,17 +29,17 @@
 //! ones before it; the rest stays unapplied, a credit on the customer's account.
 
 use ml_connector_sdk::chrono::NaiveDate;
-use ml_connector_sdk::money::Decimal;
+use ml_connector_sdk::money::{self, Decimal};
 use ml_connector_sdk::{Command, PluginError};
 use serde::Serialize;
 
-use crate::amount;
 use crate::config::config_error;
 use crate::config::{Destination, Gateway};
+use crate::context::OrderContext;
+use crate::dates::date;
 use crate::entities::Transaction;
 use crate::invoice::Document;
 use crate::keys;
-use crate::order::{OrderContext, date};
 
 pub const KIND: &str = "intacct.create-payment";
 
@@ -78,9 +78,9 @@ pub fn commands(context: &OrderContext, document: &Document) -> Result<Vec<Comma
              {{\"accept_totals\": true}} to apply them up to the invoice and leave the rest \
              unapplied on the customer's account",
             order.name,
-            amount::text(received),
+            money::cents_text(received),
             order.currency,
-            amount::text(document.total)
+            money::cents_text(document.total)
         )));
     }
     let mut left = document.total.max(Decimal::ZERO);
@@ -110,13 +110,13 @@ fn command(
         true => vec![Application {
             invoice_no: &context.invoice_no,
             external_id: document.external_id(),
-            amount: amount::text(applied),
+            amount: money::cents_text(applied),
         }],
         false => Vec::new(),
     };
     let body = PaymentBody {
         customer_id: &context.party.customer_id,
-        amount: amount::text(transaction.amount),
+        amount: money::cents_text(transaction.amount),
         date: received_on(context.date, transaction)?.to_string(),
         payment_method: &gateway.payment_method,
         bank_account_id,

@@ -13,10 +13,10 @@
 //! - **Tax**: one line per tax title and rate, on `tax_by_title[<title>]` else `tax`.
 //! - Lines of zero are left out.
 
-use ml_connector_sdk::money::Decimal;
+use ml_connector_sdk::PluginError;
+use ml_connector_sdk::money::{self, Decimal};
 use serde::Serialize;
 
-use crate::amount;
 use crate::entities::{Line, Tax};
 use crate::rules::{OrderRules, Target};
 
@@ -44,14 +44,14 @@ pub struct Lines {
 impl Lines {
     /// Adds `amount` (rounded to cents) on `target`; zero adds nothing.
     pub fn push(&mut self, target: Target, amount: Decimal, memo: String) {
-        let cents = ml_connector_sdk::money::round_cents(amount);
+        let cents = money::round_cents(amount);
         if cents.is_zero() {
             return;
         }
         self.total += cents;
         self.lines.push(DocLine {
             gl_account_no: target.account,
-            amount: amount::text(cents),
+            amount: money::cents_text(cents),
             memo: Some(memo),
             location_id: target.dimensions.location_id,
             department_id: target.dimensions.department_id,
@@ -147,20 +147,32 @@ impl Taxes {
         }
     }
 
-    /// `amount` of tax split over `taxes` in proportion to their amounts (to the cent, summing
-    /// exactly); with no tax lines to go by, one untitled tax.
-    pub fn add_split(&mut self, amount: Decimal, taxes: &[Tax]) {
+    /// `amount` of tax split over `taxes` in proportion to their amounts, to the cent and summing
+    /// exactly, by the SDK's one rule ([`money::allocate`]); over tax lines that all have no
+    /// amount, evenly; with no tax lines to go by, one untitled tax. A tax line of a negative
+    /// amount is `Rejected`: nothing says what share of the tax it had.
+    pub fn add_split(&mut self, amount: Decimal, taxes: &[Tax]) -> Result<(), PluginError> {
         if amount.is_zero() {
-            return;
+            return Ok(());
         }
         if taxes.is_empty() {
             self.add("", None, amount);
-            return;
+            return Ok(());
         }
-        let weights: Vec<Decimal> = taxes.iter().map(|tax| tax.amount).collect();
-        for (tax, share) in taxes.iter().zip(amount::allocate(amount, &weights)) {
+        let mut weights: Vec<Decimal> = taxes.iter().map(|tax| tax.amount).collect();
+        if weights.iter().all(Decimal::is_zero) {
+            weights.fill(Decimal::ONE);
+        }
+        let shares = money::allocate(amount, &weights).map_err(|error| {
+            PluginError::rejected(format!(
+                "the tax of {} over its tax lines: {error}",
+                money::cents_text(amount)
+            ))
+        })?;
+        for (tax, share) in taxes.iter().zip(shares) {
             self.add(&tax.title, tax.rate, share);
         }
+        Ok(())
     }
 
     /// One line per tax, times `sign`.

@@ -9,8 +9,10 @@
 //!   dimensions;
 //! - refunded shipping on the shipping account (its tax split over the refunded shipping line's
 //!   taxes, else over all the order's shipping taxes);
-//! - the refunded tax, each line's split over the order line's tax lines to the cent, summed by
-//!   tax title and rate;
+//! - the refunded tax, each line's split over the order line's tax lines in proportion to their
+//!   amounts, to the cent, by the SDK's one rule (`money::allocate`: largest remainder), summed
+//!   by tax title and rate; over tax lines that all have no amount, evenly; a negative tax line
+//!   is `Rejected` ([`Taxes::add_split`]);
 //! - order adjustments (a refund discrepancy: more or less refunded than the lines) on
 //!   `accounts.adjustments` (else revenue), a `shipping_refund` adjustment on shipping, their tax
 //!   on tax.
@@ -20,14 +22,14 @@
 //! customer, e.g. items taken off an unpaid order) posts its lines as they are. A refund of
 //! nothing posts no command.
 
-use ml_connector_sdk::money::Decimal;
+use ml_connector_sdk::money::{self, Decimal};
 use ml_connector_sdk::serde_json::json;
 use ml_connector_sdk::{Command, PluginError, log};
 
-use crate::amount;
+use crate::context::OrderContext;
+use crate::dates::date;
 use crate::entities::{Refund, Tax};
 use crate::keys;
-use crate::order::{OrderContext, date};
 use crate::posting::{self, Amounts, Lines, Taxes};
 
 pub const KIND: &str = "intacct.create-adjustment";
@@ -70,7 +72,7 @@ pub fn command(context: &OrderContext, refund: &Refund) -> Result<Option<Command
             amounts,
             credit,
         );
-        taxes.add_split(refunded.total_tax, &line.tax_lines);
+        taxes.add_split(refunded.total_tax, &line.tax_lines)?;
     }
     let all_shipping_taxes: Vec<Tax> = order
         .shipping_lines
@@ -101,7 +103,7 @@ pub fn command(context: &OrderContext, refund: &Refund) -> Result<Option<Command
             line_taxes
                 .filter(|taxes| !taxes.is_empty())
                 .unwrap_or(&all_shipping_taxes),
-        );
+        )?;
     }
     for adjustment in &refund.adjustments {
         let memo = adjustment
@@ -132,9 +134,9 @@ pub fn command(context: &OrderContext, refund: &Refund) -> Result<Option<Command
              with {{\"accept_totals\": true}} to post the lines as they are",
             refund.id,
             order.name,
-            amount::text(refunded),
+            money::cents_text(refunded),
             order.currency,
-            amount::text(refund.total)
+            money::cents_text(refund.total)
         )));
     }
     let when = refund
