@@ -336,18 +336,18 @@ async fn a_ship_notify_posts_one_balanced_batch_on_the_carrier_account_matched_t
         posted.title
     );
     // Values 240.00 / 37.50 / 25.00 of 302.50. Freight 12.34: 9.79 + 1.52 + 1.01 cut down to the
-    // cent, the 0.02 left to WHOLESALE (the largest); insurance 2.00: 1.58 + 0.24 + 0.16, 0.02 to
-    // WHOLESALE.
+    // cent, the 0.02 left over to the largest remainders (ONLINE .98, RETAIL .98); insurance 2.00:
+    // 1.58 + 0.24 + 0.16, the 0.02 to RETAIL (.79) and WHOLESALE (.68).
     assert_eq!(
         entries(posted),
         [
             "2100 Cr 14.34 WH-WEST/SALES/- C-DEMO",
-            "6100 Dr 1.01 WH-WEST/SALES/ONLINE C-DEMO",
-            "6100 Dr 1.52 WH-WEST/SALES/RETAIL C-DEMO",
-            "6100 Dr 9.81 WH-WEST/SALES/WHOLESALE C-DEMO",
+            "6100 Dr 1.02 WH-WEST/SALES/ONLINE C-DEMO",
+            "6100 Dr 1.53 WH-WEST/SALES/RETAIL C-DEMO",
+            "6100 Dr 9.79 WH-WEST/SALES/WHOLESALE C-DEMO",
             "6160 Dr 0.16 WH-WEST/SALES/ONLINE C-DEMO",
-            "6160 Dr 0.24 WH-WEST/SALES/RETAIL C-DEMO",
-            "6160 Dr 1.60 WH-WEST/SALES/WHOLESALE C-DEMO",
+            "6160 Dr 0.25 WH-WEST/SALES/RETAIL C-DEMO",
+            "6160 Dr 1.59 WH-WEST/SALES/WHOLESALE C-DEMO",
         ],
         "{posted:#?}"
     );
