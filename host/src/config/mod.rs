@@ -65,7 +65,8 @@ pub struct ServerConfig {
     /// `header_timeout`; default 10 s: a request's head must arrive within it, and a keep-alive
     /// connection that sends no new request within it is closed.
     pub header_timeout: Duration,
-    /// `body_timeout`; default 30 s: a request's body must arrive within it.
+    /// `body_timeout`; default 30 s: a webhook's body must arrive whole within it, and no pause
+    /// in an admin request's body may last longer.
     pub body_timeout: Duration,
     /// `max_connections`, 1 to 100000; default 1024: connections served at once (the listeners
     /// of `[server]` and `[admin]` each); the next wait to be accepted.

@@ -12,6 +12,7 @@ use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::LengthLimitError;
 use serde_json::{Map, json};
 
 use crate::bindings::types::{Event, InboundRequest, VerifyError};
@@ -53,11 +54,21 @@ pub(crate) async fn webhook(
         );
     }
     let limit = shared.config.server.max_body_bytes;
-    let Ok(body) = axum::body::to_bytes(body, limit).await else {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is larger than the limit of {limit} bytes (server.max_body)"),
-        );
+    let timeout = shared.config.server.body_timeout;
+    let body = match tokio::time::timeout(timeout, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(error)) if too_large(&error) => {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is larger than the limit of {limit} bytes (server.max_body)"),
+            );
+        }
+        Ok(Err(_)) | Err(_) => {
+            return refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive whole within {timeout:?} (server.body_timeout)"),
+            );
+        }
     };
     let prefix = format!("/webhooks/{connection}");
     let request = InboundRequest {
@@ -145,6 +156,18 @@ pub(crate) async fn webhook(
     }
     Json(json!({ "accepted": accepted, "duplicates": duplicates, "ignored": ignored }))
         .into_response()
+}
+
+/// Whether reading a body failed because it passed the size limit.
+fn too_large(error: &axum::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause.is::<LengthLimitError>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn refuse(status: StatusCode, message: String) -> Response {
