@@ -126,16 +126,15 @@ async fn bad_requests_are_refused_with_a_reason_and_store_nothing() {
         "the body is larger than the limit of 1024 bytes (server.max_body)"
     );
 
-    let (status, answer) = post_webhook(&base, "nowhere", WEBHOOK_TOKEN, body()).await;
-    assert_eq!(
-        (status, answer["error"].as_str().unwrap()),
-        (404, "there is no connection named `nowhere`")
-    );
-    let (status, answer) = post_webhook(&base, "ledger", WEBHOOK_TOKEN, body()).await;
-    assert_eq!(
-        (status, answer["error"].as_str().unwrap()),
-        (404, "connection `ledger` is not the source of any flow")
-    );
+    // An unknown connection, a sink and a percent-encoded source answer alike.
+    for connection in ["nowhere", "ledger", "sh%6Fp"] {
+        let (status, answer) = post_webhook(&base, connection, WEBHOOK_TOKEN, body()).await;
+        assert_eq!(
+            (status, answer["error"].as_str().unwrap()),
+            (404, "no webhooks are received at this address"),
+            "{connection}"
+        );
+    }
 
     let unknown_topic =
         json!({"events": [{"key": "k", "topic": "testkit.polled", "reference": "r"}]}).to_string();

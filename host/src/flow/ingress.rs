@@ -36,21 +36,23 @@ pub(crate) async fn webhook(
     if !shared.accepting() {
         return unavailable("the host is shutting down; deliver again shortly");
     }
-    if shared.connection_config(&connection).is_none() {
-        return refuse(
-            StatusCode::NOT_FOUND,
-            format!("there is no connection named `{connection}`"),
-        );
-    }
-    if !shared
+    // Only a source's own name, as written (connection names need no percent-encoding), takes
+    // webhooks; every other address answers alike, so a caller learns nothing of what exists.
+    let prefix = format!("/webhooks/{connection}");
+    let is_source = shared
         .config
         .flows
         .values()
-        .any(|flow| flow.source == connection)
-    {
+        .any(|flow| flow.source == connection);
+    let as_written = uri
+        .path()
+        .strip_prefix(&prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    if !is_source || !as_written {
+        tracing::debug!(%connection, is_source, as_written, "webhook to no source refused");
         return refuse(
             StatusCode::NOT_FOUND,
-            format!("connection `{connection}` is not the source of any flow"),
+            "no webhooks are received at this address".to_owned(),
         );
     }
     let limit = shared.config.server.max_body_bytes;
@@ -70,7 +72,6 @@ pub(crate) async fn webhook(
             );
         }
     };
-    let prefix = format!("/webhooks/{connection}");
     let request = InboundRequest {
         method: method.to_string(),
         path: match uri.path().strip_prefix(&prefix) {

@@ -12,7 +12,7 @@ use tokio::sync::Notify;
 
 use crate::call::{ConnectorCall, MappingCall};
 use crate::clock::Clock;
-use crate::config::{Config, ConnectionConfig, FlowConfig};
+use crate::config::{Config, FlowConfig};
 use crate::connection::Connection;
 use crate::error::{CallError, HostError};
 use crate::flow::inbox::Inbox;
@@ -89,10 +89,6 @@ impl Shared {
 
     pub fn accepting(&self) -> bool {
         self.accepting.load(Ordering::SeqCst)
-    }
-
-    pub fn connection_config(&self, name: &str) -> Option<&ConnectionConfig> {
-        self.config.connections.get(name)
     }
 
     /// A handle on the connector of connection `name`.
