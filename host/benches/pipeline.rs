@@ -1,6 +1,7 @@
 //! The whole Shopify → Sage Intacct pipeline, in process, on the simulators:
 //! `cargo bench -p ml-connector-host --bench pipeline --profile dev [-- --orders 500 --lines 3]`
-//! (`--profile dev`: the release profile rebuilds wasmtime from scratch).
+//! (`--profile dev`: the release profile rebuilds wasmtime from scratch). `-- --help` lists the
+//! options and their defaults; each can also be set by its `MLC_BENCH_<NAME>` variable.
 //!
 //! For each sink batch size (`--batches 1,20`): a fresh pair of simulators and a fresh service
 //! (`mlc run`'s code: `flow::open_host`, `Service::start`, the fixture's `mlc.toml`) with the real
@@ -44,6 +45,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
+use clap::Parser;
 use ml_connector_builder::{BuildOptions, build_plugins};
 use mlc_host::config::Config;
 use mlc_host::flow::{self, EventDetail, EventFilter, EventRow, Service, Status, Step};
@@ -57,134 +59,118 @@ const SETTLE: Duration = Duration::from_secs(300);
 /// The mapping config's `invoice.number_prefix`: order `#1001` is invoice `SH1001`.
 const INVOICE_PREFIX: &str = "SH";
 
-const USAGE: &str = "options (or MLC_BENCH_<NAME> variables): --orders N (200) --lines N (3) \
-    --workers N (16) --batches 1,20 --warmup N (5) --paced N (20) \
-    --intacct-latency MS (100) --bucket off|MAX/RATE (Shopify's cost bucket; off) \
-    --plugins DIR (skip the build)";
 /// `--bucket off`: a cost bucket Shopify never runs short of.
 const NO_BUCKET: BucketConfig = BucketConfig {
     maximum: 100_000_000,
     restore_rate: 100_000_000,
 };
 
-#[derive(Debug, Clone)]
+/// The bench's options; each can also come from its `MLC_BENCH_<NAME>` variable.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "pipeline",
+    bin_name = "cargo bench -p ml-connector-host --bench pipeline --profile dev --",
+    about = "The whole Shopify → Sage Intacct pipeline, in process, on the simulators: orders/s, \
+             latencies, Intacct requests and plugin time per sink batch size."
+)]
 struct Options {
+    /// Orders created at once in the burst.
+    #[arg(long, env = "MLC_BENCH_ORDERS", default_value_t = 200, value_parser = at_least_one)]
     orders: usize,
+    /// Lines per order.
+    #[arg(long, env = "MLC_BENCH_LINES", default_value_t = 3, value_parser = at_least_one)]
     lines: usize,
+    /// The flow engine's workers.
+    #[arg(long, env = "MLC_BENCH_WORKERS", default_value_t = 16, value_parser = at_least_one)]
     workers: usize,
+    /// The sink batch sizes to run, one fresh service each.
+    #[arg(
+        long,
+        env = "MLC_BENCH_BATCHES",
+        value_delimiter = ',',
+        default_value = "1,20",
+        value_parser = at_least_one
+    )]
     batches: Vec<usize>,
+    /// Orders settled before the measured phases (Intacct session signed in, instances warm).
+    #[arg(long, env = "MLC_BENCH_WARMUP", default_value_t = 5)]
     warmup: usize,
+    /// Orders created one at a time after the burst, each waiting for the one before.
+    #[arg(long, env = "MLC_BENCH_PACED", default_value_t = 20)]
     paced: usize,
-    /// Added by the Intacct simulator to each request after the warm-up.
+    /// Milliseconds the Intacct simulator adds to each request after the warm-up.
+    #[arg(
+        long,
+        env = "MLC_BENCH_INTACCT_LATENCY",
+        value_name = "MS",
+        default_value = "100",
+        value_parser = milliseconds
+    )]
     intacct_latency: Duration,
-    /// The shop simulator's GraphQL cost bucket.
+    /// The shop simulator's GraphQL cost bucket: `off`, or MAX/RATE (points, points a second),
+    /// e.g. 1000/50 (the simulator's demo bucket).
+    #[arg(
+        long,
+        env = "MLC_BENCH_BUCKET",
+        value_name = "off|MAX/RATE",
+        default_value = "off",
+        value_parser = bucket
+    )]
     bucket: BucketConfig,
+    /// Components built already, relative to the workspace root (default: build the plugins).
+    #[arg(long, env = "MLC_BENCH_PLUGINS", value_name = "DIR")]
     plugins: Option<PathBuf>,
+    /// Passed by `cargo bench`; nothing to do.
+    #[arg(long, hide = true)]
+    bench: bool,
 }
 
-impl Options {
-    fn parse() -> anyhow::Result<Self> {
-        let mut options = Self {
-            orders: 200,
-            lines: 3,
-            workers: 16,
-            batches: vec![1, 20],
-            warmup: 5,
-            paced: 20,
-            intacct_latency: Duration::from_millis(100),
-            bucket: NO_BUCKET,
-            plugins: None,
-        };
-        for name in [
-            "orders",
-            "lines",
-            "workers",
-            "batches",
-            "warmup",
-            "paced",
-            "intacct-latency",
-            "bucket",
-            "plugins",
-        ] {
-            let variable = format!("MLC_BENCH_{}", name.to_uppercase().replace('-', "_"));
-            if let Ok(value) = std::env::var(variable) {
-                options.set(name, &value)?;
-            }
-        }
-        let mut args = std::env::args().skip(1);
-        while let Some(arg) = args.next() {
-            if arg == "--bench" {
-                continue; // cargo bench passes it
-            }
-            let Some(name) = arg.strip_prefix("--") else {
-                bail!("unexpected argument `{arg}`; {USAGE}");
-            };
-            let (name, value) = match name.split_once('=') {
-                Some((name, value)) => (name.to_owned(), value.to_owned()),
-                None => {
-                    let value = args
-                        .next()
-                        .ok_or_else(|| anyhow!("--{name} needs a value; {USAGE}"))?;
-                    (name.to_owned(), value)
-                }
-            };
-            options.set(&name, &value)?;
-        }
-        if options.orders == 0 || options.lines == 0 || options.batches.is_empty() {
-            bail!("--orders, --lines and --batches must not be zero or empty; {USAGE}");
-        }
-        Ok(options)
+/// A count that must not be zero.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(count) => Ok(count),
+        Err(_) => Err(format!("`{text}` is not a number")),
     }
+}
 
-    fn set(&mut self, name: &str, value: &str) -> anyhow::Result<()> {
-        let number = || {
-            value
-                .parse::<usize>()
-                .with_context(|| format!("--{name} {value}: not a number"))
-        };
-        match name {
-            "orders" => self.orders = number()?,
-            "lines" => self.lines = number()?,
-            "workers" => self.workers = number()?.max(1),
-            "warmup" => self.warmup = number()?,
-            "paced" => self.paced = number()?,
-            "intacct-latency" => self.intacct_latency = Duration::from_millis(number()? as u64),
-            "batches" => {
-                self.batches = value
-                    .split(',')
-                    .map(|batch| batch.trim().parse::<usize>().map(|batch| batch.max(1)))
-                    .collect::<Result<_, _>>()
-                    .with_context(|| format!("--batches {value}: not a list of numbers"))?
-            }
-            "bucket" => {
-                self.bucket = match value.split_once('/') {
-                    _ if value == "off" => NO_BUCKET,
-                    Some((maximum, restore_rate)) => BucketConfig {
-                        maximum: maximum.trim().parse()?,
-                        restore_rate: restore_rate.trim().parse()?,
-                    },
-                    None => bail!("--bucket {value}: `off` or MAX/RATE, e.g. 1000/50"),
-                }
-            }
-            // cargo runs benches in the package's directory: a relative path is taken from the
-            // workspace root, where the command is typed.
-            "plugins" => {
-                self.plugins = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(value))
-            }
-            _ => bail!("unknown option --{name}; {USAGE}"),
-        }
-        Ok(())
+fn milliseconds(text: &str) -> Result<Duration, String> {
+    text.parse()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("`{text}` is not a number of milliseconds"))
+}
+
+fn bucket(text: &str) -> Result<BucketConfig, String> {
+    if text == "off" {
+        return Ok(NO_BUCKET);
     }
+    let number = |part: &str| {
+        part.trim()
+            .parse()
+            .map_err(|_| format!("`{text}`: `off` or MAX/RATE, e.g. 1000/50"))
+    };
+    match text.split_once('/') {
+        Some((maximum, restore_rate)) => Ok(BucketConfig {
+            maximum: number(maximum)?,
+            restore_rate: number(restore_rate)?,
+        }),
+        None => Err(format!("`{text}`: `off` or MAX/RATE, e.g. 1000/50")),
+    }
+}
+
+/// The workspace root: cargo runs benches in the package's directory, and a relative
+/// `--plugins` is taken from the root, where the command is typed.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let options = Options::parse()?;
+    let options = Options::parse();
     let plugin_dir = match &options.plugins {
-        Some(dir) => dir.clone(),
+        Some(dir) => workspace_root().join(dir),
         None => {
-            let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-            let build = BuildOptions::workspace(root);
+            let build = BuildOptions::workspace(workspace_root());
             build_plugins(&build, &mut |line| eprintln!("{line}"))?;
             build.out_dir
         }

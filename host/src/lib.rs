@@ -19,11 +19,13 @@
 //! with the connection's secrets redacted.
 //!
 //! Nothing here is global: two [`Host`]s in one process have separate engines, plugins and storage,
-//! and two [`flow::Service`]s separate inboxes, plugin stores and servers (`tests/two_hosts.rs`).
+//! and two [`flow::Service`]s separate inboxes, plugin stores and servers
+//! (`host/tests/all/two_hosts.rs`).
 //!
 //! # Embedding
 //!
-//! `mlc` is a thin command line over this library; an application embeds it the same way. By task:
+//! `mlc` (the `ml-connector-cli` crate, `host/cli`) is a thin command line over this library; an
+//! application embeds it the same way. By task:
 //!
 //! - **Build a host.** [`Host::builder`] sets the [`Limits`] of every call, plugin storage (any
 //!   [`storage::KvStore`]; [`storage::SqliteStore`] keeps it in a file), the [`clock::Clock`]

@@ -1,8 +1,6 @@
 //! Each host capability, used for real by the `testkit` plugin: http to an allowlisted local
 //! server, storage, the host clock (a manual one here), log, config and secrets.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,17 +2,15 @@
 //! started again (every event reaches the sink exactly once), stopped with SIGTERM (in-flight
 //! events finish or are handed back), and the operator's commands with the messages a user sees.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::process::{MlcRun, mlc, text};
 use mlc_host::flow::{EventFilter, Inbox, Status};
 use serde_json::json;
 use support::flows::*;
 use support::ledger::Ledger;
-use support::process::{MlcRun, mlc, text};
 
 const SETTLE: Duration = Duration::from_secs(60);
 

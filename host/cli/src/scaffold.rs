@@ -13,7 +13,7 @@ pub enum Kind {
 }
 
 /// The SDK of the source tree this mlc was built from, the default of `--sdk`.
-const BUILT_WITH_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk");
+const BUILT_WITH_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk");
 /// The SDK's package name, to recognise its directory.
 const SDK_PACKAGE: &str = "ml-connector-sdk";
 /// Where the SDK's guide from a new crate to a deployed plugin is, in the SDK directory.
@@ -40,7 +40,7 @@ macro_rules! template_file {
             path: $path,
             text: include_str!(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../sdk/template/",
+                "/../../sdk/template/",
                 $source
             )),
         }
@@ -279,7 +279,7 @@ mod tests {
         );
         assert!(manifest.contains_key("workspace"));
         let workspace: toml::Table =
-            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml"))
                 .parse()
                 .unwrap();
         assert_eq!(

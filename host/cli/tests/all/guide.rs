@@ -9,21 +9,19 @@
 //! The guide's cargo steps build with `CARGO_TARGET_DIR` under the workspace's `target/guide`, so
 //! the new crate's dependencies compile once, not once per run.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
 
+use crate::process::{MlcRun, text};
 use mlc_host::config::Config;
 use mlc_host::flow::{self, Status};
 use rust_decimal::Decimal;
 use simulators::shopify::{CustomerSpec, LineSpec, Order, OrderSpec, ShippingSpec};
 use simulators::shopify_intacct::{FLOW as FIXTURE_FLOW, Setup, ShopifyIntacct, demo_configs};
 use support::flows::{scratch, wait_settled};
-use support::process::{MlcRun, text};
 
 /// The plugin, flow and customer the guide makes and uses.
 const PLUGIN: &str = "acme-invoices";
@@ -48,15 +46,8 @@ enum Step {
 }
 
 fn guide() -> String {
-    let path = workspace().join("sdk/GUIDE.md");
+    let path = support::workspace_root().join("sdk/GUIDE.md");
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the host crate sits in the workspace")
-        .to_path_buf()
 }
 
 /// The guide's blocks in order, their text unindented. Blocks of other kinds (`rust`, plain
@@ -164,11 +155,11 @@ impl Session {
 /// the Debian route) and the shared dependencies are reused. Without the link the build still
 /// works, in a directory of its own.
 fn guide_target_dir() -> PathBuf {
-    let dir = workspace().join("target/guide");
+    let dir = support::workspace_root().join("target/guide");
     std::fs::create_dir_all(&dir).unwrap();
     #[cfg(unix)]
     {
-        let shared = workspace().join("target/plugin-build");
+        let shared = support::workspace_root().join("target/plugin-build");
         if std::fs::create_dir_all(&shared).is_ok() {
             let _ = std::os::unix::fs::symlink(&shared, dir.join("plugin-build"));
         }

@@ -8,8 +8,6 @@
 //!
 //! The CLI's install, list and rollback, and their refusals, are tested on their own below.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -7,8 +7,6 @@
 //! The host's clock here is the simulator's: a plugin's `sleep` moves the simulator's clock, so
 //! waiting for the bucket really refills it and tokens really expire, without the test sleeping.
 
-mod support;
-
 use support::calls::*;
 
 use std::sync::Arc;

@@ -1,6 +1,7 @@
-//! `mlc`, the command line over the ml-connector host library.
+//! `mlc`, the command line over the ml-connector host library (`mlc_host`): serve flows, work
+//! on their events, build, scaffold and install plugins, and the demo on the simulators. Each
+//! command is one module; this file holds the argument definitions and the dispatch.
 
-#[cfg(feature = "demo")]
 mod demo;
 mod events;
 mod installs;
@@ -23,13 +24,16 @@ use mlc_host::flow::{self, EventFilter, Status};
     about = "ml-connector: commerce events into accounting, through sandboxed WebAssembly plugins"
 )]
 struct Cli {
-    /// Where built plugin components are (default: <workspace>/target/plugins).
+    /// Where built components are (`plugins`) or go (`plugin build`, `demo`); default
+    /// <workspace>/target/plugins. Flows use the config's [plugins] dir.
     #[arg(long, global = true, value_name = "DIR")]
     plugins: Option<PathBuf>,
-    /// Log filter, e.g. `info`, `mlc_host=debug,plugin=trace` (default: warn; `mlc run`: info).
+    /// Log filter for stderr, e.g. `info`, `mlc_host=debug,plugin=trace` (default: warn; `mlc run`:
+    /// info).
     #[arg(long, global = true, value_name = "FILTER")]
     log: Option<String>,
-    /// The configuration file of `run`, `ping`, `events`, `replay` and `review`.
+    /// The configuration file of `run`, `ping`, `events`, `replay`, `review` and `plugin
+    /// install|list|rollback`.
     #[arg(
         long,
         global = true,
@@ -44,18 +48,32 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Load every plugin in the plugin directory and list name, version, world and capabilities.
+    /// Load the built components and list them.
+    ///
+    /// Each component in the plugin directory (--plugins) is validated, compiled and asked to
+    /// describe itself; one row each: name, version, world, contract version, capabilities and
+    /// content hash.
     Plugins,
-    /// Build plugins into components.
+    /// Build, scaffold, install, list and roll back plugins.
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
     },
-    /// Run the Shopify → Sage Intacct flow on the built-in simulators for a scripted day, and print
-    /// the events and the books it left in Intacct.
-    #[cfg(feature = "demo")]
+    /// Run both flows, Shopify → Sage Intacct and ShipStation → Sage Intacct, on built-in
+    /// simulators.
+    ///
+    /// Builds the workspace's plugins, starts simulators of a shop, a ShipStation account and an
+    /// Intacct company, and serves both flows in process: a day of Shopify orders, refunds and
+    /// cancellations, then a shipping day of ShipStation labels and voids. Prints the events, the
+    /// books in Intacct, the freight by carrier and warehouse, and the sandbox refusing a request
+    /// off the allowlist and stopping an endless loop. Run it inside the ml-connector workspace;
+    /// its config, inbox and audit trail stay in a temporary directory it names.
     Demo,
-    /// Serve the config's flows: webhooks, polling, workers, admin API. Stops on SIGTERM or Ctrl-C.
+    /// Serve the config's flows until SIGTERM or Ctrl-C.
+    ///
+    /// Webhooks, polling, workers, and the admin API when the config has an [admin] token; a
+    /// plugin installed meanwhile serves the events that start after it. On SIGTERM or Ctrl-C it
+    /// refuses new webhooks, finishes the events in hand and leaves the rest for the next start.
     Run,
     /// Test a connection through its connector; on failure, say what to fix.
     Ping {
@@ -67,7 +85,8 @@ enum Command {
         #[command(subcommand)]
         command: EventsCommand,
     },
-    /// Run an event again from the start (its sink skips what it already carried out).
+    /// Run a done, failed or skipped event again from the start (its sink skips what it already
+    /// carried out).
     Replay {
         /// The event's id (see `mlc events list`).
         id: Option<i64>,
@@ -75,7 +94,7 @@ enum Command {
         #[arg(long, conflicts_with = "id")]
         failed: bool,
     },
-    /// Events held for a person's decision.
+    /// List and settle the events held for a person's decision.
     Review {
         #[command(subcommand)]
         command: ReviewCommand,
@@ -84,11 +103,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum EventsCommand {
-    /// The newest events first.
+    /// List events, the newest first.
     List {
-        /// pending, running, retry, done, review, failed or skipped.
+        /// Only events in this status: pending, running, retry, done, review, failed or skipped.
         #[arg(long)]
         status: Option<Status>,
+        /// Only this flow's events.
         #[arg(long)]
         flow: Option<String>,
         /// Received since: an RFC 3339 time, or a duration ago (`2h`, `30m`, `7d`).
@@ -103,7 +123,9 @@ enum EventsCommand {
     },
     /// One event and its audit trail: every step, plugin version, request and created id.
     Show {
+        /// The event's id (see `mlc events list`).
         id: i64,
+        /// JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -113,10 +135,12 @@ enum EventsCommand {
 enum ReviewCommand {
     /// The events waiting for review, with their reasons.
     List,
-    /// Post a held event (with a decision for the mapping), or skip it.
+    /// Settle a held event: post it (with a decision for the mapping), or skip it.
     Resolve {
+        /// The event's id (see `mlc review list`).
         id: i64,
-        /// The decision, JSON, handed to the mapping as `resolution` (default `{}`: post as is).
+        /// The decision, JSON, given to the mapping in its config under `resolution` (default `{}`:
+        /// post as is).
         #[arg(long, value_name = "JSON")]
         with: Option<String>,
         /// Do not post it; say why.
@@ -127,8 +151,11 @@ enum ReviewCommand {
 
 #[derive(Subcommand)]
 enum PluginCommand {
-    /// Build plugins into components: every crate under <workspace>/plugins/, or, in a plugin
-    /// crate of its own (as `mlc plugin new` makes), that crate.
+    /// Build plugin crates into components.
+    ///
+    /// Every crate under <workspace>/plugins/, or, in a plugin crate of its own (as `mlc plugin
+    /// new` makes), that crate. The components go to <workspace>/target/plugins (or --plugins
+    /// DIR).
     Build {
         /// The plugin workspace or plugin crate (default: the one around the current directory).
         #[arg(long, value_name = "DIR")]
@@ -139,7 +166,8 @@ enum PluginCommand {
         /// What kind of plugin.
         #[arg(value_enum)]
         kind: scaffold::Kind,
-        /// The plugin's name (lower case, digits and `-`), also its crate's.
+        /// The plugin's name, also its crate's: lower-case letters and digits in words joined by
+        /// `-`, starting with a letter.
         name: String,
         /// Where to create the crate (default: ./NAME).
         #[arg(long, value_name = "DIR")]
@@ -148,19 +176,28 @@ enum PluginCommand {
         #[arg(long, value_name = "DIR")]
         sdk: Option<PathBuf>,
     },
-    /// Validate, precompile and keep a component, and make it the active version of its name for
-    /// new events (a running `mlc run` picks it up within a second).
+    /// Install a component as the active version of its name, for new events.
+    ///
+    /// Validates and precompiles it, checks the config's flows against it, keeps it by content
+    /// hash and makes it active; a running `mlc run` picks it up within a second. Refused, with
+    /// nothing changed, if the config would not work with it.
     Install {
         /// The component, e.g. target/plugins/my-mapping.wasm.
         file: PathBuf,
     },
-    /// The installed plugins: the active version of each name, and the earlier ones.
+    /// List the plugin versions the config's data directory keeps.
+    ///
+    /// Those installed and those taken from the config's plugin directory: the active one of
+    /// each name, and the earlier ones.
     List {
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Make the version installed before the active one active again.
+    ///
+    /// Checked against the config as an install is; a running `mlc run` picks it up within a
+    /// second.
     Rollback {
         /// The plugin's name.
         name: String,
@@ -227,7 +264,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plugin {
             command: PluginCommand::Rollback { name },
         } => installs::rollback(&Config::load(&cli.config)?, &name).await,
-        #[cfg(feature = "demo")]
         Command::Demo => {
             let workspace = workspace::root(None)?;
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;

@@ -7,8 +7,6 @@
 //! delivered has settled, and reads the demo company's ledger. Expected amounts are written out by
 //! hand from the order the test makes, not taken from the mapping.
 
-mod support;
-
 use std::time::Duration;
 
 use chrono::NaiveDate;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use ml_connector_builder::{BuildOptions, build_plugins};
 use toml::{Table, Value};
 
-use super::plugin_dir;
+use super::{plugin_dir, workspace_root};
 
 /// Builds plugin crate `name` (a directory under `plugins/`) as version `version`; returns the
 /// component's path.
@@ -26,7 +26,7 @@ pub fn build_variant(name: &str, version: &str) -> PathBuf {
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("copying Cargo.lock");
     std::fs::write(
         scratch.join("Cargo.toml"),
-        manifest(&root, name, version).to_string(),
+        manifest(root, name, version).to_string(),
     )
     .expect("writing the variant's workspace manifest");
     let options = BuildOptions {
@@ -41,13 +41,6 @@ pub fn build_variant(name: &str, version: &str) -> PathBuf {
         .find(|plugin| plugin.name == package)
         .expect("the variant was built")
         .component
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the host crate sits in the workspace")
-        .to_path_buf()
 }
 
 /// The workspace's root manifest, with `name` its only member, `version` its package version and

@@ -1,12 +1,11 @@
-//! Shared by the host's tests: the workspace's plugins, built once per test binary; a host with them
-//! loaded; a local HTTP server that counts what reaches it; and helpers to drive `testkit`.
-
-#![allow(dead_code)] // each test binary uses its own part of this module
+//! Shared by the integration tests of the host library and of the `mlc` CLI (a crate, so that both
+//! packages' test binaries use one copy): the workspace's plugins, built once per test binary; a
+//! host with them loaded; a local HTTP server that counts what reaches it; and helpers to drive
+//! `testkit`. What needs the `mlc` binary itself lives in the CLI's tests.
 
 pub mod calls;
 pub mod flows;
 pub mod ledger;
-pub mod process;
 pub mod variant;
 
 use std::path::{Path, PathBuf};
@@ -22,14 +21,19 @@ use mlc_host::types::{Applied, Command, PluginError};
 use mlc_host::{CallReport, ConnectorCall, Host, HostBuilder};
 use serde_json::Value;
 
+/// The workspace's root directory (this crate is `host/tests/support` in it).
+pub fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(3)
+        .expect("the support crate sits at host/tests/support in the workspace")
+}
+
 /// The directory holding the built plugin components (built on first use).
 pub fn plugin_dir() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("the host crate sits in the workspace");
-        let options = BuildOptions::workspace(root);
+        let options = BuildOptions::workspace(workspace_root());
         build_plugins(&options, &mut |line| eprintln!("{line}")).expect("building the plugins");
         options.out_dir
     })

@@ -4,8 +4,6 @@
 //! router ([`Service::start_embedded`]). Installing and rolling back a plugin in A leaves what B
 //! serves alone, and stopping B leaves A serving.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -3,8 +3,6 @@
 //! host does not support are refused, naming the versions it does; and a flow's mapping config is
 //! checked by its mapping's `check-config` when the host opens.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;

@@ -10,14 +10,13 @@
 //! window the simulator enforces is the one the connector waits on. Expected amounts are written
 //! out by hand from the shipment the test makes, not taken from the mapping.
 
-mod support;
-
 use support::calls::*;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::process::{mlc, text};
 use chrono::{DateTime, NaiveDate, Utc};
 use mlc_host::Host;
 use mlc_host::config::Config;
@@ -32,7 +31,6 @@ use simulators::shipstation::{
 use simulators::shipstation_intacct::{self, FLOW};
 use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
 use support::flows::{scratch, wait_settled};
-use support::process::{mlc, text};
 
 /// How long the events of one test may take to settle.
 const SETTLE: Duration = Duration::from_secs(45);

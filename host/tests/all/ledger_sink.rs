@@ -2,8 +2,6 @@
 //! request per `apply`, idempotent replays, whole-request failures as the outer error, per-entry
 //! rejections, and the mapping's `"command": "post"` feeding it.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

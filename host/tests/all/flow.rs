@@ -1,8 +1,6 @@
 //! The flow engine end to end, in process: real HTTP into the webhook server, the real testkit
 //! plugins, and the ledger sink over HTTP. Each test has its own config, inbox and ledger.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -9,8 +9,6 @@
 //! The host's clock here is the simulator's: a plugin's `sleep` moves the simulator's clock, so
 //! waiting for the rate window really lets it reset, without the test sleeping.
 
-mod support;
-
 use support::calls::*;
 
 use std::sync::Arc;

@@ -3,14 +3,10 @@
 //! runs its day of Shopify orders and its shipping day of ShipStation labels into the Intacct
 //! simulator and prints books that balance and freight by carrier and warehouse.
 
-mod support;
-
 use std::process::Command;
 
 fn mlc(args: &[&str]) -> (bool, String, String) {
-    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the host crate sits in the workspace");
+    let workspace = support::workspace_root();
     let output = Command::new(env!("CARGO_BIN_EXE_mlc"))
         .args(args)
         .current_dir(workspace)

@@ -2,8 +2,6 @@
 //! at its CPU deadline, memory past the limit fails cleanly, a panic is reported with its message,
 //! one plugin cannot read another's storage, and after each of these the host answers the next call.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 

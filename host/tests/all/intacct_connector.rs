@@ -4,8 +4,6 @@
 //! text sanitising, and every command kind checked in the simulator's ledger; last, the
 //! `shipstation-intacct` mapping in the sandbox, its batches posted through the connector.
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 

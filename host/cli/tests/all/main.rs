@@ -1,0 +1,11 @@
+//! The `mlc` binary's tests, one test binary, one module per area: each runs `mlc` as a person
+//! or a script would (`CARGO_BIN_EXE_mlc`), beside the library's own calls where a test needs
+//! both. [`process`] runs `mlc` as a child process; the rest they share with the host's tests
+//! comes from the `support` crate.
+
+mod cli;
+mod flow_process;
+mod guide;
+mod plugin_upgrade;
+mod process;
+mod shipstation_intacct_flow;

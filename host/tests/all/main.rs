@@ -1,0 +1,14 @@
+//! The host library's integration tests, one test binary (it links wasmtime once), one module per
+//! area. What they share (the built plugins, the test ledger, flow configs, plugin variants) is the
+//! `support` crate at `host/tests/support`, which the CLI's tests use too.
+
+mod capabilities;
+mod flow;
+mod intacct_connector;
+mod ledger_sink;
+mod sandbox;
+mod shipstation_connector;
+mod shopify_connector;
+mod shopify_intacct_flow;
+mod two_hosts;
+mod wit_versions;
