@@ -2,13 +2,17 @@
 //! area. What they share (the built plugins, the test ledger, flow configs, plugin variants) is the
 //! `support` crate at `host/tests/support`, which the CLI's tests use too.
 
+mod admin_input;
 mod capabilities;
 mod flow;
+mod host_errors;
 mod intacct_connector;
 mod ledger_sink;
+mod outbound_http;
 mod sandbox;
 mod shipstation_connector;
 mod shopify_connector;
 mod shopify_intacct_flow;
+mod slow_clients;
 mod two_hosts;
 mod wit_versions;

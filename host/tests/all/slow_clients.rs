@@ -3,7 +3,6 @@
 //! their turn, a shutdown ends within its grace whatever clients hold open, and the admin API can
 //! live on a listener of its own.
 
-mod support;
 
 use std::time::Duration;
 
