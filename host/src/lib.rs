@@ -131,7 +131,6 @@
 //! # }
 //! ```
 
-mod bindings;
 mod call;
 mod capabilities;
 pub mod clock;
@@ -148,6 +147,11 @@ mod redact;
 mod sandbox;
 pub mod storage;
 mod trace;
+mod wit;
+
+/// The current contract version's worlds, interfaces and types, which the host implements and
+/// speaks; older versions are known only to [`wit`].
+use wit::latest as bindings;
 
 pub use call::{ConnectorCall, MappingCall};
 pub use connection::{Connection, ConnectionError, Origin, Secret};
