@@ -1,6 +1,7 @@
 //! The table of versions agrees with the `since_v` folders on disk, each folder stands alone and
-//! defines what its row says, a package copied into several folders is the same in each, and the
-//! guest bindings follow the current version.
+//! defines what its row says, a package copied into several folders is the same in each, the
+//! guest bindings follow the current version, and `docs/contract-versions.md` names places that
+//! exist.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -144,6 +145,41 @@ fn the_guest_bindings_are_of_the_current_version() {
         let world = format!("world: \"{PLUGIN_PACKAGE}/{world}@{}\"", current.plugin);
         assert!(source.contains(&world), "src/guest.rs lacks {world}");
     }
+}
+
+#[test]
+fn the_docs_name_places_that_exist() {
+    let workspace = wit_dir().parent().unwrap();
+    let doc = std::fs::read_to_string(workspace.join("docs/contract-versions.md")).unwrap();
+    let mut in_fence = false;
+    let prose: Vec<&str> = doc
+        .lines()
+        .filter(|line| {
+            in_fence ^= line.starts_with("```");
+            !in_fence && !line.starts_with("```")
+        })
+        .collect();
+    let current = current();
+    let underscored = current.plugin.replace('.', "_");
+    let mut named = 0;
+    for quoted in prose.join("\n").split('`').skip(1).step_by(2) {
+        let top = quoted.split('/').next().unwrap();
+        if !quoted.contains('/')
+            || !["docs", "host", "plugins", "sdk", "tests", "wit"].contains(&top)
+        {
+            continue;
+        }
+        // The doc's pattern names stand for the current version's.
+        let path = quoted
+            .replace("X.Y.Z", current.plugin)
+            .replace("X_Y_Z", &underscored);
+        assert!(
+            workspace.join(&path).exists(),
+            "docs/contract-versions.md names `{quoted}`, but {path} does not exist"
+        );
+        named += 1;
+    }
+    assert!(named >= 10, "only {named} paths found in the doc");
 }
 
 fn files_under(dir: &Path, files: &mut Vec<PathBuf>) {
