@@ -15,7 +15,6 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::bindings::connector::{Connector, ConnectorPre};
 use crate::bindings::mapping::{Mapping, MappingPre};
-use crate::bindings::mapping_0_1::Mapping as Mapping0_1;
 use crate::bindings::types::{
     Applied, Command, Entity, Event, InboundRequest, PluginError, PluginInfo, PollResult,
     VerifyError,
@@ -27,6 +26,7 @@ use crate::limits::Limits;
 use crate::plugin::{AnyMappingPre, PluginSummary};
 use crate::sandbox::{CallState, Services};
 use crate::trace::{CallReport, CallTrace};
+use crate::wit::AnyMapping;
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -102,44 +102,13 @@ impl WorldPre for AnyMappingPre {
         &'a self,
         store: &'a mut Store<CallState>,
     ) -> BoxFuture<'a, wasmtime::Result<AnyMapping>> {
-        Box::pin(async move {
-            Ok(match self {
-                Self::V0_2(pre) => AnyMapping::V0_2(pre.instantiate_async(store).await?),
-                Self::V0_1(pre) => AnyMapping::V0_1(pre.instantiate_async(store).await?),
-            })
-        })
+        Box::pin(self.instantiate_async(store))
     }
     fn describe(
         store: &mut Store<CallState>,
         plugin: AnyMapping,
     ) -> BoxFuture<'_, Answer<PluginInfo>> {
-        Box::pin(async move {
-            Ok(Ok(match plugin {
-                AnyMapping::V0_2(plugin) => plugin.call_describe(store).await?,
-                AnyMapping::V0_1(plugin) => plugin.call_describe(store).await?,
-            }))
-        })
-    }
-}
-
-/// An instance of a mapping, with the bindings of the contract version it was built for.
-pub(crate) enum AnyMapping {
-    V0_2(Mapping),
-    V0_1(Mapping0_1),
-}
-
-impl AnyMapping {
-    async fn call_map(
-        &self,
-        store: &mut Store<CallState>,
-        event: &Event,
-        records: &[Entity],
-        config: &str,
-    ) -> wasmtime::Result<Result<Vec<Command>, PluginError>> {
-        match self {
-            Self::V0_2(plugin) => plugin.call_map(store, event, records, config).await,
-            Self::V0_1(plugin) => plugin.call_map(store, event, records, config).await,
-        }
+        Box::pin(async move { Ok(Ok(plugin.call_describe(store).await?)) })
     }
 }
 
@@ -423,7 +392,7 @@ impl MappingCall {
     /// `Ok(Err(reason))` is the plugin's refusal, naming the key and the fix. A mapping built for
     /// contract 0.1 has no such export: it is not called, and the config passes.
     pub async fn check_config(&self, config: &str) -> CallReport<Result<(), String>> {
-        let AnyMappingPre::V0_2(pre) = &self.pre else {
+        let Some(pre) = self.pre.checking_config() else {
             return CallTrace::new(0).report(Ok(Ok(())), Duration::ZERO, Duration::ZERO);
         };
         let config = config.to_owned();

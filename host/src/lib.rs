@@ -138,7 +138,6 @@
 //! # }
 //! ```
 
-mod bindings;
 mod call;
 mod capabilities;
 pub mod clock;
@@ -157,6 +156,11 @@ mod sandbox;
 mod sqlite;
 pub mod storage;
 mod trace;
+mod wit;
+
+/// The current contract version's worlds, interfaces and types, which the host implements and
+/// speaks; older versions are known only to [`wit`].
+use wit::latest as bindings;
 
 pub use call::{ConnectorCall, MappingCall};
 pub use connection::{Connection, ConnectionError, Origin, Secret};

@@ -8,9 +8,10 @@
 //! - [`Mapping`] with [`export_mapping!`]: turns a source system's records into a sink system's
 //!   commands. It is pure: it may use only [`log`] and [`config`].
 //!
-//! Everything here is plain Rust: the WIT bindings that wit-bindgen generates stay inside the
-//! crate. Natively (any target but wasm32) the host helpers run against in-memory test state that
-//! [`testing`] sets, so `cargo test` exercises a plugin with no host at all.
+//! Everything here is plain Rust: the WIT bindings that wit-bindgen generates (in
+//! `ml-connector-wit`, the contract's one home) stay hidden behind it. Natively (any target but
+//! wasm32) the host helpers run against in-memory test state that [`testing`] sets, so
+//! `cargo test` exercises a plugin with no host at all.
 
 mod bindings;
 pub mod clock;

@@ -3,7 +3,6 @@
 //! itself, and its InstancePre, so each call only instantiates.
 
 pub(crate) mod cache;
-pub(crate) mod contract;
 
 use std::fmt;
 use std::sync::Arc;
@@ -14,12 +13,10 @@ use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker};
 
 use crate::bindings::connector::ConnectorPre;
-use crate::bindings::mapping::MappingPre;
-use crate::bindings::mapping_0_1::MappingPre as MappingPre0_1;
 use crate::bindings::types::PluginInfo;
 use crate::error::chain_text;
 use crate::sandbox::CallState;
-use contract::Series;
+use crate::wit::{self, contract};
 
 /// The two plugin worlds of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -68,20 +65,16 @@ impl PluginSummary {
     }
 }
 
-/// The ready-to-instantiate form of a plugin, per world. A connector of either supported
-/// contract version links as the current connector world (their exports are the same).
+/// The ready-to-instantiate form of a plugin, per world, with the bindings of its contract
+/// version (chosen by [`wit::connector_pre`] and [`wit::mapping_pre`]).
 #[derive(Clone)]
 pub(crate) enum PluginPre {
     Connector(ConnectorPre<CallState>),
     Mapping(AnyMappingPre),
 }
 
-/// A mapping's ready-to-instantiate form, per contract version.
-#[derive(Clone)]
-pub(crate) enum AnyMappingPre {
-    V0_2(MappingPre<CallState>),
-    V0_1(MappingPre0_1<CallState>),
-}
+/// A mapping's ready-to-instantiate form in this host's sandbox.
+pub(crate) type AnyMappingPre = wit::AnyMappingPre<CallState>;
 
 /// A plugin ready to call.
 pub(crate) struct Plugin {
@@ -96,7 +89,7 @@ pub(crate) fn surface(
     component: &Component,
 ) -> anyhow::Result<(World, Vec<String>)> {
     let imports = imports(engine, component);
-    contract::series(&imports)?;
+    contract::check(&imports)?;
     let ty = component.component_type();
     let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
     let world = if exports.contains(&"map") {
@@ -131,7 +124,7 @@ pub(crate) fn prepare(
     linker: &Linker<CallState>,
     component: &Component,
 ) -> anyhow::Result<PluginPre> {
-    let series = contract::series(&imports(component.engine(), component))?;
+    let contract = contract::check(&imports(component.engine(), component))?;
     let pre = linker.instantiate_pre(component).map_err(|error| {
         anyhow::anyhow!("it cannot be linked as a {world}: {}", chain_text(&error))
     })?;
@@ -141,14 +134,11 @@ pub(crate) fn prepare(
             chain_text(&error)
         )
     };
-    Ok(match (world, series) {
-        (World::Connector, _) => PluginPre::Connector(ConnectorPre::new(pre).map_err(exports)?),
-        (World::Mapping, Series::V0_2) => {
-            PluginPre::Mapping(AnyMappingPre::V0_2(MappingPre::new(pre).map_err(exports)?))
+    Ok(match world {
+        World::Connector => {
+            PluginPre::Connector(wit::connector_pre(contract, pre).map_err(exports)?)
         }
-        (World::Mapping, Series::V0_1) => PluginPre::Mapping(AnyMappingPre::V0_1(
-            MappingPre0_1::new(pre).map_err(exports)?,
-        )),
+        World::Mapping => PluginPre::Mapping(wit::mapping_pre(contract, pre).map_err(exports)?),
     })
 }
 

@@ -1,12 +1,12 @@
 //! Contract versions. `legacy-mapping`, built against the previous version of the plugin worlds
-//! (`wit/compat/plugin-0.1.0`), loads and runs in a flow; components made here for versions the
+//! (`wit/since_v0.1.0`), loads and runs in a flow; components made here for versions the
 //! host does not support are refused, naming the versions it does; and a flow's mapping config is
 //! checked by its mapping's `check-config` when the host opens.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
+use ml_connector_wit::{CONTRACTS, Contract, Version, WitFile};
 use mlc_host::config::ConfigError;
 use mlc_host::flow::{self, Service, Status};
 use mlc_host::{Host, World};
@@ -147,16 +147,14 @@ async fn supported_versions_link_and_only_then_are_asked_to_describe() {
     // that the version check and linking passed: for the current worlds, and for a 0.1 connector,
     // which links as the current connector world.
     let host = Host::builder().build().unwrap();
-    let workspace = workspace();
+    let v0_1_0 = CONTRACTS
+        .iter()
+        .find(|contract| contract.version == Version::V0_1_0)
+        .unwrap();
     for component in [
         current_wit("mapping", "0.2.0", "0.1.0"),
         current_wit("connector", "0.2.0", "0.1.0"),
-        component(
-            &workspace.join("wit/compat/plugin-0.1.0"),
-            "connector",
-            |text| text.to_owned(),
-            None,
-        ),
+        component(v0_1_0, "connector", |text| text.to_owned(), None),
     ] {
         let error = load(&host, &component).await;
         assert!(error.starts_with("its `describe` failed"), "{error}");
@@ -201,19 +199,14 @@ async fn load(host: &Host, component: &[u8]) -> String {
     format!("{error:#}")
 }
 
-fn workspace() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the host crate sits in the workspace")
-}
-
-/// A component of `world` of `wit/plugin`, its package rewritten to `plugin_version` and its log
+/// A component of `world` of the current contract, its package rewritten to `plugin_version` and its log
 /// import to `ml-connector:host/log@{log_version}`.
 fn current_wit(world: &str, plugin_version: &str, log_version: &str) -> Vec<u8> {
+    let current = ml_connector_wit::current();
     let edit = |text: &str| {
         replace(
             text,
-            "package ml-connector:plugin@0.2.0;",
+            &format!("package ml-connector:plugin@{};", current.plugin),
             &format!("package ml-connector:plugin@{plugin_version};"),
         )
         .replace(
@@ -222,41 +215,42 @@ fn current_wit(world: &str, plugin_version: &str, log_version: &str) -> Vec<u8> 
         )
     };
     let other_log = (log_version != "0.1.0").then_some(log_version);
-    component(&workspace().join("wit/plugin"), world, edit, other_log)
+    component(current, world, edit, other_log)
 }
 
-/// A component of `world` from the plugin package in `dir` (each file's text through `edit`) and
-/// `wit/host`, plus, with `log_version`, a `log` interface of that host package version. Its core
-/// module is a dummy whose functions trap: enough for everything the host checks before a call.
+/// A component of `world` of `contract` (the text of its plugin package's files through `edit`),
+/// plus, with `log_version`, a `log` interface of that host package version. Its core module is a
+/// dummy whose functions trap: enough for everything the host checks before a call.
 fn component(
-    dir: &Path,
+    contract: &Contract,
     world: &str,
     edit: impl Fn(&str) -> String,
     log_version: Option<&str>,
 ) -> Vec<u8> {
-    let host_dir = workspace().join("wit/host");
+    let (own, deps) = contract.packages.split_last().unwrap();
     let mut resolve = Resolve::default();
-    resolve
-        .push_group(parse(
-            &host_dir,
-            &["clock", "config", "http", "log", "storage"],
-            |text| text.to_owned(),
-        ))
-        .unwrap();
-    if let Some(version) = log_version {
+    for files in deps {
         resolve
-            .push_group(parse(&host_dir, &["log"], |text| {
+            .push_group(parse(*files, |text| text.to_owned()))
+            .unwrap();
+    }
+    if let Some(version) = log_version {
+        let log: Vec<&WitFile> = deps
+            .iter()
+            .flat_map(|files| files.iter())
+            .filter(|file| file.path.ends_with("/host/log.wit"))
+            .collect();
+        resolve
+            .push_group(parse(log, |text| {
                 replace(
                     text,
-                    "ml-connector:host@0.1.0",
-                    &format!("ml-connector:host@{version}"),
+                    &format!("ml-connector:host@{};", contract.host),
+                    &format!("ml-connector:host@{version};"),
                 )
             }))
             .unwrap();
     }
-    let package = resolve
-        .push_group(parse(dir, &["types", "worlds"], edit))
-        .unwrap();
+    let package = resolve.push_group(parse(*own, edit)).unwrap();
     let world = resolve.select_world(&[package], Some(world)).unwrap();
     let mut module = dummy_module(&resolve, world, ManglingAndAbi::Legacy(LiftLowerAbi::Sync));
     embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8, false).unwrap();
@@ -267,16 +261,13 @@ fn component(
         .unwrap()
 }
 
-fn parse(
-    dir: &Path,
-    files: &[&str],
+fn parse<'a>(
+    files: impl IntoIterator<Item = &'a WitFile>,
     edit: impl Fn(&str) -> String,
 ) -> wit_parser::UnresolvedPackageGroup {
     let mut map = SourceMap::default();
     for file in files {
-        let path = dir.join(format!("{file}.wit"));
-        let text = std::fs::read_to_string(&path).unwrap();
-        map.push_str(&path.to_string_lossy(), edit(&text));
+        map.push_str(file.path, edit(file.text));
     }
     map.parse().map_err(|(_, error)| error).unwrap()
 }

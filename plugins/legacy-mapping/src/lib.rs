@@ -1,5 +1,5 @@
 //! `legacy-mapping`: a mapping built against the previous version of the plugin worlds,
-//! `ml-connector:plugin@0.1.0` (the copy in `wit/compat/plugin-0.1.0`), with wit-bindgen directly
+//! `ml-connector:plugin@0.1.0` (its frozen folder, `wit/since_v0.1.0`), with wit-bindgen directly
 //! rather than the SDK, which follows the current contract. It exists so the host's tests prove a
 //! 0.1.0 plugin still loads and runs (`host/tests/wit_versions.rs`); that contract's mapping world
 //! has `describe` and `map`, no `check-config`.
@@ -14,7 +14,7 @@
 #[allow(clippy::too_many_arguments)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/compat/plugin-0.1.0",
+        path: "../../wit/since_v0.1.0",
         world: "ml-connector:plugin/mapping@0.1.0",
         generate_all,
     });

@@ -1,67 +1,19 @@
-//! The plugin worlds of the WIT contract this builder was compiled with (`wit/`, embedded: the
-//! current `ml-connector:plugin` package and the older versions the host still runs, under
-//! `wit/compat/`), and the check that a component fits one of them: it was built for one of
-//! those versions (its `ml-connector:plugin/types` import says which), exports exactly a world's
-//! functions and imports nothing that world does not (a mapping that called `secrets` would
-//! otherwise build, and only fail when the host loads it). WASI imports (`wasi:*`, from a
-//! wasm32-wasip2 build's standard library) are allowed: the host links WASI deny-by-default.
+//! The plugin worlds of every contract version this builder was compiled with (the table of
+//! `ml-connector-wit`, each version's WIT embedded), and the check that a component fits one of
+//! them: it was built for one of those versions (its `ml-connector:plugin/types` import says
+//! which), exports exactly a world's functions and imports nothing that world does not (a mapping
+//! that called `secrets` would otherwise build, and only fail when the host loads it). WASI
+//! imports (`wasi:*`, from a wasm32-wasip2 build's standard library) are allowed: the host links
+//! WASI deny-by-default.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
 use anyhow::{Context, bail};
+use ml_connector_wit::{CONTRACTS, PLUGIN_PACKAGE, WitFile, serving};
 use wit_parser::{Resolve, SourceMap, UnresolvedPackageGroup, WorldItem};
 
 use crate::ComponentSurface;
-
-const HOST_PACKAGE: &[(&str, &str)] = &[
-    (
-        "wit/host/clock.wit",
-        include_str!("../../../wit/host/clock.wit"),
-    ),
-    (
-        "wit/host/config.wit",
-        include_str!("../../../wit/host/config.wit"),
-    ),
-    (
-        "wit/host/http.wit",
-        include_str!("../../../wit/host/http.wit"),
-    ),
-    (
-        "wit/host/log.wit",
-        include_str!("../../../wit/host/log.wit"),
-    ),
-    (
-        "wit/host/storage.wit",
-        include_str!("../../../wit/host/storage.wit"),
-    ),
-];
-/// Each version of the plugin package, newest first.
-const PLUGIN_PACKAGES: &[&[(&str, &str)]] = &[
-    &[
-        (
-            "wit/plugin/types.wit",
-            include_str!("../../../wit/plugin/types.wit"),
-        ),
-        (
-            "wit/plugin/worlds.wit",
-            include_str!("../../../wit/plugin/worlds.wit"),
-        ),
-    ],
-    &[
-        (
-            "wit/compat/plugin-0.1.0/types.wit",
-            include_str!("../../../wit/compat/plugin-0.1.0/types.wit"),
-        ),
-        (
-            "wit/compat/plugin-0.1.0/worlds.wit",
-            include_str!("../../../wit/compat/plugin-0.1.0/worlds.wit"),
-        ),
-    ],
-];
-
-/// Every plugin imports the types interface, at the version of the package it was built for.
-const TYPES_IMPORT: &str = "ml-connector:plugin/types@";
 
 /// One plugin world: its name, its package version and the interface names it may import.
 struct World {
@@ -89,13 +41,13 @@ impl fmt::Display for Fit {
 /// Names the world and contract version `surface` fits, or says why it fits none.
 pub fn check(surface: &ComponentSurface) -> anyhow::Result<Fit> {
     let worlds = worlds().context("the embedded WIT contract")?;
-    let mut versions: Vec<&str> = worlds.iter().map(|world| world.contract.as_str()).collect();
-    versions.dedup();
+    let versions: Vec<&str> = CONTRACTS.iter().map(|contract| contract.plugin).collect();
     let versions = versions.join(", ");
+    let types_import = format!("{PLUGIN_PACKAGE}/types@");
     let Some(contract) = surface
         .imports
         .iter()
-        .find_map(|import| import.strip_prefix(TYPES_IMPORT))
+        .find_map(|import| import.strip_prefix(&types_import))
     else {
         bail!(
             "it imports no `ml-connector:plugin/types`, so it was built for no version of the \
@@ -103,16 +55,16 @@ pub fn check(surface: &ComponentSurface) -> anyhow::Result<Fit> {
              `export_mapping!`?"
         );
     };
-    let versioned: Vec<&World> = worlds
-        .iter()
-        .filter(|world| world.contract == contract)
-        .collect();
-    if versioned.is_empty() {
+    let Some(serving) = serving(contract) else {
         bail!(
             "it was built for ml-connector:plugin@{contract}; this builder knows {versions}: \
              build it with an ml-connector SDK of one of those"
         );
-    }
+    };
+    let versioned: Vec<&World> = worlds
+        .iter()
+        .filter(|world| world.contract == serving.plugin)
+        .collect();
     let exports: BTreeSet<String> = surface.exports.iter().cloned().collect();
     let Some(world) = versioned.iter().find(|world| world.exports == exports) else {
         let known: Vec<String> = versioned
@@ -144,38 +96,36 @@ pub fn check(surface: &ComponentSurface) -> anyhow::Result<Fit> {
     }
     Ok(Fit {
         world: world.name.clone(),
-        contract: world.contract.clone(),
+        contract: contract.to_owned(),
     })
 }
 
+/// The worlds of every contract version, each version's WIT parsed on its own.
 fn worlds() -> anyhow::Result<Vec<World>> {
-    let mut resolve = Resolve::default();
-    resolve.push_group(parse(HOST_PACKAGE)?)?;
-    let mut packages = Vec::new();
-    for files in PLUGIN_PACKAGES {
-        packages.push(resolve.push_group(parse(files)?)?);
-    }
-    let names = |items: &wit_parser::IndexMap<wit_parser::WorldKey, WorldItem>| {
-        items
-            .iter()
-            .filter(|(_, item)| !matches!(item, WorldItem::Type { .. }))
-            .map(|(key, _)| resolve.name_world_key(key))
-            .collect()
-    };
     let mut worlds = Vec::new();
-    for package in packages {
-        let package = &resolve.packages[package];
-        let contract = package
-            .name
-            .version
-            .as_ref()
-            .map(ToString::to_string)
-            .context("the plugin package has no version")?;
-        worlds.extend(package.worlds.values().map(|&id| {
+    for contract in CONTRACTS {
+        let mut resolve = Resolve::default();
+        let mut packages = contract
+            .packages
+            .iter()
+            .map(|files| parse(files))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let own = packages.pop().context("a contract version without WIT")?;
+        let package = resolve
+            .push_groups(own, packages)
+            .with_context(|| format!("contract {}", contract.plugin))?;
+        let names = |items: &wit_parser::IndexMap<wit_parser::WorldKey, WorldItem>| {
+            items
+                .iter()
+                .filter(|(_, item)| !matches!(item, WorldItem::Type { .. }))
+                .map(|(key, _)| resolve.name_world_key(key))
+                .collect()
+        };
+        worlds.extend(resolve.packages[package].worlds.values().map(|&id| {
             let world = &resolve.worlds[id];
             World {
                 name: world.name.clone(),
-                contract: contract.clone(),
+                contract: contract.plugin.to_owned(),
                 imports: names(&world.imports),
                 exports: names(&world.exports),
             }
@@ -184,10 +134,10 @@ fn worlds() -> anyhow::Result<Vec<World>> {
     Ok(worlds)
 }
 
-fn parse(files: &[(&str, &str)]) -> anyhow::Result<UnresolvedPackageGroup> {
+fn parse(files: &[WitFile]) -> anyhow::Result<UnresolvedPackageGroup> {
     let mut map = SourceMap::default();
-    for (path, text) in files {
-        map.push_str(path, *text);
+    for file in files {
+        map.push_str(file.path, file.text);
     }
     Ok(map.parse().map_err(|(_, error)| error)?)
 }

@@ -1,56 +1,34 @@
-//! Which version of the WIT contract a component was built for, read from its imports (every
-//! plugin imports `ml-connector:plugin/types@X`, and each host capability as
-//! `ml-connector:host/<name>@Y`), and the one list of versions this host supports. A component
-//! built for any other version is refused before it is linked, with a message naming what is
-//! supported.
+//! Which version of the WIT contract serves a component, read from its imports (every plugin
+//! imports `ml-connector:plugin/types@X`, and each host capability as
+//! `ml-connector:host/<name>@Y`) against the table of supported versions in `ml-connector-wit`.
+//! A component built for any other version is refused before it is linked, with a message naming
+//! what is supported.
 
 use anyhow::bail;
+use ml_connector_wit::{CONTRACTS, Contract, HOST_PACKAGE, PLUGIN_PACKAGE, series, serving};
 
-const PLUGIN_PACKAGE: &str = "ml-connector:plugin";
-const HOST_PACKAGE: &str = "ml-connector:host";
-
-/// The bindings that call a plugin of a supported plugin-package series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Series {
-    /// `ml-connector:plugin@0.2.x`: the current worlds.
-    V0_2,
-    /// `ml-connector:plugin@0.1.x`: the same connector world; a mapping without `check-config`.
-    V0_1,
-}
-
-/// What this host supports, newest first. A series takes every semver-compatible version (`0.2`
-/// takes 0.2.0, 0.2.1, ...).
-pub(crate) struct Supported {
-    pub plugin: &'static [(&'static str, Series)],
-    pub host: &'static [&'static str],
-}
-
-/// The contract versions this host links; loading and its refusals read only this.
-pub(crate) const SUPPORTED: Supported = Supported {
-    plugin: &[("0.2", Series::V0_2), ("0.1", Series::V0_1)],
-    host: &["0.1"],
-};
-
-/// The plugin package series a component was built for, read from its imported interface names;
-/// refuses an unsupported plugin or host package version.
-pub(crate) fn series(imports: &[String]) -> anyhow::Result<Series> {
+/// The supported contract that serves a component with these imports: the one of the semver
+/// series of its plugin package (a 0.2.x plugin is served by 0.2.0), whose host package series
+/// its host imports must be of.
+pub(crate) fn check(imports: &[String]) -> anyhow::Result<&'static Contract> {
     let Some((version, import)) = plugin_import(imports) else {
         bail!(
             "it imports no `{PLUGIN_PACKAGE}/types` interface, so it was not built for a plugin \
              world; this host supports {PLUGIN_PACKAGE} {} (build it with an ml-connector SDK for \
              one of those)",
-            plugin_list().join(" and ")
+            plugin_series().join(" and ")
         );
     };
-    let Some(series) = plugin_series(version) else {
-        bail!(refusal(PLUGIN_PACKAGE, version, import, &plugin_list()));
+    let Some(contract) = serving(version) else {
+        bail!(refusal(PLUGIN_PACKAGE, version, import, &plugin_series()));
     };
+    let host = series(contract.host);
     for (package, version, import) in imports.iter().filter_map(|name| versioned(name)) {
-        if package == HOST_PACKAGE && !SUPPORTED.host.contains(&series_of(version).as_str()) {
-            bail!(refusal(HOST_PACKAGE, version, import, SUPPORTED.host));
+        if package == HOST_PACKAGE && series(version) != host {
+            bail!(refusal(HOST_PACKAGE, version, import, &[host]));
         }
     }
-    Ok(series)
+    Ok(contract)
 }
 
 /// The plugin package version a component imports (`ml-connector:plugin/types@0.2.0`: `0.2.0`).
@@ -74,27 +52,12 @@ fn versioned(import: &str) -> Option<(&str, &str, &str)> {
     Some((package, version, import))
 }
 
-/// The semver-compatible series of `version`: `0.2.1` → `0.2`, `1.4.0` → `1`.
-fn series_of(version: &str) -> String {
-    let mut parts = version.split(['.', '-', '+']);
-    match (parts.next(), parts.next()) {
-        (Some("0"), Some(minor)) => format!("0.{minor}"),
-        (Some(major), _) => major.to_owned(),
-        (None, _) => String::new(),
-    }
-}
-
-fn plugin_series(version: &str) -> Option<Series> {
-    let wanted = series_of(version);
-    SUPPORTED
-        .plugin
+/// The series of every supported plugin package version, newest first: `["0.2", "0.1"]`.
+fn plugin_series() -> Vec<&'static str> {
+    CONTRACTS
         .iter()
-        .find(|(name, _)| *name == wanted)
-        .map(|&(_, series)| series)
-}
-
-fn plugin_list() -> Vec<&'static str> {
-    SUPPORTED.plugin.iter().map(|&(name, _)| name).collect()
+        .map(|contract| series(contract.plugin))
+        .collect()
 }
 
 fn refusal(package: &str, version: &str, import: &str, supported: &[&str]) -> String {
@@ -108,31 +71,32 @@ fn refusal(package: &str, version: &str, import: &str, supported: &[&str]) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ml_connector_wit::Version;
 
     fn imports(names: &[&str]) -> Vec<String> {
         names.iter().map(|name| name.to_string()).collect()
     }
 
     #[test]
-    fn reads_the_plugin_package_version_and_its_series() {
+    fn reads_the_plugin_package_version_and_the_contract_serving_it() {
         let current = imports(&[
             "ml-connector:host/log@0.1.0",
             "ml-connector:plugin/types@0.2.0",
             "wasi:cli/stdout@0.2.6",
         ]);
-        assert_eq!(series(&current).unwrap(), Series::V0_2);
+        assert_eq!(check(&current).unwrap().version, Version::V0_2_0);
         assert_eq!(plugin_version(&current), Some("0.2.0"));
         let patched = imports(&[
             "ml-connector:plugin/types@0.1.3",
             "ml-connector:host/config@0.1.7",
         ]);
-        assert_eq!(series(&patched).unwrap(), Series::V0_1);
+        assert_eq!(check(&patched).unwrap().version, Version::V0_1_0);
         assert_eq!(plugin_version(&patched), Some("0.1.3"));
     }
 
     #[test]
     fn refuses_other_versions_naming_the_supported_ones() {
-        let error = series(&imports(&["ml-connector:plugin/types@0.9.0"])).unwrap_err();
+        let error = check(&imports(&["ml-connector:plugin/types@0.9.0"])).unwrap_err();
         assert_eq!(
             error.to_string(),
             "it was built for ml-connector:plugin@0.9.0 (it imports \
@@ -141,9 +105,9 @@ mod tests {
         );
         for version in ["0.21.0", "1.2.0", "0.0.1"] {
             let import = format!("ml-connector:plugin/types@{version}");
-            assert!(series(&[import]).is_err(), "{version}");
+            assert!(check(&[import]).is_err(), "{version}");
         }
-        let error = series(&imports(&[
+        let error = check(&imports(&[
             "ml-connector:plugin/types@0.2.0",
             "ml-connector:host/log@0.5.0",
         ]))
@@ -155,7 +119,7 @@ mod tests {
             ),
             "{error}"
         );
-        let error = series(&imports(&["ml-connector:host/log@0.1.0"])).unwrap_err();
+        let error = check(&imports(&["ml-connector:host/log@0.1.0"])).unwrap_err();
         assert!(error.to_string().contains("no `ml-connector:plugin/types`"));
     }
 }
