@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use crate::bindings::types::{PluginError, VerifyError};
-use crate::plugin::World;
+use crate::world::World;
 
 /// How the sandbox stopped a plugin. Each is the plugin's fault, never the host's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -157,6 +157,7 @@ mod sqlite;
 pub mod storage;
 mod trace;
 mod wit;
+mod world;
 
 /// The current contract version's worlds, interfaces and types, which the host implements and
 /// speaks; older versions are known only to [`wit`].

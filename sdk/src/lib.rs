@@ -20,6 +20,7 @@ mod error;
 #[doc(hidden)]
 pub mod export;
 pub mod http;
+mod level;
 pub mod log;
 pub mod mapping_config;
 pub mod money;

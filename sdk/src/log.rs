@@ -5,36 +5,9 @@
 //! log::info("fetched order", &[("order", &order_id)]);
 //! ```
 
-use std::fmt;
-
 use crate::sys;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    Trace,
-    Debug,
-    Info,
-    Warn,
-    Error,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Trace => "trace",
-            Self::Debug => "debug",
-            Self::Info => "info",
-            Self::Warn => "warn",
-            Self::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::level::Level;
 
 /// Logs `message` with `fields` as (name, value) pairs.
 pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {

@@ -104,7 +104,7 @@ mod tests {
     use super::*;
     use crate::bindings::types::{RateLimit, Rejection};
     use crate::error::HostError;
-    use crate::plugin::World;
+    use crate::world::World;
 
     const POLICY: RetryPolicy = RetryPolicy {
         max_attempts: 3,

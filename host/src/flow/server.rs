@@ -1,11 +1,10 @@
 //! The service's own HTTP/1.1 server, hardened against slow and idle clients: at most
 //! `server.max_connections` connections at once (the next wait in the kernel's backlog), the
 //! request head within `server.header_timeout` (which also closes a keep-alive connection that
-//! sends no new request within it), the body within `server.body_timeout` (the routes' layer, see
-//! [`crate::flow::service`]). On shutdown it stops accepting at once, asks every connection to
-//! close after its current request, and drops those still open when `shutdown_grace` is over, so
-//! a client can never hold the process.
-
+//! sends no new request within it), the body within `server.body_timeout` (a layer on the routes).
+//! On shutdown it stops accepting at once, asks every connection to close after its current
+//! request, and drops those still open when `shutdown_grace` is over, so a client can never hold
+//! the process.
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;

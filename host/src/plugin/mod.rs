@@ -18,22 +18,7 @@ use crate::error::chain_text;
 use crate::sandbox::CallState;
 use crate::wit::{self, contract};
 
-/// The two plugin worlds of the contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum World {
-    Connector,
-    Mapping,
-}
-
-impl fmt::Display for World {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Connector => "connector",
-            Self::Mapping => "mapping",
-        })
-    }
-}
+pub use crate::world::World;
 
 /// What the host knows about a loaded plugin.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -1,7 +1,7 @@
 //! `legacy-mapping`: a mapping built against the previous version of the plugin worlds,
 //! `ml-connector:plugin@0.1.0` (its frozen folder, `wit/since_v0.1.0`), with wit-bindgen directly
 //! rather than the SDK, which follows the current contract. It exists so the host's tests prove a
-//! 0.1.0 plugin still loads and runs (`host/tests/wit_versions.rs`); that contract's mapping world
+//! 0.1.0 plugin still loads and runs (`host/tests/all/wit_versions.rs`); that contract's mapping world
 //! has `describe` and `map`, no `check-config`.
 //!
 //! Like `testkit-mapping` with `"command": "post"`: each `testkit.record` entity of a

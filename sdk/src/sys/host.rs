@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::bindings::connector::ml_connector::host::{clock, config, http, log, secrets, storage};
 use crate::http::{HttpError, Method, Request, Response};
-use crate::log::Level;
+use crate::level::Level;
 use crate::storage::StorageError;
 
 pub fn log(level: Level, message: &str, fields: &[(&str, &str)]) {

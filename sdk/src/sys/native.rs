@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::testing::LogRecord;
 use crate::http::{HttpError, Request, Response};
-use crate::log::Level;
+use crate::level::Level;
 use crate::storage::StorageError;
 
 pub(super) type HttpHandler = Box<dyn FnMut(&Request) -> Result<Response, HttpError>>;

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use super::native::{State, with_state};
 use crate::http::{HttpError, Request, Response};
-use crate::log::Level;
+use crate::level::Level;
 
 /// One log call, as the plugin made it.
 #[derive(Debug, Clone, PartialEq, Eq)]
