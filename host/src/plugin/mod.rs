@@ -4,7 +4,6 @@
 
 pub(crate) mod cache;
 
-use std::fmt;
 use std::sync::Arc;
 
 use anyhow::bail;
