@@ -7,6 +7,7 @@ mod capabilities;
 mod flow;
 mod host_errors;
 mod intacct_connector;
+mod intacct_signin;
 mod ledger_sink;
 mod outbound_http;
 mod sandbox;

@@ -1,15 +1,16 @@
 //! Runs functions in one request under the API session, with `uniqueid=true`. When Intacct refuses
-//! the session (an authentication failure: "Invalid session", an expired or restarted session), a
-//! new session is opened and the request sent once more; nothing ran the first time, so the retry
-//! is safe. A second refusal is `Auth`. The results must answer the functions one by one, in order
+//! the session (at any level [`crate::sign_in`] knows: "Invalid session", an expired or restarted
+//! session, a gateway 401), a new session is opened and the request sent once more; nothing ran
+//! the first time, so the retry is safe. A second refusal is `Auth`. The results must answer the functions one by one, in order
 //! (by controlid); an answer that does not is `Transient`, which `uniqueid` makes safe to retry.
 
 use ml_connector_sdk::{PluginError, clock, log};
 
 use crate::envelope::{self, Authentication, Control, Function};
-use crate::response::{self, FunctionResult, IntacctError};
+use crate::response::{self, FunctionResult};
 use crate::session::{self, Session};
 use crate::settings::Settings;
+use crate::sign_in::Refused;
 use crate::transport;
 
 /// One result per function, in order.
@@ -18,31 +19,26 @@ pub fn run(
     functions: &[&Function],
 ) -> Result<Vec<FunctionResult>, PluginError> {
     let session = session::current(settings)?;
-    let errors = match send(settings, &session, functions)? {
+    let refused = match send(settings, &session, functions)? {
         Ok(results) => return Ok(results),
-        Err(errors) => errors,
+        Err(refused) => refused,
     };
-    let reason = response::describe(&errors);
+    let reason = response::describe(&refused.errors);
     log::info(
         "Intacct refused the session; signing in again",
         &[("reason", &reason)],
     );
     session::forget()?;
     let (session, _) = session::open(settings)?;
-    send(settings, &session, functions)?.map_err(|errors| {
-        PluginError::auth(format!(
-            "Intacct refused a new session too: {}",
-            response::describe(&errors)
-        ))
-    })
+    send(settings, &session, functions)?.map_err(|refused| refused.to_error(settings))
 }
 
-/// One request; `Err(errors)` inside is a refused session.
+/// One request; `Err(refused)` inside is a refused session.
 fn send(
     settings: &Settings,
     session: &Session,
     functions: &[&Function],
-) -> Result<Result<Vec<FunctionResult>, Vec<IntacctError>>, PluginError> {
+) -> Result<Result<Vec<FunctionResult>, Refused>, PluginError> {
     let controlid = format!("mlc-{}", clock::now().timestamp_millis());
     let control = Control {
         controlid: &controlid,
@@ -56,7 +52,7 @@ fn send(
     );
     let answer = match transport::exchange(&session.endpoint, document)? {
         Ok(answer) => answer,
-        Err(errors) => return Ok(Err(errors)),
+        Err(refused) => return Ok(Err(refused)),
     };
     let in_order = answer.results.len() == functions.len()
         && answer

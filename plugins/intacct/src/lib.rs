@@ -15,8 +15,11 @@
 //!
 //! **Errors.** Intacct answers business failures with HTTP 200; the body decides ([`response`]):
 //! a function failure is that command's `Rejected` with Intacct's `errorno` as the code and its
-//! description; a control-level failure (nothing ran) is the outer `Rejected`, or `Auth` for bad
-//! sender credentials; a refused sign-in is `Auth`. HTTP 5xx and timeouts are `Transient`, 429 is
+//! description; a control-level failure (nothing ran) is the outer `Rejected`. A refused sign-in is
+//! `Auth` with advice on the credentials to check, in `apply` and `ping` alike, whichever level
+//! carries it ([`sign_in`]): the gateway (HTTP 401/403, `XMLGW_JPP0002` "Sign-in information is
+//! incorrect"), the control block (`XL03000006`, bad sender) or the authentication block (bad login;
+//! an invalid session is first replaced once). HTTP 5xx and timeouts are `Transient`, 429 is
 //! `RateLimited`; other 4xx are `Rejected` and never retried.
 //!
 //! **Text.** Every text value is stripped of the characters XML 1.0 forbids, then escaped
@@ -76,6 +79,7 @@ mod gateway;
 mod response;
 mod session;
 mod settings;
+mod sign_in;
 mod text;
 mod transport;
 mod xml_tree;
@@ -142,3 +146,143 @@ impl Connector for Intacct {
 }
 
 ml_connector_sdk::export_connector!(Intacct);
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+    use std::rc::Rc;
+
+    use ml_connector_sdk::http::Response;
+    use ml_connector_sdk::serde_json::json;
+    use ml_connector_sdk::testing;
+
+    use super::*;
+
+    /// The gateway's answer to a bad sign-in: HTTP 401 and a control failure.
+    const GATEWAY_REFUSAL: (u16, &str) = (
+        401,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><control><status>failure</status>\
+         </control><errormessage><error><errorno>XMLGW_JPP0002</errorno><description>Sign-in \
+         information is incorrect. Please check your request.</description></error></errormessage>\
+         </response>",
+    );
+    /// A bad sender: HTTP 200, control failure XL03000006.
+    const CONTROL_REFUSAL: (u16, &str) = (
+        200,
+        "<response><control><status>failure</status><senderid>mlconnector</senderid>\
+         <controlid>c</controlid><uniqueid>false</uniqueid><dtdversion>3.0</dtdversion></control>\
+         <errormessage><error><errorno>XL03000006</errorno><description></description>\
+         <description2>Incorrect Intacct XML Partner ID or password.</description2><correction>\
+         </correction></error></errormessage></response>",
+    );
+    /// A bad login: HTTP 200, authentication failure XL03000006.
+    const AUTHENTICATION_REFUSAL: (u16, &str) = (
+        200,
+        "<response><control><status>success</status><senderid>mlconnector</senderid>\
+         <controlid>c</controlid><uniqueid>false</uniqueid><dtdversion>3.0</dtdversion></control>\
+         <operation><authentication><status>failure</status><userid>xml_gateway</userid>\
+         <companyid>ml-demo</companyid><locationid></locationid></authentication><errormessage>\
+         <error><errorno>XL03000006</errorno><description></description><description2>Sign-in \
+         information is incorrect</description2><correction></correction></error></errormessage>\
+         </operation></response>",
+    );
+    const LEVELS: [(&str, (u16, &str)); 3] = [
+        ("gateway", GATEWAY_REFUSAL),
+        ("control", CONTROL_REFUSAL),
+        ("authentication", AUTHENTICATION_REFUSAL),
+    ];
+
+    fn session_answer() -> (u16, &'static str) {
+        (
+            200,
+            "<response><control><status>success</status></control><operation><authentication>\
+             <status>success</status><userid>xml_gateway</userid><companyid>ml-demo</companyid>\
+             </authentication><result><status>success</status><function>getAPISession</function>\
+             <controlid>getAPISession</controlid><data><api><sessionid>s1..</sessionid>\
+             <endpoint>http://gateway/session</endpoint></api></data></result></operation></response>",
+        )
+    }
+
+    /// A configured connection whose requests get `answers` in turn; returns the URLs requested.
+    fn connection(answers: Vec<(u16, &'static str)>) -> Rc<RefCell<Vec<String>>> {
+        testing::reset();
+        testing::set_config([
+            ("base_url", "http://gateway"),
+            ("company_id", "ml-demo"),
+            ("user_id", "xml_gateway"),
+        ]);
+        testing::set_secrets([
+            ("sender_id", "mlconnector"),
+            ("sender_password", "sender-secret"),
+            ("user_password", "user-secret"),
+        ]);
+        let urls = Rc::new(RefCell::new(Vec::new()));
+        let seen = urls.clone();
+        let mut answers = VecDeque::from(answers);
+        testing::set_http_handler(move |request| {
+            seen.borrow_mut().push(request.url.clone());
+            let (status, body) = answers.pop_front().expect("an answer left");
+            Ok(Response {
+                status,
+                headers: Vec::new(),
+                body: body.as_bytes().to_vec(),
+            })
+        });
+        urls
+    }
+
+    fn command() -> Command {
+        Command::json(
+            "intacct.reverse-invoice",
+            "e/0",
+            &json!({"invoice_key": "4", "date": "2025-03-01"}),
+        )
+        .unwrap()
+    }
+
+    fn assert_credentials_advice(level: &str, error: PluginError) {
+        let PluginError::Auth(message) = error else {
+            panic!("{level}: expected auth, got {error:?}");
+        };
+        assert!(message.contains("Check the"), "{level}: {message}");
+        assert!(message.contains("password`"), "{level}: {message}");
+        assert!(
+            !message.contains("sender-secret") && !message.contains("user-secret"),
+            "{level} leaks a secret: {message}"
+        );
+    }
+
+    #[test]
+    fn ping_is_auth_with_advice_whichever_level_refuses_the_sign_in() {
+        for (level, refusal) in LEVELS {
+            connection(vec![refusal]);
+            assert_credentials_advice(level, Intacct::ping().unwrap_err());
+        }
+    }
+
+    #[test]
+    fn apply_is_auth_with_advice_whichever_level_refuses_the_sign_in() {
+        for (level, refusal) in LEVELS {
+            connection(vec![refusal]);
+            assert_credentials_advice(level, Intacct::apply(vec![command()]).unwrap_err());
+        }
+    }
+
+    #[test]
+    fn a_refused_session_at_any_level_signs_in_once_more_then_is_auth() {
+        for (level, refusal) in LEVELS {
+            let urls = connection(vec![session_answer(), refusal, refusal]);
+            assert_credentials_advice(level, Intacct::apply(vec![command()]).unwrap_err());
+            assert_eq!(
+                *urls.borrow(),
+                [
+                    "http://gateway/ia/xml/xmlgw.phtml",
+                    "http://gateway/session",
+                    "http://gateway/ia/xml/xmlgw.phtml"
+                ],
+                "{level}"
+            );
+        }
+    }
+}

@@ -7,14 +7,12 @@
 //! | `operation/authentication/status` failure | nothing ran (sign-in refused, invalid session) | [`Refusal::Authentication`] |
 //! | `result/status` failure or aborted | that one function did not run | [`Outcome::Failure`], [`Outcome::Aborted`] |
 //!
-//! Each failure carries Intacct's `errormessage/error` records ([`IntacctError`]).
+//! Each failure carries Intacct's `errormessage/error` records ([`IntacctError`]). Which refusals
+//! are a refused sign-in is [`crate::sign_in`]'s call.
 
 use ml_connector_sdk::PluginError;
 
 use crate::xml_tree::Element;
-
-/// Intacct's answer to bad sender or sign-in credentials (also to an invalid session).
-pub const AUTHENTICATION_FAILED: &str = "XL03000006";
 
 /// One `errormessage/error` record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -187,6 +185,7 @@ fn errors(errormessage: Option<&Element>) -> Vec<IntacctError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sign_in::AUTHENTICATION_FAILED;
 
     const CONTROL_OK: &str = "<control><status>success</status><senderid>s</senderid>\
         <controlid>c</controlid><uniqueid>true</uniqueid><dtdversion>3.0</dtdversion></control>";
@@ -247,6 +246,42 @@ mod tests {
         assert_eq!(
             describe(&errors),
             "[XL03000006] Invalid session: the session ID is unknown or expired."
+        );
+    }
+
+    #[test]
+    fn a_gateway_sign_in_error_is_a_control_refusal() {
+        // The body Intacct's gateway sends with HTTP 401 (as in the official SDKs' fixtures): a
+        // control block with only a status, and an error without description2 or correction.
+        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response>\n    <control>\n        \
+            <status>failure</status>\n    </control>\n    <errormessage>\n        <error>\n            \
+            <errorno>XMLGW_JPP0002</errorno>\n            <description>Sign-in information is \
+            incorrect. Please check your request.</description>\n        </error>\n    \
+            </errormessage>\n</response>";
+        let Ok(Err(Refusal::Control(errors))) = parse(body) else {
+            panic!("expected a control refusal");
+        };
+        assert_eq!(
+            describe(&errors),
+            "[XMLGW_JPP0002] Sign-in information is incorrect. Please check your request."
+        );
+    }
+
+    #[test]
+    fn a_refused_login_is_an_authentication_refusal() {
+        let body = format!(
+            "<response>{CONTROL_OK}<operation><authentication><status>failure</status>\
+             <userid>xml_gateway</userid><companyid>ml-demo</companyid><locationid></locationid>\
+             </authentication>{}</operation></response>",
+            error(AUTHENTICATION_FAILED, "Sign-in information is incorrect")
+        );
+        assert_eq!(
+            parse(&body),
+            Ok(Err(Refusal::Authentication(vec![IntacctError {
+                errorno: AUTHENTICATION_FAILED.into(),
+                description2: "Sign-in information is incorrect".into(),
+                ..IntacctError::default()
+            }])))
         );
     }
 

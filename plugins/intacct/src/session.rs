@@ -1,7 +1,8 @@
 //! The API session: opened with the user's login and `getAPISession`, kept in storage (key
 //! `session`) and reused by later calls, which go to the endpoint `getAPISession` returned. A
 //! session older than 50 minutes on the host clock, or one that belongs to other credentials, is
-//! replaced by a new one before use; [`forget`] drops one Intacct refused.
+//! replaced by a new one before use; [`forget`] drops one Intacct refused. A refused sign-in, at
+//! whichever level, is `Auth` ([`crate::sign_in`]).
 
 use ml_connector_sdk::chrono::{DateTime, TimeDelta, Utc};
 use ml_connector_sdk::{PluginError, clock, log, storage};
@@ -58,14 +59,8 @@ pub fn open(settings: &Settings) -> Result<(Session, SignedIn), PluginError> {
         unique: false,
     };
     let document = envelope::request(settings, control, Authentication::Login, &[&function]);
-    let answer = transport::exchange(&settings.login_url, document)?.map_err(|errors| {
-        PluginError::auth(format!(
-            "Intacct refused the sign-in of user {} to company {}: {}",
-            settings.user_id,
-            settings.company_id,
-            response::describe(&errors)
-        ))
-    })?;
+    let answer = transport::exchange(&settings.login_url, document)?
+        .map_err(|refused| refused.to_error(settings))?;
     let api = match answer.results.first().map(|result| &result.outcome) {
         Some(Outcome::Success {
             data: Some(data), ..

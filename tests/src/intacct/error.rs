@@ -5,6 +5,8 @@ use super::xml_tree::Element;
 
 /// Sender or sign-in refused (also an invalid or expired session).
 pub const AUTHENTICATION_FAILED: &str = "XL03000006";
+/// The gateway in front of Intacct refusing sign-in information (sent with HTTP 401).
+pub const GATEWAY_SIGN_IN_INCORRECT: &str = "XMLGW_JPP0002";
 /// The body is not well-formed or does not follow the request schema.
 pub const XML_PARSE_ERROR: &str = "XL03000003";
 /// A function of a failed `transaction="true"` operation that was rolled back.

@@ -1,10 +1,12 @@
-//! The XML gateway itself: throttling, control checks (sender), authentication (login or session),
+//! The XML gateway itself: throttling, control checks (sender), authentication (login or session;
+//! a refused login answered in the authentication block, or by the gateway in front with HTTP 401
+//! and `XMLGW_JPP0002` when a test asks for it),
 //! `getAPISession`, and running an operation's functions with uniqueid duplicate guarding and
 //! all-or-nothing transactions. Holds every company's books behind one lock, so one request runs at
 //! a time, as on Intacct's standard service level.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use axum::http::StatusCode;
@@ -29,6 +31,7 @@ pub struct Gateway {
     requests: AtomicUsize,
     session_endpoint_requests: AtomicUsize,
     throttled: AtomicU32,
+    refuse_logins_at_gateway: AtomicBool,
 }
 
 struct State {
@@ -67,6 +70,7 @@ impl Gateway {
             requests: AtomicUsize::new(0),
             session_endpoint_requests: AtomicUsize::new(0),
             throttled: AtomicU32::new(0),
+            refuse_logins_at_gateway: AtomicBool::new(false),
         }
     }
 
@@ -84,6 +88,10 @@ impl Gateway {
 
     pub fn throttle_next(&self, count: u32) {
         self.throttled.store(count, Ordering::SeqCst);
+    }
+
+    pub fn refuse_logins_at_gateway(&self, on: bool) {
+        self.refuse_logins_at_gateway.store(on, Ordering::SeqCst);
     }
 
     pub fn ledger(&self, company_id: &str) -> Option<Ledger> {
@@ -121,14 +129,16 @@ impl Gateway {
         if throttled.is_ok() {
             return (StatusCode::TOO_MANY_REQUESTS, xml_response::rate_limited());
         }
-        (StatusCode::OK, self.answer(body, session_endpoint))
+        self.answer(body, session_endpoint)
     }
 
-    fn answer(&self, body: &[u8], session_endpoint: &str) -> String {
+    fn answer(&self, body: &[u8], session_endpoint: &str) -> (StatusCode, String) {
         let request = match parse_request(body) {
             Ok(request) => request,
             Err(refused) => {
-                return xml_response::control_failure(refused.control.as_ref(), &refused.error);
+                let document =
+                    xml_response::control_failure(refused.control.as_ref(), &refused.error);
+                return (StatusCode::OK, document);
             }
         };
         let control = &request.control;
@@ -141,15 +151,28 @@ impl Gateway {
                 "Incorrect Intacct XML Partner ID or password.",
                 "",
             );
-            return xml_response::control_failure(Some(control), &error);
+            return (
+                StatusCode::OK,
+                xml_response::control_failure(Some(control), &error),
+            );
         }
         let now = self.clock.now();
         let mut state = self.lock();
         let signed_in = match state.sign_in(&request, now) {
             Ok(signed_in) => signed_in,
             Err(refused) => {
+                let login = matches!(request.authentication, Authentication::Login { .. });
+                if login && self.refuse_logins_at_gateway.load(Ordering::SeqCst) {
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        xml_response::gateway_sign_in_refused(),
+                    );
+                }
                 let (echo, error) = *refused;
-                return xml_response::authentication_failure(control, &echo, &error);
+                return (
+                    StatusCode::OK,
+                    xml_response::authentication_failure(control, &echo, &error),
+                );
             }
         };
         let results = state.run(
@@ -165,7 +188,10 @@ impl Gateway {
             location_id: signed_in.location_id,
             session_times: Some((now, signed_in.expires_at)),
         };
-        xml_response::operation(control, &echo, results)
+        (
+            StatusCode::OK,
+            xml_response::operation(control, &echo, results),
+        )
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {

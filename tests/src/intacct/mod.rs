@@ -33,8 +33,8 @@ pub use config::{
     SalesOrder, SenderCredentials, UserCredentials,
 };
 pub use error::{
-    AUTHENTICATION_FAILED, BUSINESS_RULE, DUPLICATE_ID, RATE_LIMITED, TRANSACTION_ROLLED_BACK,
-    XML_PARSE_ERROR,
+    AUTHENTICATION_FAILED, BUSINESS_RULE, DUPLICATE_ID, GATEWAY_SIGN_IN_INCORRECT, RATE_LIMITED,
+    TRANSACTION_ROLLED_BACK, XML_PARSE_ERROR,
 };
 pub use ledger::{
     Adjustment, AdjustmentKind, ArDocument, ArLine, Customer, Dimensions, GlBatch, GlEntry,
@@ -140,6 +140,13 @@ impl IntacctSim {
     /// The next `count` requests get HTTP 429 with an XML body (nothing runs).
     pub fn throttle_next(&self, count: u32) {
         self.gateway.throttle_next(count);
+    }
+
+    /// While `on`, a refused login is answered by the gateway in front of Intacct: HTTP 401 with a
+    /// control failure `XMLGW_JPP0002` "Sign-in information is incorrect", no operation. Off, it is
+    /// answered in the authentication block (HTTP 200, `XL03000006`), the default.
+    pub fn refuse_logins_at_gateway(&self, on: bool) {
+        self.gateway.refuse_logins_at_gateway(on);
     }
 
     /// Ends every session, as a gateway restart would.

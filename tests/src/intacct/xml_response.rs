@@ -1,9 +1,9 @@
 //! Writing response documents: control-level failures, authentication failures, function results
-//! (success with key or data, failure, aborted) and the gateway's HTTP 429 body.
+//! (success with key or data, failure, aborted) and the gateway's own HTTP 429 and 401 bodies.
 
 use chrono::{DateTime, Utc};
 
-use super::error::{IntacctError, RATE_LIMITED};
+use super::error::{GATEWAY_SIGN_IN_INCORRECT, IntacctError, RATE_LIMITED};
 use super::functions::Outcome;
 use super::xml_request::Control;
 use super::xml_tree::Element;
@@ -81,6 +81,21 @@ pub fn rate_limited() -> String {
         "Send fewer requests, or batch several functions in one request.",
     );
     control_failure(None, &error)
+}
+
+/// The body of the gateway's HTTP 401 answer to a refused sign-in: a bare control block and an
+/// error with only a number and a description, as Intacct's front end writes it.
+pub fn gateway_sign_in_refused() -> String {
+    let error = Element::new("error")
+        .with_leaf("errorno", GATEWAY_SIGN_IN_INCORRECT)
+        .with_leaf(
+            "description",
+            "Sign-in information is incorrect. Please check your request.",
+        );
+    Element::new("response")
+        .child(Element::new("control").with_leaf("status", "failure"))
+        .child(Element::new("errormessage").child(error))
+        .to_document()
 }
 
 /// ISO 8601 with offset, as Intacct writes session times.

@@ -248,6 +248,49 @@ async fn bad_sender_and_bad_user_are_refused() {
 }
 
 #[tokio::test]
+async fn a_refused_login_can_be_answered_by_the_gateway_with_401() {
+    let sim = start().await;
+    let functions = function("s1", "<getAPISession/>");
+    let wrong_user = login(DEMO_COMPANY_ID).replace(DEMO_USER_PASSWORD, "wrong");
+    let refused = request(demo_sender(), false, false, &wrong_user, &functions);
+    sim.refuse_logins_at_gateway(true);
+    let (status, answer) = post(&sim.endpoint_url(), refused.clone()).await;
+    assert_eq!(status, 401);
+    assert_eq!(text(&answer, "status"), "failure");
+    assert_eq!(
+        text(&answer, "errorno"),
+        simulators::intacct::GATEWAY_SIGN_IN_INCORRECT
+    );
+    assert_eq!(
+        text(&answer, "description"),
+        "Sign-in information is incorrect. Please check your request."
+    );
+    assert!(!answer.contains("<operation>"));
+
+    let (status, answer) = post(
+        &sim.endpoint_url(),
+        request(
+            demo_sender(),
+            false,
+            false,
+            &login(DEMO_COMPANY_ID),
+            &functions,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, result_field(&answer, 0, "status")),
+        (200, "success".to_owned()),
+        "a good login still signs in"
+    );
+
+    sim.refuse_logins_at_gateway(false);
+    let (status, answer) = post(&sim.endpoint_url(), refused).await;
+    assert_eq!(status, 200);
+    assert_eq!(text(&answer, "errorno"), "XL03000006");
+}
+
+#[tokio::test]
 async fn an_expired_session_is_refused_and_use_slides_the_expiry() {
     let sim = start().await;
     let (session, endpoint) = get_session(&sim, demo_sender(), DEMO_COMPANY_ID).await;
