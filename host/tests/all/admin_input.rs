@@ -2,7 +2,6 @@
 //! content type is refused (415) and changes nothing, so a skip can never run as a post; no body at
 //! all posts as is; every error answer, axum's own rejections included, is `{"error": …}`.
 
-
 use std::time::Duration;
 
 use mlc_host::flow::{self, Service, Status};

@@ -4,7 +4,6 @@
 //! answers the wrong number of results fails naming plugin and version; a plugin that is not
 //! loaded, or of the other world, is a configuration mistake.
 
-
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -2,7 +2,6 @@
 //! the sandbox allows reaches it with its time and response size capped, its answer reaches the
 //! connector and the call's trace, and a request the sandbox refuses never reaches it.
 
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

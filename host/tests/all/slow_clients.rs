@@ -3,7 +3,6 @@
 //! their turn, a shutdown ends within its grace whatever clients hold open, and the admin API can
 //! live on a listener of its own.
 
-
 use std::time::Duration;
 
 use mlc_host::flow::{self, Service};
