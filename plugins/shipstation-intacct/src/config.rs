@@ -1,7 +1,7 @@
 //! The mapping config (the flow's `mapping_config`), read and checked whole before anything is
 //! mapped: a bad value is `Rejected` with code `shipstation-intacct.config` and the key's path
 //! ([`ml_connector_sdk::mapping_config`]). The crate doc shows a full example and what each key
-//! means; how the rules apply to a shipment is [`crate::rules`].
+//! means; how the rules apply to a shipment is the job of the `rules` module.
 
 use std::collections::BTreeMap;
 

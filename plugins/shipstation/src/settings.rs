@@ -5,7 +5,7 @@
 //! | `base_url` | setting, optional | the V1 API's origin (default `https://ssapi.shipstation.com`) |
 //! | `api_key`, `api_secret` | secrets | the V1 key pair (Basic auth) |
 //! | `webhook_token` | secret | the token in the webhook URL (`/webhooks/<connection>/<token>`), see [`crate::webhook`] |
-//! | `v2_api_key` | secret, optional | a V2 key: label costs come from V2 labels ([`crate::labels`]) |
+//! | `v2_api_key` | secret, optional | a V2 key: label costs come from V2 labels (the `labels` module) |
 //! | `v2_base_url` | setting, optional | the V2 API (default `https://api.shipstation.com/v2`) |
 //! | `currency` | setting, optional | the account's currency for V1 costs, which name none (default `USD`) |
 //! | `poll_overlap_minutes` | setting, optional | how far each poll window reaches back before the last one's end (default 60) |

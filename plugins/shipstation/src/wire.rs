@@ -1,6 +1,6 @@
 //! The V1 and V2 JSON the connector reads, as ShipStation sends it (camelCase in V1, snake_case in
 //! V2). Ids, amounts and weights stay JSON values here (numbers are kept digit for digit: the
-//! workspace builds serde_json with `arbitrary_precision`) until [`crate::normalize`] reads them;
+//! workspace builds serde_json with `arbitrary_precision`) until they are normalized;
 //! times stay text until [`crate::pacific`] converts them. A page keeps its records as raw JSON, so
 //! a polled shipment travels in its event exactly as ShipStation sent it.
 

@@ -10,7 +10,7 @@
 //! | `refresh_token` | secret, optional | its refresh token (expiring offline tokens) |
 //!
 //! One of `access_token` and `refresh_token` is needed. They only seed the token kept in storage
-//! ([`crate::token`]); after a refresh the stored pair is newer than the secrets.
+//! (the `token` module); after a refresh the stored pair is newer than the secrets.
 
 use ml_connector_sdk::{PluginError, config, secrets};
 use sha2::{Digest, Sha256};

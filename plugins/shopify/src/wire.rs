@@ -1,5 +1,5 @@
 //! The shapes of the GraphQL answers, as [`crate::queries`] selects them. Amounts and tax rates
-//! stay JSON values (strings or exact numbers) until [`crate::normalize`] reads them as decimals.
+//! stay JSON values (strings or exact numbers) until they are normalized as decimals.
 
 use serde::Deserialize;
 use serde_json::Value;
