@@ -8,7 +8,7 @@
 //! | `result/status` failure or aborted | that one function did not run | [`Outcome::Failure`], [`Outcome::Aborted`] |
 //!
 //! Each failure carries Intacct's `errormessage/error` records ([`IntacctError`]). Which refusals
-//! are a refused sign-in is [`crate::sign_in`]'s call.
+//! are a refused sign-in is the `sign_in` module's call.
 
 use ml_connector_sdk::PluginError;
 
