@@ -116,10 +116,15 @@ fn socket_address(
         return Ok(None);
     };
     text.parse().map(Some).map_err(|error| {
+        let port = example
+            .trim_matches('"')
+            .rsplit(':')
+            .next()
+            .unwrap_or_default();
         section.error(
             key,
             format!("`{text}` is not an IP address and port: {error}"),
-            format!("write e.g. `{key} = {example}`, or \"0.0.0.0:<port>\" for every interface"),
+            format!("write e.g. `{key} = {example}`, or \"0.0.0.0:{port}\" for every interface"),
         )
     })
 }
@@ -729,6 +734,39 @@ mod tests {
         assert_eq!(
             key_problem(&minimal("[retry]\nbase = \"0ms\"")),
             pair("retry.base", "is zero")
+        );
+    }
+
+    #[test]
+    fn the_server_timeouts_and_the_admin_listener_are_read_and_checked() {
+        let config = load(&minimal(
+            "[server]\nheader_timeout = \"2s\"\nbody_timeout = \"5s\"\nmax_connections = 8\n\
+             [admin]\nlisten = \"127.0.0.1:9090\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            config.server.header_timeout,
+            std::time::Duration::from_secs(2)
+        );
+        assert_eq!(
+            config.server.body_timeout,
+            std::time::Duration::from_secs(5)
+        );
+        assert_eq!(config.server.max_connections, 8);
+        assert_eq!(config.admin_listen, Some("127.0.0.1:9090".parse().unwrap()));
+        assert_eq!(
+            key_problem(&minimal("[server]\nheader_timeout = \"0s\"")),
+            pair("server.header_timeout", "must be more than zero")
+        );
+        assert_eq!(
+            key_problem(&minimal("[server]\nmax_connections = 0")).0,
+            "server.max_connections"
+        );
+        assert_eq!(
+            error(&minimal("[admin]\nlisten = \"internal:9090\"")).to_string(),
+            "mlc.toml: admin.listen: `internal:9090` is not an IP address and port: invalid \
+             socket address syntax\n  fix: write e.g. `listen = \"127.0.0.1:8081\"`, or \
+             \"0.0.0.0:8081\" for every interface"
         );
     }
 
