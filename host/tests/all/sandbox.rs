@@ -232,7 +232,8 @@ async fn bad_components_and_wrong_worlds_get_clear_errors() {
     let wrong = host.mapping("testkit", Default::default()).err().unwrap();
     assert_eq!(
         wrong.to_string(),
-        "plugin `testkit` is a connector, not a mapping"
+        "plugin `testkit` is a connector, not a mapping; name a mapping plugin there in the \
+         configuration"
     );
     let unknown = host
         .connector("nope", connection_without_server())
