@@ -177,13 +177,3 @@ fn fresh_dir() -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
 }
-
-/// `text` with any control character shown as its escape (`\u{7}`), so it cannot upset a terminal.
-fn visible(text: &str) -> String {
-    text.chars()
-        .map(|c| match c.is_control() {
-            true => c.escape_unicode().to_string(),
-            false => c.to_string(),
-        })
-        .collect()
-}

@@ -6,6 +6,8 @@ use chrono::{SecondsFormat, Utc};
 use mlc_host::config::Config;
 use mlc_host::flow::{self, EventDetail, EventFilter, EventRow, Resolution, Status, Step};
 
+use crate::terminal::visible;
+
 /// How much of an error a list row shows.
 const ERROR_WIDTH: usize = 60;
 
@@ -29,11 +31,11 @@ pub fn list(config: &Config, filter: EventFilter, json: bool) -> anyhow::Result<
             row.id,
             row.status,
             row.flow,
-            row.key,
-            row.topic,
+            visible(&row.key),
+            visible(&row.topic),
             row.attempts,
             time(row.received_at),
-            shorten(problem(row).unwrap_or_default(), ERROR_WIDTH)
+            shorten(&visible(problem(row).unwrap_or_default()), ERROR_WIDTH)
         );
     }
     Ok(())
@@ -83,10 +85,10 @@ pub fn review_list(config: &Config) -> anyhow::Result<()> {
             "{:>6}  {} {} ({})  since {}\n        {}",
             row.id,
             row.flow,
-            row.key,
-            row.topic,
+            visible(&row.key),
+            visible(&row.topic),
             time(row.updated_at),
-            row.review_reason.as_deref().unwrap_or("")
+            visible(row.review_reason.as_deref().unwrap_or(""))
         );
     }
     Ok(())
@@ -133,13 +135,15 @@ pub async fn ping(config: &Config, connection: &str) -> anyhow::Result<()> {
     )?;
     let report = flow::ping(&connector).await;
     for request in &report.requests {
-        println!("  {request}");
+        println!("  {}", visible(request));
     }
     match report.ok {
         true => {
             println!(
                 "{connection} ({} {}): ok: {}",
-                report.plugin, report.version, report.message
+                report.plugin,
+                report.version,
+                visible(&report.message)
             );
             Ok(())
         }
@@ -147,7 +151,7 @@ pub async fn ping(config: &Config, connection: &str) -> anyhow::Result<()> {
             "{connection} ({} {}): {}\n  what to do: {}",
             report.plugin,
             report.version,
-            report.message,
+            visible(&report.message),
             report.advice.unwrap_or_default()
         ),
     }
@@ -165,7 +169,9 @@ fn print_detail(detail: &EventDetail) {
     );
     println!(
         "  key {}  topic {}  reference {}",
-        event.key, event.topic, event.reference
+        visible(&event.key),
+        visible(&event.topic),
+        visible(&event.reference)
     );
     println!(
         "  received {}  updated {}  attempts {}",
@@ -178,16 +184,17 @@ fn print_detail(detail: &EventDetail) {
     }
     if let Some(problem) = problem(event) {
         println!(
-            "  {}: {problem}",
+            "  {}: {}",
             if event.status == Status::Review {
                 "review"
             } else {
                 "error"
-            }
+            },
+            visible(problem)
         );
     }
     for (kind, id) in &event.external_ids {
-        println!("  created {kind} {id}");
+        println!("  created {} {}", visible(kind), visible(id));
     }
     println!("steps:");
     for step in &detail.steps {
@@ -212,7 +219,7 @@ fn print_step(step: &Step) {
         if step.ok { "ok" } else { "ERR" },
         step.message
             .as_deref()
-            .map(|message| format!("  {message}"))
+            .map(|message| format!("  {}", visible(message)))
             .unwrap_or_default()
     );
     for request in step
@@ -225,12 +232,12 @@ fn print_step(step: &Step) {
         let outcome = request["status"]
             .as_u64()
             .map(|status| status.to_string())
-            .or_else(|| request["error"].as_str().map(str::to_owned))
+            .or_else(|| request["error"].as_str().map(visible))
             .unwrap_or_default();
         println!(
             "      {} {} → {outcome} ({} µs)",
             request["method"].as_str().unwrap_or(""),
-            request["url"].as_str().unwrap_or(""),
+            visible(request["url"].as_str().unwrap_or("")),
             request["duration_us"]
         );
     }
@@ -243,8 +250,8 @@ fn print_step(step: &Step) {
     {
         println!(
             "      command {} key {}",
-            command["kind"].as_str().unwrap_or(""),
-            command["key"].as_str().unwrap_or("")
+            visible(command["kind"].as_str().unwrap_or("")),
+            visible(command["key"].as_str().unwrap_or(""))
         );
     }
 }

@@ -8,6 +8,7 @@ mod installs;
 mod plugins;
 mod run;
 mod scaffold;
+mod terminal;
 mod workspace;
 
 use std::path::PathBuf;

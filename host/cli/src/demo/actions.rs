@@ -49,7 +49,7 @@ impl<'a> Shop<'a> {
         what: &str,
     ) -> anyhow::Result<Customer> {
         let name = format!("{first} {last}");
-        let shown = super::visible(&name);
+        let shown = crate::terminal::visible(&name);
         let tags_shown = match tags {
             [] => String::new(),
             tags => format!(" [{}]", tags.join(", ")),

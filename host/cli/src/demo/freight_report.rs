@@ -112,7 +112,7 @@ fn batches(ledger: &Ledger, chart: &BTreeMap<String, String>) -> Table {
         table.row(vec![
             batch.key.clone(),
             batch.date.to_string(),
-            super::visible(&batch.title),
+            crate::terminal::visible(&batch.title),
         ]);
         for entry in &batch.entries {
             let (debit, credit) = match entry.debit {

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use simulators::intacct::{Dimensions, Ledger, Posting};
 
 use super::table::{Align, Table};
-use super::visible as shown;
+use crate::terminal::visible as shown;
 
 /// The whole report. `chart` is the company's chart of accounts (number → title).
 pub fn render(ledger: &Ledger, chart: &BTreeMap<String, String>) -> String {

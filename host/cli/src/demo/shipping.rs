@@ -166,7 +166,7 @@ fn start(line: &str) {
     print!(
         "  {}  {:<76}",
         chrono::Local::now().format("%H:%M:%S"),
-        super::visible(line)
+        crate::terminal::visible(line)
     );
     let _ = std::io::stdout().flush();
 }

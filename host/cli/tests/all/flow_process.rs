@@ -154,9 +154,11 @@ async fn operator_commands_list_show_replay_and_resolve() {
     };
     post("bad-1", json!({"sku": "SKU-BAD"})).await;
     post("held-1", json!({"review": true})).await;
+    // A webhook id with terminal control sequences (clear screen, bell).
+    post("evil-\u{1b}[2J\u{7}", json!({})).await;
     let rows = wait_settled(
         &inbox(&dir),
-        3,
+        4,
         &[Status::Done, Status::Failed, Status::Review],
         SETTLE,
     )
@@ -174,6 +176,11 @@ async fn operator_commands_list_show_replay_and_resolve() {
     assert!(
         listed.contains("bad-1") && listed.contains("[E42]") && !listed.contains("good-1"),
         "{listed}"
+    );
+    let all = text(&mlc(&config, &["events", "list"]).stdout);
+    assert!(
+        all.contains("evil-\\u{1b}[2J\\u{7}") && !all.contains('\u{1b}') && !all.contains('\u{7}'),
+        "control characters reach the terminal escaped: {all:?}"
     );
     let shown = text(&mlc(&config, &["events", "show", &id_of("good-1")]).stdout);
     assert!(
@@ -235,8 +242,8 @@ async fn operator_commands_list_show_replay_and_resolve() {
     );
     assert!(text(&bad_json.stderr).contains("--with must be JSON"));
 
-    wait_settled(&inbox(&dir), 3, &[Status::Done], SETTLE).await;
-    assert_eq!(ledger.writes(), 3);
+    wait_settled(&inbox(&dir), 4, &[Status::Done], SETTLE).await;
+    assert_eq!(ledger.writes(), 4);
     let held = ledger
         .entries()
         .into_iter()
