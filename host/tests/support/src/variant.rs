@@ -3,9 +3,13 @@
 //! plugin builder into a component that differs from the workspace's build by its version (what
 //! `describe` says) and so by its content hash. The wasm build shares the workspace's target
 //! directory, so only the crate itself compiles again; its package is renamed so that its output
-//! does not overwrite the workspace build's.
+//! does not overwrite the workspace build's. Each variant is built once per test process: tests
+//! that run at the same time and ask for the same variant share one build instead of deleting each
+//! other's output.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use ml_connector_builder::{BuildOptions, build_plugins};
 use toml::{Table, Value};
@@ -15,6 +19,16 @@ use super::{plugin_dir, workspace_root};
 /// Builds plugin crate `name` (a directory under `plugins/`) as version `version`; returns the
 /// component's path.
 pub fn build_variant(name: &str, version: &str) -> PathBuf {
+    static BUILT: Mutex<BTreeMap<(String, String), PathBuf>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    built
+        .entry((name.to_owned(), version.to_owned()))
+        .or_insert_with(|| build_once(name, version))
+        .clone()
+}
+
+/// Builds the variant afresh, in a scratch workspace it empties first.
+fn build_once(name: &str, version: &str) -> PathBuf {
     plugin_dir(); // the workspace's own build first: the variant reuses its standard library
     let root = workspace_root();
     let package = format!("{name}-{}", version.replace('.', "-"));
