@@ -89,11 +89,7 @@ impl Connection {
     /// A connection with no settings, no secrets and an empty allowlist (no outbound HTTP).
     pub fn new(name: impl Into<String>) -> Result<Self, ConnectionError> {
         let name = name.into();
-        let valid = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
+        if !ml_connector_wit::is_valid_name(&name) {
             return Err(ConnectionError::BadName(name));
         }
         Ok(Self {
@@ -148,7 +144,7 @@ impl Connection {
 /// A connection that cannot be built as given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectionError {
-    #[error("connection name `{0}` must be non-empty ASCII letters, digits, `-` or `_`")]
+    #[error("connection name {0:?} must be {rule}", rule = ml_connector_wit::NAME_RULE)]
     BadName(String),
     #[error("allowlist entry `{origin}` is not an origin: {why}")]
     BadOrigin { origin: String, why: String },

@@ -1,7 +1,7 @@
 //! [`Host`], the library's entry point, and its builder: one engine, the two world linkers, the
 //! component cache, the services behind the capabilities, and the loaded plugins by name.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -17,7 +17,7 @@ use crate::engine::{self, Pooling};
 use crate::error::{CallError, HostError};
 use crate::limits::Limits;
 use crate::outbound::{OutboundHttp, ReqwestHttp};
-use crate::plugin::cache::{ComponentCache, content_hash};
+use crate::plugin::cache::{Compiled, ComponentCache, content_hash};
 use crate::plugin::{self, Plugin, PluginPre, PluginSummary, World};
 use crate::sandbox::{self, CallState, Services};
 use crate::storage::{KvStore, SqliteStore};
@@ -104,13 +104,17 @@ impl HostBuilder {
     }
 }
 
-/// A component compiled, linked and described, not yet active (see [`Host::activate`]).
-pub struct PreparedPlugin(Arc<Plugin>);
+/// A component compiled, linked and described, not yet active (see [`Host::activate`]). Dropped
+/// without being activated, it leaves nothing behind: its compiled code is cached only once active.
+pub struct PreparedPlugin {
+    plugin: Arc<Plugin>,
+    compiled: Compiled,
+}
 
 impl PreparedPlugin {
     /// What the component said about itself, its world, contract version and hash.
     pub fn summary(&self) -> &PluginSummary {
-        &self.0.summary
+        &self.plugin.summary
     }
 }
 
@@ -160,37 +164,52 @@ impl Host {
     }
 
     /// Validates and compiles a component and asks it to describe itself, without making it
-    /// active: [`Host::activate`] does that, once the caller has checked what it says.
+    /// active: [`Host::activate`] does that, once the caller has checked what it says. The name it
+    /// gives itself must follow the rule connection and flow names follow
+    /// ([`ml_connector_wit::NAME_RULE`]).
     pub async fn prepare_plugin(&self, component: &[u8]) -> anyhow::Result<PreparedPlugin> {
         let hash = content_hash(component);
         let inner = self.inner.clone();
         let bytes = component.to_vec();
         let key = hash.clone();
-        let (world, imports, pre) = tokio::task::spawn_blocking(move || {
-            let compiled = inner.cache.component(&key, &bytes)?;
-            let (world, imports) = plugin::surface(&inner.runner.engine, &compiled)?;
+        let (world, imports, pre, compiled) = tokio::task::spawn_blocking(move || {
+            let compiled = inner.cache.compile(&key, &bytes)?;
+            let (world, imports) = plugin::surface(&inner.runner.engine, &compiled.component)?;
             let linker = match world {
                 World::Connector => &inner.connector_linker,
                 World::Mapping => &inner.mapping_linker,
             };
-            let pre = plugin::prepare(world, linker, &compiled)?;
-            anyhow::Ok((world, imports, pre))
+            let pre = plugin::prepare(world, linker, &compiled.component)?;
+            anyhow::Ok((world, imports, pre, compiled))
         })
         .await??;
 
         let info = self.describe(&pre).await.context("its `describe` failed")?;
+        if !ml_connector_wit::is_valid_name(&info.name) {
+            anyhow::bail!(
+                "it names itself {:?}: a plugin's name must be {}",
+                info.name,
+                ml_connector_wit::NAME_RULE
+            );
+        }
         let summary = PluginSummary::new(info, world, imports, hash);
-        Ok(PreparedPlugin(Arc::new(Plugin {
-            summary: Arc::new(summary),
-            pre,
-        })))
+        Ok(PreparedPlugin {
+            plugin: Arc::new(Plugin {
+                summary: Arc::new(summary),
+                pre,
+            }),
+            compiled,
+        })
     }
 
     /// Makes `prepared` the version of its name that new calls use, and returns the one it
     /// replaced. Calls already running, and handles already taken, keep their version.
     pub fn activate(&self, prepared: PreparedPlugin) -> Option<PluginSummary> {
         let summary = prepared.summary().clone();
-        let replaced = self.plugins_mut().insert(summary.name.clone(), prepared.0);
+        self.inner.cache.keep(&summary.hash, &prepared.compiled);
+        let replaced = self
+            .plugins_mut()
+            .insert(summary.name.clone(), prepared.plugin);
         tracing::info!(plugin = %summary.name, version = %summary.version, hash = %&summary.hash[..12], world = %summary.world, "plugin active");
         replaced.map(|plugin| PluginSummary::clone(&plugin.summary))
     }
@@ -202,7 +221,13 @@ impl Host {
         prepared: &PreparedPlugin,
         settings: BTreeMap<String, String>,
     ) -> Result<MappingCall, CallError> {
-        self.mapping_of(&prepared.0, settings)
+        self.mapping_of(&prepared.plugin, settings)
+    }
+
+    /// Removes from the cache directory the compiled code of every component whose hash is not in
+    /// `in_use` (and what an older wasmtime build compiled). Returns how many files went.
+    pub fn remove_unused_compiled(&self, in_use: &BTreeSet<String>) -> anyhow::Result<usize> {
+        self.inner.cache.retain(in_use)
     }
 
     /// Loads every `*.wasm` file of `dir`, in name order.
@@ -316,8 +341,8 @@ impl Host {
     }
 }
 
-/// The `*.wasm` files of `dir`, in name order.
-pub(crate) fn component_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// The `*.wasm` files of `dir`, in name order: the components a plugin directory holds.
+pub fn component_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the plugin directory {}", dir.display()))?
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))

@@ -167,8 +167,9 @@ pub use call::{ConnectorCall, MappingCall};
 pub use connection::{Connection, ConnectionError, Origin, Secret};
 pub use engine::Pooling;
 pub use error::{CallError, HostError, HostErrorKind, SandboxStop};
-pub use host::{Host, HostBuilder, PreparedPlugin};
+pub use host::{Host, HostBuilder, PreparedPlugin, component_files};
 pub use limits::Limits;
+pub use plugin::cache::content_hash;
 pub use plugin::{PluginSummary, World};
 pub use trace::{CallReport, HttpExchange, LogRecord};
 

@@ -15,8 +15,10 @@
 
 #[cfg(feature = "guest")]
 pub mod guest;
+mod names;
 mod versions;
 
+pub use names::{MAX_NAME_LEN, NAME_RULE, is_valid_name};
 pub use versions::{CONTRACTS, Version};
 
 /// The package of the plugin worlds. Its version is the contract's version.

@@ -37,7 +37,7 @@ const SHIPSTATION_POLL: &str = "3s";
 
 pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
     println!("== building plugins");
-    plugins::build(workspace, plugin_dir)?;
+    plugins::build(workspace, plugin_dir).await?;
     let plugin_dir = std::path::absolute(plugin_dir)?;
 
     println!("\n== Shopify → Sage Intacct, on the simulators");

@@ -245,7 +245,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let workspace = workspace::root(workspace)?;
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
-            plugins::build(&workspace, &dir).map(drop)
+            plugins::build(&workspace, &dir).await.map(drop)
         }
         Command::Plugin {
             command:

@@ -1,10 +1,12 @@
 //! `mlc plugins` and `mlc plugin build`: where the components are, building them, listing them.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use anyhow::Context;
 use ml_connector_builder::{BuildOptions, BuiltPlugin, build_plugins};
-use mlc_host::{Host, PluginSummary};
+use mlc_host::{Host, PluginSummary, component_files, content_hash};
 
 use crate::workspace;
 
@@ -18,8 +20,10 @@ pub fn dir(given: Option<PathBuf>, workspace: Option<&Path>) -> anyhow::Result<P
 }
 
 /// Builds the plugins at `root` (every crate under `plugins/` of a workspace, or the plugin crate
-/// at `root`) into `out_dir`, with progress and where each component went on stderr.
-pub fn build(root: &Path, out_dir: &Path) -> anyhow::Result<Vec<BuiltPlugin>> {
+/// at `root`) into `out_dir`, with progress on stderr, then loads each component as the host
+/// would (its world, its `describe`, its name): one the host would refuse is removed, with the
+/// reason. Prints a table of what was built.
+pub async fn build(root: &Path, out_dir: &Path) -> anyhow::Result<Vec<PluginSummary>> {
     let started = Instant::now();
     let options = BuildOptions {
         crates: workspace::plugin_crates(root)?,
@@ -27,25 +31,56 @@ pub fn build(root: &Path, out_dir: &Path) -> anyhow::Result<Vec<BuiltPlugin>> {
         ..BuildOptions::workspace(root)
     };
     let built = build_plugins(&options, &mut |line| eprintln!("  {line}"))?;
-    eprintln!(
-        "built {} plugin(s) in {:.1?}:",
-        built.len(),
-        started.elapsed()
-    );
+    let host = Host::builder().cache_dir(cache_dir(out_dir)).build()?;
+    let mut described = Vec::new();
     for plugin in &built {
-        eprintln!(
-            "  {}  ({} KiB)",
-            plugin.component.display(),
-            plugin.size.div_ceil(1024)
-        );
+        described.push(check_built(&host, plugin).await?);
     }
-    Ok(built)
+    remove_unused_compiled(&host, out_dir)?;
+    eprintln!(
+        "built {} plugin(s) in {:.1?} into {}:",
+        built.len(),
+        started.elapsed(),
+        out_dir.display()
+    );
+    print_table(&described);
+    Ok(described)
+}
+
+/// Loads a component just built; removes it when the host refuses it.
+async fn check_built(host: &Host, plugin: &BuiltPlugin) -> anyhow::Result<PluginSummary> {
+    let path = &plugin.component;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match host.load_plugin(&bytes).await {
+        Ok(summary) => Ok(summary),
+        Err(error) => {
+            std::fs::remove_file(path)
+                .with_context(|| format!("cannot remove {}", path.display()))?;
+            Err(error.context(format!(
+                "plugin crate `{}` built, but the host would refuse its component (removed)",
+                plugin.name
+            )))
+        }
+    }
+}
+
+/// Removes the compiled code of components no longer in `dir` from its cache.
+fn remove_unused_compiled(host: &Host, dir: &Path) -> anyhow::Result<()> {
+    let mut in_dir = BTreeSet::new();
+    for path in component_files(dir)? {
+        let bytes =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        in_dir.insert(content_hash(&bytes));
+    }
+    host.remove_unused_compiled(&in_dir)?;
+    Ok(())
 }
 
 /// Loads every component in `dir` and prints a table of them.
 pub async fn list(dir: &Path) -> anyhow::Result<()> {
     let host = Host::builder().cache_dir(cache_dir(dir)).build()?;
     let plugins = host.load_plugin_dir(dir).await?;
+    remove_unused_compiled(&host, dir)?;
     if plugins.is_empty() {
         anyhow::bail!(
             "no plugins in {}: build them with `mlc plugin build`",

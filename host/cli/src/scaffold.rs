@@ -18,7 +18,7 @@ const BUILT_WITH_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk");
 const SDK_PACKAGE: &str = "ml-connector-sdk";
 /// Where the SDK's guide from a new crate to a deployed plugin is, in the SDK directory.
 const GUIDE: &str = "GUIDE.md";
-const MAX_NAME_LEN: usize = 64;
+const MAX_NAME_LEN: usize = ml_connector_wit::MAX_NAME_LEN;
 /// Crate names cargo refuses or that would shadow a crate the template depends on (as crate
 /// names: `-` is `_`).
 const TAKEN_NAMES: &str = "abstract alloc as async await become box break build const continue \

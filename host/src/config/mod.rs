@@ -13,6 +13,8 @@
 mod duration;
 mod error;
 mod parse;
+#[cfg(test)]
+mod properties;
 mod secret_ref;
 mod table;
 #[cfg(test)]

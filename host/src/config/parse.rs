@@ -29,9 +29,15 @@ pub(super) fn load(path: &Path, env: Env<'_>) -> Result<Config, ConfigError> {
             "check the path of the configuration file",
         )
     })?;
+    parse(path, &text, env)
+}
+
+/// Checks `text`, the content of the file at `path` (relative paths in it are relative to the
+/// file's directory).
+pub(super) fn parse(path: &Path, text: &str, env: Env<'_>) -> Result<Config, ConfigError> {
     let table: Table = text
         .parse()
-        .map_err(|error| ConfigError::syntax(path, &text, &error))?;
+        .map_err(|error| ConfigError::syntax(path, text, &error))?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let root = Section::root(
         path,
@@ -411,6 +417,13 @@ fn flows(
     ])?;
     let mut flows: BTreeMap<String, FlowConfig> = BTreeMap::new();
     for (name, section) in entries {
+        if !ml_connector_wit::is_valid_name(name) {
+            return Err(flows_section.error(
+                name,
+                format!("flow name {name:?} must be {}", ml_connector_wit::NAME_RULE),
+                "rename the flow using only ASCII letters, digits, `-` and `_`",
+            ));
+        }
         let flow = flow(name, &section, connections)?;
         for other in flows.values() {
             let same_route = other.source == flow.source
@@ -789,7 +802,14 @@ mod tests {
             (error.key.as_str(), error.problem.as_str()),
             (
                 "connections.\"the shop\"",
-                "connection name `the shop` must be non-empty ASCII letters, digits, `-` or `_`"
+                "connection name \"the shop\" must be 1 to 64 ASCII letters, digits, `-` or `_`"
+            )
+        );
+        assert_eq!(
+            key_problem(&example_with("[flows.orders]", "[flows.\"../orders\"]")),
+            pair(
+                "flows.\"../orders\"",
+                "flow name \"../orders\" must be 1 to 64 ASCII letters, digits, `-` or `_`"
             )
         );
         assert_eq!(

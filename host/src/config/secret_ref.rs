@@ -3,6 +3,7 @@
 
 use std::env::VarError;
 use std::fs;
+use std::io::Read;
 use std::path::Path;
 
 use toml::Value;
@@ -65,7 +66,7 @@ pub(super) fn resolve(
         }
         (None, Some(file)) => {
             let path = dir.join(file);
-            let text = fs::read_to_string(&path).map_err(|error| {
+            let text = read_secret_file(&path).map_err(|error| {
                 fail(
                     format!("cannot read the secret file `{}`: {error}", path.display()),
                     "create the file or correct the path (relative to the directory of this \
@@ -97,6 +98,28 @@ pub(super) fn resolve(
         ));
     }
     Ok(Secret::new(value))
+}
+
+/// The most a secret file may hold: one secret, not a device or a log.
+const MAX_SECRET_FILE: u64 = 64 << 10;
+
+/// The text of a secret file, refusing one larger than [`MAX_SECRET_FILE`] (or endless, as
+/// `/dev/zero` is) without reading past that.
+fn read_secret_file(path: &Path) -> std::io::Result<String> {
+    let mut text = String::new();
+    fs::File::open(path)?
+        .take(MAX_SECRET_FILE + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SECRET_FILE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it holds more than {} KiB, more than a secret",
+                MAX_SECRET_FILE >> 10
+            ),
+        ));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -229,6 +252,13 @@ mod tests {
         assert_eq!(
             error.problem,
             format!("secret file `{}` is empty", dir.join("empty").display())
+        );
+
+        fs::write(&path, token("{ file = \"/dev/zero\" }")).unwrap();
+        let error = Config::load(&path).unwrap_err();
+        assert_eq!(
+            error.problem,
+            "cannot read the secret file `/dev/zero`: it holds more than 64 KiB, more than a secret"
         );
         fs::remove_dir_all(dir).unwrap();
     }

@@ -155,16 +155,10 @@ async fn review_list(State(shared): SharedState) -> Response {
     )
 }
 
-/// `{"resolution": <JSON for the mapping>}` posts it; `{"skip": "why"}` does not.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResolveBody {
-    resolution: Option<Value>,
-    skip: Option<String>,
-}
-
-/// The decision in a resolve request. No body at all is `{}` (post as is); any other body must be
-/// JSON and say so in its `Content-Type`, so a skip can never be read as a post.
+/// The decision in a resolve request: `{"resolution": <JSON for the mapping>}` posts it,
+/// `{"skip": "why"}` does not. No body at all is `{}` (post as is); any other body must be JSON
+/// and say so in its `Content-Type`, and a body that names `skip` is a skip or a refusal, never a
+/// post (`{"skip": null}` too), so a skip can never be read as a post.
 fn resolution(headers: &HeaderMap, body: &[u8]) -> Result<Resolution, Response> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(Resolution::Post(json!({})));
@@ -184,27 +178,45 @@ fn resolution(headers: &HeaderMap, body: &[u8]) -> Result<Resolution, Response> 
              {\"resolution\": {...}} or {\"skip\": \"why\"}; nothing was changed",
         ));
     }
-    let parsed: ResolveBody = serde_json::from_slice(body).map_err(|why| {
+    let refused = |status: StatusCode, problem: &str| {
         error(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             &format!(
-                "the body must be {{\"resolution\": {{...}}}} or {{\"skip\": \"why\"}} ({why}); \
-                 nothing was changed"
+                "{problem}: send {{\"resolution\": {{...}}}} or {{\"skip\": \"why\"}}; nothing \
+                 was changed"
             ),
         )
+    };
+    let parsed: serde_json::Map<String, Value> = serde_json::from_slice(body).map_err(|why| {
+        refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("the body is not a JSON object ({why})"),
+        )
     })?;
-    match parsed {
-        ResolveBody {
-            skip: Some(why),
-            resolution: None,
-        } => Ok(Resolution::Skip(why)),
-        ResolveBody {
-            resolution,
-            skip: None,
-        } => Ok(Resolution::Post(resolution.unwrap_or_else(|| json!({})))),
-        ResolveBody { .. } => Err(error(
+    if let Some(unknown) = parsed
+        .keys()
+        .find(|key| !matches!(key.as_str(), "resolution" | "skip"))
+    {
+        return Err(refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("`{unknown}` is not a field of the decision"),
+        ));
+    }
+    match (parsed.get("resolution"), parsed.get("skip")) {
+        (None, Some(Value::String(why))) => Ok(Resolution::Skip(why.clone())),
+        (None, Some(_)) => Err(refused(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`skip` must be the reason, as text",
+        )),
+        (resolution, None) => Ok(Resolution::Post(
+            resolution
+                .filter(|resolution| !resolution.is_null())
+                .cloned()
+                .unwrap_or_else(|| json!({})),
+        )),
+        (Some(_), Some(_)) => Err(refused(
             StatusCode::BAD_REQUEST,
-            "give either `resolution` or `skip`, not both; nothing was changed",
+            "give either `resolution` or `skip`, not both",
         )),
     }
 }
@@ -320,4 +332,102 @@ pub(crate) async fn json_errors(response: Response) -> Response {
         HeaderValue::from_static("application/json"),
     );
     Response::from_parts(parts, axum::body::Body::from(body))
+}
+
+/// Property tests of the admin API's input: the resolve body under any content type, and the
+/// `since` filter. The default case count keeps this to seconds in CI; set `PROPTEST_CASES` to run
+/// longer, e.g. `PROPTEST_CASES=20000 cargo test -p ml-connector-host --lib flow::admin`.
+#[cfg(test)]
+mod properties {
+    use chrono::{DateTime, Utc};
+    use proptest::collection::{btree_map, vec};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn headers(content_type: Option<&str>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = content_type.and_then(|text| HeaderValue::from_str(text).ok()) {
+            headers.insert(header::CONTENT_TYPE, value);
+        }
+        headers
+    }
+
+    fn content_type() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(prop_oneof![
+            Just("application/json".to_owned()),
+            Just("application/json; charset=utf-8".to_owned()),
+            Just("application/problem+json".to_owned()),
+            Just("text/plain".to_owned()),
+            Just("application/x-www-form-urlencoded".to_owned()),
+            any::<String>(),
+        ])
+    }
+
+    /// JSON a careless or hostile client might send, with the body's own keys likely.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::String),
+        ];
+        let key = prop_oneof![
+            Just("skip".to_owned()),
+            Just("resolution".to_owned()),
+            "[a-z]{0,8}",
+        ];
+        leaf.prop_recursive(3, 24, 4, move |inner| {
+            prop_oneof![
+                vec(inner.clone(), 0..4).prop_map(Value::Array),
+                btree_map(key.clone(), inner, 0..4)
+                    .prop_map(|entries| Value::Object(entries.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn any_body_under_any_content_type_is_a_decision_or_a_json_refusal(
+            content_type in content_type(),
+            body in vec(any::<u8>(), 0..512),
+        ) {
+            if let Err(refused) = resolution(&headers(content_type.as_deref()), &body) {
+                prop_assert!(refused.status().is_client_error());
+                prop_assert_eq!(
+                    refused.headers().get(header::CONTENT_TYPE),
+                    Some(&HeaderValue::from_static("application/json"))
+                );
+            }
+        }
+
+        #[test]
+        fn a_body_that_names_skip_never_posts(
+            value in json_value(),
+            content_type in content_type(),
+        ) {
+            let body = serde_json::to_vec(&value).expect("JSON serialises");
+            let decided = resolution(&headers(content_type.as_deref()), &body);
+            let names_skip = value.as_object().is_some_and(|object| object.contains_key("skip"));
+            if names_skip {
+                prop_assert!(!matches!(decided, Ok(Resolution::Post(_))), "{decided:?}");
+            }
+            if let Ok(Resolution::Skip(why)) = &decided {
+                prop_assert_eq!(Some(why.as_str()), value.get("skip").and_then(Value::as_str));
+            }
+        }
+
+        #[test]
+        fn since_is_a_time_or_a_refusal_and_a_duration_reaches_back(
+            text in prop_oneof![any::<String>(), "[0-9]{1,25}(ms|s|m|h|d)", "[0-9]{1,12}d[0-9]{1,12}h"],
+        ) {
+            let now: DateTime<Utc> = "2026-12-03T10:00:00Z".parse().expect("a time");
+            let since = crate::flow::parse_since(&text, now);
+            if DateTime::parse_from_rfc3339(&text).is_err()
+                && let Ok(since) = since
+            {
+                prop_assert!(since <= now, "{text} gave {since}");
+            }
+        }
+    }
 }

@@ -89,10 +89,12 @@ pub async fn open_plugins(config: &Config) -> anyhow::Result<(Host, PluginStore)
     plugins::load(&host, &store, &config.plugin_dir)
         .await
         .with_context(|| format!("[plugins] dir in {}", config.path.display()))?;
+    plugins::remove_unused_compiled(&host, &store)?;
     Ok((host, store))
 }
 
-/// A `since` filter: an RFC 3339 time, or a duration back from `now` (`2h`, `30m`, `7d`).
+/// A `since` filter: an RFC 3339 time, or a duration back from `now` (`2h`, `30m`, `7d`); a
+/// duration longer than the calendar reaches back means since the beginning.
 pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time.with_timezone(&Utc));
@@ -100,5 +102,8 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Stri
     let ago = crate::config::parse_duration(text).ok_or_else(|| {
         format!("`{text}` is neither an RFC 3339 time (2026-11-22T08:00:00Z) nor a duration ago (2h, 30m)")
     })?;
-    Ok(now - chrono::Duration::from_std(ago).unwrap_or(chrono::Duration::MAX))
+    Ok(chrono::Duration::from_std(ago)
+        .ok()
+        .and_then(|ago| now.checked_sub_signed(ago))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC))
 }

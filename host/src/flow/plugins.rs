@@ -68,6 +68,21 @@ pub async fn load(
     Ok(host.plugins())
 }
 
+/// Removes the compiled code of components the store does not hold (refused, or left by an older
+/// wasmtime build) from the host's cache directory.
+pub fn remove_unused_compiled(host: &Host, store: &PluginStore) -> anyhow::Result<()> {
+    let removed = host
+        .remove_unused_compiled(&store.hashes()?)
+        .context("cleaning up compiled components")?;
+    if removed > 0 {
+        tracing::info!(
+            removed,
+            "removed compiled components no stored version uses"
+        );
+    }
+    Ok(())
+}
+
 /// Loads the store's active versions that `host` does not serve yet (another process installed
 /// or rolled back), and returns them.
 pub async fn sync(host: &Host, store: &PluginStore) -> anyhow::Result<Vec<PluginSummary>> {

@@ -7,6 +7,7 @@
 //! The store only records; validating a component and making it serve is the flow engine's
 //! lifecycle (`flow::plugins`).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::MutexGuard;
 
@@ -162,6 +163,14 @@ impl PluginStore {
             );
         }
         Ok(bytes)
+    }
+
+    /// The hashes of every stored component, active or not.
+    pub fn hashes(&self) -> anyhow::Result<BTreeSet<String>> {
+        let db = self.db();
+        let mut statement = db.prepare_cached("SELECT hash FROM components")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The active component of each name: (name, hash).

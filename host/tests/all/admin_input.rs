@@ -98,14 +98,14 @@ async fn a_skip_without_a_json_content_type_is_refused_and_never_posts() {
 async fn no_body_posts_as_is_and_a_bad_body_changes_nothing() {
     let (ledger, service, base, id) = serve_with_held_event("resolve-empty").await;
 
-    let (status, answer) = resolve_raw(&base, id, Some("application/json"), r#"{"skip": 3}"#).await;
-    assert_eq!(status, 422, "{answer}");
-    assert!(
-        answer["error"]
-            .as_str()
-            .unwrap()
-            .contains("nothing was changed")
-    );
+    for not_a_reason in [r#"{"skip": 3}"#, r#"{"skip": null}"#] {
+        let (status, answer) = resolve_raw(&base, id, Some("application/json"), not_a_reason).await;
+        assert_eq!(status, 422, "{not_a_reason}: {answer}");
+        assert_eq!(
+            answer["error"],
+            "`skip` must be the reason, as text: send {\"resolution\": {...}} or {\"skip\": \"why\"}; nothing was changed"
+        );
+    }
     let (status, answer) = resolve_raw(
         &base,
         id,

@@ -10,6 +10,7 @@ mod intacct_connector;
 mod intacct_signin;
 mod ledger_sink;
 mod outbound_http;
+mod plugin_names;
 mod sandbox;
 mod shipstation_connector;
 mod shopify_connector;

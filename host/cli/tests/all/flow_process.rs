@@ -304,3 +304,45 @@ async fn a_bad_config_is_refused_naming_the_file_the_key_and_the_fix() {
         assert!(stderr.contains("fix: "), "{key}: {stderr}");
     }
 }
+
+/// Two clients hold connections open mid-request (one inside its headers, one inside its body)
+/// with the server's timeouts far off; SIGTERM still ends `mlc run` within `shutdown_grace`.
+#[tokio::test]
+async fn sigterm_ends_the_process_within_the_grace_whatever_slow_clients_hold() {
+    use std::io::Write;
+
+    let ledger = Ledger::start().await;
+    let dir = scratch("sigterm-slow-clients");
+    let config = dir.join("mlc.toml");
+    let text = config_text(&dir, &ledger, "").replace(
+        "shutdown_grace = \"10s\"",
+        "shutdown_grace = \"2s\"\nheader_timeout = \"10m\"\nbody_timeout = \"10m\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let mut run = MlcRun::start(&config);
+    let address = run.base.trim_start_matches("http://").to_owned();
+
+    let mut in_headers = std::net::TcpStream::connect(&address).unwrap();
+    in_headers
+        .write_all(b"POST /webhooks/shop HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let mut in_body = std::net::TcpStream::connect(&address).unwrap();
+    in_body
+        .write_all(
+            b"POST /webhooks/shop HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{\"ev",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let terminated = std::time::Instant::now();
+    run.terminate();
+    let status = run.wait(Duration::from_secs(15));
+    let took = terminated.elapsed();
+    assert!(status.success(), "{}", run.stderr());
+    assert!(
+        took < Duration::from_secs(10),
+        "mlc run took {took:?} to stop with a 2 s grace: {}",
+        run.stderr()
+    );
+    drop((in_headers, in_body));
+}

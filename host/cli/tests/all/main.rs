@@ -6,6 +6,7 @@
 mod cli;
 mod flow_process;
 mod guide;
+mod plugin_build;
 mod plugin_upgrade;
 mod process;
 mod shipstation_intacct_flow;

@@ -5,7 +5,8 @@
 //! directory, so only the crate itself compiles again; its package is renamed so that its output
 //! does not overwrite the workspace build's. Each variant is built once per test process: tests
 //! that run at the same time and ask for the same variant share one build instead of deleting each
-//! other's output.
+//! other's output. A variant may also give itself another name in `describe`, to test how the
+//! host treats names.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,24 +20,72 @@ use super::{plugin_dir, workspace_root};
 /// Builds plugin crate `name` (a directory under `plugins/`) as version `version`; returns the
 /// component's path.
 pub fn build_variant(name: &str, version: &str) -> PathBuf {
-    static BUILT: Mutex<BTreeMap<(String, String), PathBuf>> = Mutex::new(BTreeMap::new());
-    let mut built = BUILT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    built
-        .entry((name.to_owned(), version.to_owned()))
-        .or_insert_with(|| build_once(name, version))
-        .clone()
+    built_once(Variant {
+        name,
+        version,
+        calls_itself: None,
+    })
+}
+
+/// Builds plugin crate `name` as version `version` with its `describe` giving `calls_itself` as
+/// the plugin's name (a vendor's mistake, or an attack on paths); returns the component's path.
+pub fn build_variant_calling_itself(name: &str, version: &str, calls_itself: &str) -> PathBuf {
+    built_once(Variant {
+        name,
+        version,
+        calls_itself: Some(calls_itself),
+    })
+}
+
+/// What a variant differs from the workspace's plugin by.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Variant<'a> {
+    name: &'a str,
+    version: &'a str,
+    calls_itself: Option<&'a str>,
+}
+
+impl Variant<'_> {
+    /// A package name of its own, so variants never overwrite each other's output.
+    fn package(&self) -> String {
+        let renamed = if self.calls_itself.is_some() {
+            "-renamed"
+        } else {
+            ""
+        };
+        format!("{}-{}{renamed}", self.name, self.version.replace('.', "-"))
+    }
+}
+
+/// The component of `variant`, built by the first test of the process that asks for it.
+fn built_once(variant: Variant<'_>) -> PathBuf {
+    type Key = (String, String, Option<String>);
+    static BUILT: Mutex<BTreeMap<Key, PathBuf>> = Mutex::new(BTreeMap::new());
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let key = (
+        variant.name.to_owned(),
+        variant.version.to_owned(),
+        variant.calls_itself.map(str::to_owned),
+    );
+    built.entry(key).or_insert_with(|| build(variant)).clone()
 }
 
 /// Builds the variant afresh, in a scratch workspace it empties first.
-fn build_once(name: &str, version: &str) -> PathBuf {
+fn build(variant: Variant<'_>) -> PathBuf {
+    let Variant { name, version, .. } = variant;
     plugin_dir(); // the workspace's own build first: the variant reuses its standard library
     let root = workspace_root();
-    let package = format!("{name}-{}", version.replace('.', "-"));
+    let package = variant.package();
     let scratch = root.join("target/variants").join(&package);
     let _ = std::fs::remove_dir_all(&scratch);
     let crate_dir = scratch.join("plugins").join(name);
     copy_dir(&root.join("plugins").join(name), &crate_dir);
     rename_package(&crate_dir.join("Cargo.toml"), &package);
+    if let Some(calls_itself) = variant.calls_itself {
+        rename_in_describe(&crate_dir.join("src/lib.rs"), name, calls_itself);
+    }
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("copying Cargo.lock");
     std::fs::write(
         scratch.join("Cargo.toml"),
@@ -87,6 +136,19 @@ fn manifest(root: &Path, name: &str, version: &str) -> Table {
         }
     }
     manifest
+}
+
+/// Makes the `describe` of the crate whose root is `lib` give `calls_itself` as its name.
+fn rename_in_describe(lib: &Path, name: &str, calls_itself: &str) {
+    let text = std::fs::read_to_string(lib).expect("reading the crate's lib.rs");
+    let named = format!("name: {name:?}.into()");
+    assert!(
+        text.contains(&named),
+        "{} has no `{named}` to rename",
+        lib.display()
+    );
+    let renamed = text.replace(&named, &format!("name: {calls_itself:?}.into()"));
+    std::fs::write(lib, renamed).expect("writing the crate's lib.rs");
 }
 
 /// The copy's package (and so library and artifact) name differs from the original's, so the two
