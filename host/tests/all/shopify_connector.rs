@@ -1,6 +1,8 @@
 //! The `shopify` connector through the real host against the Shopify simulator
 //! (`simulators::shopify`): ping, signed webhooks (a bad signature, a rotated secret, redelivery),
-//! an order of 250 line items fetched whole while the cost bucket throttles, 429s, expiring tokens
+//! an order of 250 line items fetched whole while the cost bucket throttles, an order with more
+//! line items, shipping lines, refunds and transactions than the header query reads fetched whole
+//! for a header of at most 150 points, 250 transactions held for review, 429s, expiring tokens
 //! refreshed with the rotated refresh token kept, a paid order's transactions and a refund, a
 //! customer, and polling.
 //!
@@ -16,7 +18,8 @@ use mlc_host::types::{Event, InboundRequest, PluginError, VerifyError};
 use mlc_host::{Connection, ConnectorCall, Host, Secret};
 use simulators::clock::SimClock;
 use simulators::shopify::{
-    CustomerSpec, FinancialStatus, Order, OrderSpec, RefundSpec, ShopifyConfig, ShopifySim,
+    CustomerSpec, FinancialStatus, Order, OrderSpec, RefundSpec, ShippingSpec, ShopifyConfig,
+    ShopifySim,
 };
 use simulators::webhook_receiver::{Received, Receiver};
 
@@ -275,7 +278,11 @@ async fn an_order_of_250_lines_is_fetched_whole_waiting_out_the_throttle() {
         .filter(|exchange| exchange.response_body.contains("THROTTLED"))
         .count();
     assert!(throttled >= 1, "the bucket throttled: {calls:?}");
-    assert_eq!(calls.len(), 3 + throttled, "{calls:?}");
+    assert_eq!(
+        calls.len(),
+        1 + 5 + throttled,
+        "7 lines with the header, then pages of 50: {calls:?}"
+    );
     assert!(
         report
             .logs
@@ -284,6 +291,134 @@ async fn an_order_of_250_lines_is_fetched_whole_waiting_out_the_throttle() {
         "{:?}",
         report.logs
     );
+}
+
+/// The ids of the items of the list `field` of a fetched body.
+fn ids(fetched: &serde_json::Value, field: &str) -> Vec<String> {
+    fetched[field]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// An authorized order of `lines` lines and three shipping lines, captured in six payments.
+fn order_paid_in_parts(sim: &ShopifySim, lines: usize) -> Order {
+    let shipping = (1..=3)
+        .map(|n| ShippingSpec {
+            title: format!("Parcel {n}"),
+            price: dec("5.00"),
+            taxes: Vec::new(),
+        })
+        .collect();
+    let order = sim
+        .create_order(OrderSpec {
+            financial_status: FinancialStatus::Authorized,
+            shipping,
+            ..sim.sample_order_spec(lines)
+        })
+        .unwrap();
+    for _ in 0..5 {
+        sim.capture_payment(order.id, dec("10.00")).unwrap();
+    }
+    sim.mark_paid(order.id).unwrap()
+}
+
+fn refund_one_of(sim: &ShopifySim, order: &Order, line: usize) -> u64 {
+    let spec = RefundSpec {
+        lines: vec![(order.line_items[line].id, 1)],
+        shipping: None,
+        note: None,
+        adjustment: None,
+    };
+    sim.create_refund(order.id, spec).unwrap().id
+}
+
+#[tokio::test]
+async fn an_order_with_more_than_the_header_reads_is_fetched_whole_for_few_points() {
+    let shop = start().await;
+    let order = order_paid_in_parts(&shop.sim, 12);
+    let refunds: Vec<String> = (0..6)
+        .map(|line| refund_one_of(&shop.sim, &order, line).to_string())
+        .collect();
+    let order = shop.sim.order(order.id).unwrap();
+    assert_eq!(
+        order.transactions.len(),
+        13,
+        "an authorization, six captures and six refunds"
+    );
+
+    let report = shop
+        .connector
+        .fetch(&event("orders/updated", order.id))
+        .await;
+    let fetched = body(&ok(&report)[0]);
+    let all = |numbers: Vec<u64>| numbers.iter().map(u64::to_string).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&fetched, "lines"),
+        all(order.line_items.iter().map(|line| line.id).collect())
+    );
+    assert_eq!(
+        ids(&fetched, "shipping_lines"),
+        all(order.shipping_lines.iter().map(|line| line.id).collect())
+    );
+    assert_eq!(ids(&fetched, "refunds"), refunds);
+    assert_eq!(
+        ids(&fetched, "transactions"),
+        all(order.transactions.iter().map(|paid| paid.id).collect())
+    );
+    assert_eq!(
+        fetched["total_refunded"],
+        order.total_refunded().to_string()
+    );
+
+    let asked = shop.sim.query_costs();
+    let operations: Vec<&str> = asked
+        .iter()
+        .filter_map(|query| query.operation.as_deref())
+        .collect();
+    assert_eq!(
+        operations,
+        [
+            "Order",
+            "OrderLines",
+            "OrderShippingLines",
+            "OrderRefunds",
+            "OrderTransactions"
+        ]
+    );
+    assert!(asked[0].requested <= 150, "the header query: {asked:?}");
+    assert!(
+        asked.iter().all(|query| query.requested <= 1000),
+        "{asked:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_order_of_250_transactions_or_more_is_held_for_review() {
+    let shop = start().await;
+    let order = shop
+        .sim
+        .create_order(OrderSpec {
+            financial_status: FinancialStatus::Authorized,
+            ..shop.sim.sample_order_spec(1)
+        })
+        .unwrap();
+    for _ in 0..249 {
+        shop.sim.capture_payment(order.id, dec("0.01")).unwrap();
+    }
+    let report = shop
+        .connector
+        .fetch(&event("orders/updated", order.id))
+        .await;
+    match plugin_error(&report) {
+        PluginError::NeedsReview(message) => assert_eq!(
+            message,
+            "order #1001 has 250 or more transactions; the connector reads 250"
+        ),
+        other => panic!("expected NeedsReview, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -297,7 +432,11 @@ async fn an_empty_bucket_answering_429_is_waited_out() {
     assert_eq!(body(&ok(&report)[0])["lines"].as_array().unwrap().len(), 3);
     let statuses: Vec<Option<u16>> = requests(&report).iter().map(|r| r.0).collect();
     assert_eq!(statuses, [Some(429), Some(200)]);
-    assert!(shop.sim.clock().now() - before >= chrono::Duration::seconds(10));
+    let asked = shop.sim.query_costs()[0].requested as i64;
+    assert!(
+        shop.sim.clock().now() - before >= chrono::Duration::milliseconds(asked * 1000 / 50),
+        "waited until the bucket, restoring 50 points a second, held the {asked} asked for"
+    );
 }
 
 #[tokio::test]

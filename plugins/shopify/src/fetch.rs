@@ -64,8 +64,7 @@ fn refund_entities(client: &mut Client, event: &Event) -> Result<Vec<Entity>, Pl
         )));
     }
     let (order, mut entities) = order_entities(client, &refund.order_id)?;
-    let listed = order.refunds.iter().any(|summary| summary.id == refund.id);
-    if !listed && order.refunds.len() < queries::REFUNDS as usize {
+    if !order.refunds.iter().any(|summary| summary.id == refund.id) {
         return Err(PluginError::transient(format!(
             "refund {} is not listed on order {} yet",
             refund.id, order.name

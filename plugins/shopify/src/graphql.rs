@@ -21,7 +21,8 @@ use crate::settings::Settings;
 use crate::throttle::{Cost, Waits};
 use crate::token;
 
-/// GraphQL requests answer fast; a page of 100 line items may take a few seconds.
+/// GraphQL requests answer fast; a page of 50 line items or 250 transactions may take a few
+/// seconds.
 const TIMEOUT_MS: u32 = 30_000;
 
 /// Sends queries for one plugin call, sharing its throttle allowance.

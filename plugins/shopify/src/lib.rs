@@ -19,7 +19,8 @@
 //!
 //! **Throttling** ([`throttle`]): a `THROTTLED` answer (200 or 429) waits on the host clock until
 //! the cost bucket holds what the query asked for, then sends it again; a call waits at most 45 s
-//! in all, then ends `RateLimited`.
+//! in all, then ends `RateLimited`. Queries ask for little: an order's header query 147 points of
+//! the standard bucket's 1000, and more only for an order that has more ([`queries`]).
 //!
 //! **Polling** ([`poll`]): orders by `updated_at`, one page of 100 a call, as `orders/updated`
 //! events keyed `order/<id>/<updated_at>`; the cursor is the newest `updated_at` seen.
@@ -34,7 +35,9 @@
 //! strings (`"5821001234567890123"`); times are RFC 3339 as Shopify gives them; `?` marks a field
 //! that may be `null` (customer personal fields are null for apps without protected-data access).
 //!
-//! `shopify.order` (from GraphQL, every line item, paged by cursor):
+//! `shopify.order` (from GraphQL, read whole: the header query reads the first few line items,
+//! shipping lines, refunds and transactions; more line items and shipping lines are paged by
+//! cursor, a full list of refunds or transactions read again alone; see [`order`]):
 //!
 //! | field | value |
 //! | --- | --- |
@@ -53,10 +56,10 @@
 //! | `total_refunded`, `current_total` | refunded so far; `total` less refunds |
 //! | `customer_id`? | the customer's id (its entity follows) |
 //! | `lines` | `[{"id", "sku"?, "name", "title"?, "variant_title"?, "quantity": n, "vendor"?, "product_type"?, "taxable": bool, "unit_price", "total_discount", "subtotal" (unit_price × quantity − total_discount), "total_tax", "tax_lines": [tax]}]` |
-//! | `shipping_lines` | `[{"id"?, "title", "code"?, "price", "discounted_price", "total_tax", "tax_lines": [tax]}]` |
+//! | `shipping_lines` | every one: `[{"id"?, "title", "code"?, "price", "discounted_price", "total_tax", "tax_lines": [tax]}]` |
 //! | `tax_lines` | the order's taxes summed by title and rate: `[tax]` |
-//! | `refunds` | `[{"id", "created_at"?, "note"?, "total"}]` (the first 50; details in `shopify.refund`) |
-//! | `transactions` | `[{"id", "kind", "status", "amount", "gateway"?, "processed_at"}]`, oldest first: every payment event of the order (50 are read: an order with as many is held for review, as there may be more). `kind` `"sale"`, `"capture"`, `"authorization"`, `"refund"`, `"void"`, …; `status` `"success"`, `"pending"`, `"failure"`, `"error"`, …; `processed_at` the time it was processed (else created). Money received is the successful `sale`s and `capture`s |
+//! | `refunds` | `[{"id", "created_at"?, "note"?, "total"}]` (every one, up to 250: an order with as many is held for review; details in `shopify.refund`) |
+//! | `transactions` | `[{"id", "kind", "status", "amount", "gateway"?, "processed_at"}]`, oldest first: every payment event of the order (up to 250 are read: an order with as many is held for review, as there may be more). `kind` `"sale"`, `"capture"`, `"authorization"`, `"refund"`, `"void"`, …; `status` `"success"`, `"pending"`, `"failure"`, `"error"`, …; `processed_at` the time it was processed (else created). Money received is the successful `sale`s and `capture`s |
 //!
 //! A `tax` is `{"title", "rate"? (decimal string, "0.0725" for 7.25 %), "amount"}`.
 //!

@@ -159,16 +159,18 @@ pub struct OrderData {
     pub order: Option<Order>,
 }
 
-/// The `data` of [`crate::queries::order_lines`].
+/// The `data` of a query of one part of an order ([`crate::queries::order_lines`] and the like):
+/// a page of line items or shipping lines, or the refunds or transactions.
 #[derive(Debug, Deserialize)]
-pub struct OrderLinesData {
-    pub order: Option<OrderLines>,
+pub struct OrderPartData<T> {
+    pub order: Option<OrderPart<T>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct OrderLines {
-    pub line_items: Connection<LineItem>,
+pub struct OrderPart<T> {
+    pub updated_at: String,
+    pub part: T,
 }
 
 /// The `data` of [`crate::queries::customer`].

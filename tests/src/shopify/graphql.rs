@@ -1,6 +1,6 @@
 //! `POST /admin/api/{version}/graphql.json`: checks the access token, charges the leaky bucket, runs the
 //! query's root fields (`shop`, `order`, `customer`, `orders`) and answers with `data`, `errors` and
-//! `extensions.cost` the way the GraphQL Admin API does.
+//! `extensions.cost` the way the GraphQL Admin API does. Records what each parsed query asked for.
 
 use std::sync::Arc;
 
@@ -14,9 +14,16 @@ use serde_json::{Map, Value, json};
 
 use super::graphql_data::{connection, customer_node, order_node, shop_node};
 use super::graphql_exec::{Exec, requested_cost};
-use super::graphql_parse::{Field, parse};
+use super::graphql_parse::{Field, operation_name, parse};
 use super::model::Order;
 use super::{Shared, Store};
+
+/// What one query asked for: its operation name (none when anonymous) and requested cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryCost {
+    pub operation: Option<String>,
+    pub requested: u64,
+}
 
 /// Orders older than this need the `read_all_orders` scope.
 const RECENT_ORDERS_DAYS: i64 = 60;
@@ -72,6 +79,10 @@ pub async fn graphql(
     };
     let requested = requested_cost(&fields);
     let mut store = shared.store();
+    store.query_costs.push(QueryCost {
+        operation: operation_name(query),
+        requested,
+    });
     if requested > store.bucket.maximum() {
         let message = format!(
             "Query cost is {requested}, which exceeds the single query max cost limit ({}).",

@@ -63,6 +63,14 @@ pub fn parse(query: &str, variables: &Map<String, Value>) -> Result<Vec<Field>, 
     }
 }
 
+/// The operation's name: `query Order($id: ID!) { … }` → `Order`; none when anonymous.
+pub fn operation_name(query: &str) -> Option<String> {
+    match tokenize(query).ok()?.as_slice() {
+        [Token::Name(keyword), Token::Name(name), ..] if keyword == "query" => Some(name.clone()),
+        _ => None,
+    }
+}
+
 fn tokenize(text: &str) -> Result<Vec<Token>, String> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
@@ -286,6 +294,16 @@ mod tests {
         assert_eq!(lines.args["first"], 100);
         assert_eq!(lines.args["after"], Value::Null);
         assert_eq!(lines.selection[0].selection[0].name, "sku");
+    }
+
+    #[test]
+    fn names_a_named_query_only() {
+        assert_eq!(
+            operation_name("query Order($id: ID!) { order(id: $id) { name } }").as_deref(),
+            Some("Order")
+        );
+        assert_eq!(operation_name("query { shop { name } }"), None);
+        assert_eq!(operation_name("{ shop { name } }"), None);
     }
 
     #[test]

@@ -47,7 +47,8 @@
 //! presentmentMoney { amount currencyCode } }`, amounts as decimal strings ("12.30").
 //! Customer: `id legacyResourceId email firstName lastName displayName tags createdAt updatedAt`.
 //! Connections page at most 250 nodes and need `first` or `last`. Unknown fields answer 200 with
-//! `errors` and no `data`. Costs: see `graphql_exec`; each answer has `extensions.cost`.
+//! `errors` and no `data`. Costs: see `graphql_exec` and [`requested_cost`]; each answer has
+//! `extensions.cost`, and [`ShopifySim::query_costs`] lists what each query asked for.
 
 mod bucket;
 mod graphql;
@@ -70,6 +71,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 pub use bucket::BucketConfig;
+pub use graphql::QueryCost;
 pub use model::{
     Customer, CustomerSpec, FinancialStatus, LineItem, LineSpec, Order, OrderSpec,
     OrderTransaction, Refund, RefundAdjustment, RefundLine, RefundShipping, RefundSpec,
@@ -169,6 +171,8 @@ struct Store {
     rendering: Rendering,
     sign_with_previous: bool,
     throttle_with_429: bool,
+    /// Every query parsed, throttled or refused for its cost included, in arrival order.
+    query_costs: Vec<QueryCost>,
 }
 
 impl Store {
@@ -214,6 +218,7 @@ impl ShopifySim {
             rendering: Rendering::default(),
             sign_with_previous: false,
             throttle_with_429: false,
+            query_costs: Vec::new(),
         }));
         let failing = store.clone();
         let sender = WebhookSender::new(
@@ -651,6 +656,12 @@ impl ShopifySim {
         self.store().throttle_with_429 = on;
     }
 
+    /// What each GraphQL query so far asked for, in arrival order (a throttled query sent again
+    /// is there twice).
+    pub fn query_costs(&self) -> Vec<QueryCost> {
+        self.store().query_costs.clone()
+    }
+
     /// Empties the GraphQL bucket now.
     pub fn drain_bucket(&self) {
         let now = self.clock().now();
@@ -670,6 +681,14 @@ impl ShopifySim {
     pub fn revoke_access_tokens(&self) {
         self.store().tokens.revoke_access();
     }
+}
+
+/// The cost `query` asks for with `variables`, as the simulator charges it before running it.
+pub fn requested_cost(
+    query: &str,
+    variables: &serde_json::Map<String, Value>,
+) -> Result<u64, String> {
+    graphql_parse::parse(query, variables).map(|fields| graphql_exec::requested_cost(&fields))
 }
 
 /// A new `updated_at`: now, but always later than the previous one.

@@ -1,5 +1,6 @@
 //! The Shopify simulator over real HTTP: signed webhooks with retries, duplicates and reordering; the
-//! GraphQL Admin API with paging, throttling and auth errors; OAuth token expiry and refresh rotation.
+//! GraphQL Admin API with paging, throttling, the costs queries asked for, and auth errors; OAuth
+//! token expiry and refresh rotation.
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -7,12 +8,12 @@ use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{Duration, TimeZone, Utc};
 use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use simulators::clock::SimClock;
 use simulators::shopify::{
-    DeliveryMode, FinancialStatus, OrderSpec, RefundSpec, ShopifyConfig, ShopifySim,
-    TransactionKind,
+    DeliveryMode, FinancialStatus, OrderSpec, QueryCost, RefundSpec, ShopifyConfig, ShopifySim,
+    TransactionKind, requested_cost,
 };
 use simulators::webhook_receiver::{Received, Receiver};
 
@@ -487,6 +488,30 @@ async fn graphql_throttles_when_the_bucket_is_empty_and_recovers_with_the_clock(
         body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"],
         150 - 4
     );
+}
+
+#[tokio::test]
+async fn graphql_records_what_each_query_asked_for_throttled_or_not() {
+    let sim = sim().await;
+    let token = sim.current_access_token();
+    let order = sim.create_order(sim.sample_order_spec(1)).unwrap();
+    let named =
+        "query Lines($id: ID!) { order(id: $id) { lineItems(first: 10) { nodes { sku } } } }";
+    graphql(&sim, &token, named, json!({"id": order.gid()})).await;
+    sim.drain_bucket();
+    let (_, body) = graphql(&sim, &token, "{ shop { name } }", json!({})).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "THROTTLED");
+
+    let lines = QueryCost {
+        operation: Some("Lines".into()),
+        requested: 1 + 2 + 10,
+    };
+    let shop = QueryCost {
+        operation: None,
+        requested: 1,
+    };
+    assert_eq!(sim.query_costs(), [lines, shop]);
+    assert_eq!(requested_cost(named, &Map::new()), Ok(1 + 2 + 10));
 }
 
 #[tokio::test]
