@@ -2,7 +2,8 @@
 //! (`simulators::shopify`): ping, signed webhooks (a bad signature, a rotated secret, redelivery),
 //! an order of 250 line items fetched whole while the cost bucket throttles, an order with more
 //! line items, shipping lines, refunds and transactions than the header query reads fetched whole
-//! for a header of at most 150 points, 250 transactions held for review, 429s, expiring tokens
+//! for a header of at most 150 points, an order changed between its queries read again rather
+//! than torn, 250 transactions held for review, 429s, expiring tokens
 //! refreshed with the rotated refresh token kept, a paid order's transactions and a refund, a
 //! customer, and polling.
 //!
@@ -419,6 +420,32 @@ async fn an_order_of_250_transactions_or_more_is_held_for_review() {
         ),
         other => panic!("expected NeedsReview, got {other:?}"),
     }
+}
+
+#[tokio::test]
+async fn an_order_that_changes_between_its_queries_is_read_again_later_never_torn() {
+    let shop = start().await;
+    let order = shop
+        .sim
+        .create_order(shop.sim.sample_order_spec(12))
+        .unwrap();
+    shop.sim.touch_order_after("Order", order.id);
+    let report = shop
+        .connector
+        .fetch(&event("orders/updated", order.id))
+        .await;
+    match plugin_error(&report) {
+        PluginError::Transient(message) => assert!(
+            message.starts_with("order #1001 changed while it was read (updated at "),
+            "{message}"
+        ),
+        other => panic!("expected Transient, got {other:?}"),
+    }
+    let report = shop
+        .connector
+        .fetch(&event("orders/updated", order.id))
+        .await;
+    assert_eq!(body(&ok(&report)[0])["lines"].as_array().unwrap().len(), 12);
 }
 
 #[tokio::test]

@@ -78,9 +78,10 @@ pub async fn graphql(
         }
     };
     let requested = requested_cost(&fields);
+    let operation = operation_name(query);
     let mut store = shared.store();
     store.query_costs.push(QueryCost {
-        operation: operation_name(query),
+        operation: operation.clone(),
         requested,
     });
     if requested > store.bucket.maximum() {
@@ -129,6 +130,14 @@ pub async fn graphql(
     });
     if !exec.errors.is_empty() {
         body["errors"] = Value::Array(exec.errors);
+    }
+    let touched = store
+        .touch_after
+        .take_if(|(touch_after, _)| operation.as_deref() == Some(touch_after.as_str()));
+    if let Some((_, id)) = touched
+        && let Some(order) = store.orders.get_mut(&id)
+    {
+        order.updated_at = super::bumped(order.updated_at, now);
     }
     Json(body).into_response()
 }

@@ -173,6 +173,8 @@ struct Store {
     throttle_with_429: bool,
     /// Every query parsed, throttled or refused for its cost included, in arrival order.
     query_costs: Vec<QueryCost>,
+    /// An order that changes right after the next answered query of this operation name.
+    touch_after: Option<(String, u64)>,
 }
 
 impl Store {
@@ -219,6 +221,7 @@ impl ShopifySim {
             sign_with_previous: false,
             throttle_with_429: false,
             query_costs: Vec::new(),
+            touch_after: None,
         }));
         let failing = store.clone();
         let sender = WebhookSender::new(
@@ -654,6 +657,13 @@ impl ShopifySim {
     /// Throttled queries answer 429 instead of 200.
     pub fn set_throttle_with_429(&self, on: bool) {
         self.store().throttle_with_429 = on;
+    }
+
+    /// Once, right after the next answered query named `operation`, order `id` changes: its
+    /// `updated_at` moves on, as an edit in the admin between two of a connector's reads would
+    /// make it, without a webhook.
+    pub fn touch_order_after(&self, operation: &str, id: u64) {
+        self.store().touch_after = Some((operation.to_owned(), id));
     }
 
     /// What each GraphQL query so far asked for, in arrival order (a throttled query sent again
