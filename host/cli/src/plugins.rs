@@ -36,7 +36,7 @@ pub async fn build(root: &Path, out_dir: &Path) -> anyhow::Result<Vec<PluginSumm
     for plugin in &built {
         described.push(check_built(&host, plugin).await?);
     }
-    remove_unused_compiled(&host, out_dir)?;
+    host.remove_unused_compiled(&hashes_in(out_dir)?)?;
     eprintln!(
         "built {} plugin(s) in {:.1?} into {}:",
         built.len(),
@@ -64,23 +64,24 @@ async fn check_built(host: &Host, plugin: &BuiltPlugin) -> anyhow::Result<Plugin
     }
 }
 
-/// Removes the compiled code of components no longer in `dir` from its cache.
-fn remove_unused_compiled(host: &Host, dir: &Path) -> anyhow::Result<()> {
-    let mut in_dir = BTreeSet::new();
-    for path in component_files(dir)? {
-        let bytes =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        in_dir.insert(content_hash(&bytes));
-    }
-    host.remove_unused_compiled(&in_dir)?;
-    Ok(())
+/// The hashes of the components in `dir`: the compiled code its cache keeps.
+fn hashes_in(dir: &Path) -> anyhow::Result<BTreeSet<String>> {
+    component_files(dir)?
+        .iter()
+        .map(|path| {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok(content_hash(&bytes))
+        })
+        .collect()
 }
 
 /// Loads every component in `dir` and prints a table of them.
 pub async fn list(dir: &Path) -> anyhow::Result<()> {
     let host = Host::builder().cache_dir(cache_dir(dir)).build()?;
     let plugins = host.load_plugin_dir(dir).await?;
-    remove_unused_compiled(&host, dir)?;
+    let loaded: BTreeSet<String> = plugins.iter().map(|plugin| plugin.hash.clone()).collect();
+    host.remove_unused_compiled(&loaded)?;
     if plugins.is_empty() {
         anyhow::bail!(
             "no plugins in {}: build them with `mlc plugin build`",

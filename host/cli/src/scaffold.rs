@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use ml_connector_wit::MAX_NAME_LEN;
 
 /// The kinds of plugin `mlc plugin new` makes.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -18,7 +19,6 @@ const BUILT_WITH_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk");
 const SDK_PACKAGE: &str = "ml-connector-sdk";
 /// Where the SDK's guide from a new crate to a deployed plugin is, in the SDK directory.
 const GUIDE: &str = "GUIDE.md";
-const MAX_NAME_LEN: usize = ml_connector_wit::MAX_NAME_LEN;
 /// Crate names cargo refuses or that would shadow a crate the template depends on (as crate
 /// names: `-` is `_`).
 const TAKEN_NAMES: &str = "abstract alloc as async await become box break build const continue \

@@ -36,6 +36,16 @@ pub(crate) struct Compiled {
     unsaved: Option<Vec<u8>>,
 }
 
+impl Compiled {
+    /// A component with nothing to save: it came from the cache, or the cache has no directory.
+    fn nothing_to_save(component: Component) -> Self {
+        Self {
+            component,
+            unsaved: None,
+        }
+    }
+}
+
 /// The SHA-256 of a component, hex: what [`crate::PluginSummary::hash`] and the plugin store name
 /// it by.
 pub fn content_hash(bytes: &[u8]) -> String {
@@ -55,28 +65,17 @@ impl ComponentCache {
     /// now. Nothing is stored until [`ComponentCache::keep`].
     pub fn compile(&self, hash: &str, bytes: &[u8]) -> anyhow::Result<Compiled> {
         if let Some(component) = self.in_memory().get(hash) {
-            return Ok(Compiled {
-                component: component.clone(),
-                unsaved: None,
-            });
+            return Ok(Compiled::nothing_to_save(component.clone()));
         }
         let Some(path) = self.path(hash) else {
             let component = Component::new(&self.engine, bytes).map_err(to_anyhow)?;
-            return Ok(Compiled {
-                component,
-                unsaved: None,
-            });
+            return Ok(Compiled::nothing_to_save(component));
         };
         if path.is_file() {
             // SAFETY: the file is one this cache wrote with `precompile_component` for an engine
             // with the same fingerprint, under a name only it uses.
             match unsafe { Component::deserialize_file(&self.engine, &path) } {
-                Ok(component) => {
-                    return Ok(Compiled {
-                        component,
-                        unsaved: None,
-                    });
-                }
+                Ok(component) => return Ok(Compiled::nothing_to_save(component)),
                 Err(error) => {
                     tracing::warn!(path = %path.display(), error = %error, "recompiling an unusable cached component")
                 }
