@@ -173,6 +173,11 @@ mapping_config = {mapping}
     pub fn ledger(&self) -> Ledger {
         self.intacct.ledger(DEMO_COMPANY_ID)
     }
+
+    /// The demo company's invoice numbers from the `from`th invoice on.
+    pub fn invoice_numbers(&self, from: usize) -> Vec<Option<String>> {
+        self.intacct.invoice_numbers(DEMO_COMPANY_ID, from)
+    }
 }
 
 /// The mapping config for the demo company's chart (`CompanyConfig::demo`): web orders to 4000

@@ -1,11 +1,16 @@
 //! Sends the simulators' webhooks in background tasks: POSTs a prepared request, retries non-2xx answers
 //! on a schedule, records every attempt, and on demand duplicates, holds (to release late or reversed)
-//! or drops deliveries. Tests wait for all started deliveries with `wait_idle`.
+//! or drops deliveries; at most 64 POSTs are in flight at once. Tests wait for all started deliveries
+//! with `wait_idle`.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
+
+/// POSTs in flight at once, as a platform caps its deliveries to one endpoint: a burst of
+/// thousands of orders queues here instead of opening thousands of connections.
+const IN_FLIGHT: usize = 64;
 
 /// One webhook to send, with the headers it carries on every attempt.
 #[derive(Debug, Clone)]
@@ -35,6 +40,8 @@ pub struct Attempt {
     pub number: u32,
     /// The receiver's HTTP status; `None` when no answer came (refused, timed out).
     pub status: Option<u16>,
+    /// From starting the POST to its answer (or to giving up on it).
+    pub answered_in: Duration,
 }
 
 impl Attempt {
@@ -80,6 +87,7 @@ struct Inner {
     client: reqwest::Client,
     schedule: RetrySchedule,
     attempts: Mutex<Vec<Attempt>>,
+    in_flight: Semaphore,
     mode: Mutex<DeliveryMode>,
     held: Mutex<Vec<Outgoing>>,
     pending: watch::Sender<usize>,
@@ -107,6 +115,7 @@ impl WebhookSender {
                 client,
                 schedule,
                 attempts: Mutex::new(Vec::new()),
+                in_flight: Semaphore::new(IN_FLIGHT),
                 mode: Mutex::new(DeliveryMode::Normal),
                 held: Mutex::new(Vec::new()),
                 pending: watch::Sender::new(0),
@@ -187,6 +196,8 @@ impl WebhookSender {
 impl Inner {
     /// One POST; records it and says whether it succeeded.
     async fn attempt(&self, outgoing: &Outgoing, number: u32) -> bool {
+        let _slot = self.in_flight.acquire().await.expect("never closed");
+        let started = Instant::now();
         let mut request = self.client.post(&outgoing.url).body(outgoing.body.clone());
         for (name, value) in &outgoing.headers {
             request = request.header(name, value);
@@ -200,6 +211,7 @@ impl Inner {
             outgoing: outgoing.clone(),
             number,
             status,
+            answered_in: started.elapsed(),
         };
         let succeeded = attempt.succeeded();
         self.attempts.lock().expect("attempts lock").push(attempt);

@@ -30,14 +30,10 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) ->
             0 => Vec::new(),
             free => {
                 let now = shared.now();
-                shared
-                    .inbox
-                    .run(move |inbox| inbox.claim(free, now))
-                    .await
-                    .unwrap_or_else(|error| {
-                        tracing::error!(%error, "cannot claim events");
-                        Vec::new()
-                    })
+                shared.inbox.claim(free, now).await.unwrap_or_else(|error| {
+                    tracing::error!(%error, "cannot claim events");
+                    Vec::new()
+                })
             }
         };
         let full = !claimed.is_empty() && claimed.len() == free;
@@ -86,10 +82,7 @@ async fn settle(shared: &Shared, row: &EventRow) {
         }
     }
     let (id, attempt, now) = (row.id, row.attempts, shared.now());
-    let written = shared
-        .inbox
-        .run(move |inbox| inbox.finish(id, attempt, &finish, &steps, now))
-        .await;
+    let written = shared.inbox.finish(id, attempt, finish, steps, now).await;
     if let Err(error) = written {
         tracing::error!(event = id, %error, "cannot record the outcome; the event runs again after a restart");
     }
@@ -108,11 +101,7 @@ async fn drain(shared: &Shared, mut tasks: JoinSet<()>, running: &Mutex<BTreeSet
     let unfinished: Vec<i64> = lock(running).iter().copied().collect();
     let count = unfinished.len();
     let now = shared.now();
-    if let Err(error) = shared
-        .inbox
-        .run(move |inbox| inbox.release(&unfinished, now))
-        .await
-    {
+    if let Err(error) = shared.inbox.release(unfinished, now).await {
         tracing::error!(%error, "cannot release unfinished events; they resume at the next start");
     }
     count

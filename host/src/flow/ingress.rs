@@ -138,10 +138,9 @@ pub(crate) async fn webhook(
     ]);
     let step = Step::call(0, "received", source.plugin(), started, &report, detail);
     let now = shared.now();
-    let connection_name = connection.clone();
     let stored = shared
         .inbox
-        .run(move |inbox| inbox.receive(&connection_name, Arrival::Webhook, &entries, &step, now))
+        .receive(connection.clone(), Arrival::Webhook, entries, step, now)
         .await;
     let receipts = match stored {
         Ok(receipts) => receipts,

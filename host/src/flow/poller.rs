@@ -101,11 +101,7 @@ async fn poll_once(shared: &Shared, flow_name: &str, interval: Duration) -> bool
         true => now,
         false => later(now, interval),
     };
-    match shared
-        .inbox
-        .run(move |inbox| inbox.save_poll(&save, next_at, now))
-        .await
-    {
+    match shared.inbox.save_poll(save, next_at, now).await {
         Ok(receipts) => {
             let new = receipts.iter().filter(|receipt| !receipt.duplicate).count();
             tracing::info!(
@@ -130,11 +126,7 @@ async fn record_failure(shared: &Shared, flow: &str, error: &str, interval: Dura
     let now = shared.now();
     let next_at = later(now, interval.min(RETRY_FAILED_POLL));
     let (flow, error) = (flow.to_owned(), error.to_owned());
-    if let Err(error) = shared
-        .inbox
-        .run(move |inbox| inbox.poll_failed(&flow, &error, next_at, now))
-        .await
-    {
+    if let Err(error) = shared.inbox.poll_failed(flow, error, next_at, now).await {
         tracing::error!(%error, "cannot record the failed poll");
     }
 }

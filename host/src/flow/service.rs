@@ -228,7 +228,7 @@ impl Running {
     async fn start(host: Host, config: Config) -> anyhow::Result<(Self, Routes)> {
         let inbox = open_inbox(&config)?;
         let now = host.clock().now();
-        let recovered = inbox.run(move |inbox| inbox.recover(now)).await?;
+        let recovered = inbox.recover(now).await?;
         if recovered > 0 {
             tracing::warn!(recovered, "resuming events a previous run left unfinished");
         }

@@ -96,12 +96,13 @@ async fn events_of_a_flow_taken_out_of_the_configuration_are_held_for_review_nam
     let received = Step::note(0, "received", now, "by webhook");
     inbox
         .receive(
-            "shop",
+            "shop".into(),
             Arrival::Webhook,
-            &[("refunds".into(), event)],
-            &received,
+            vec![("refunds".into(), event)],
+            received,
             now,
         )
+        .await
         .unwrap();
     drop(inbox);
 

@@ -1,6 +1,8 @@
 //! One company's live books: its chart and dimensions, its records, the controlids already run and
-//! the open query result sets. Functions change a clone and the gateway keeps it only on success,
-//! which is how failures and rolled-back transactions leave no trace.
+//! the open query result sets. Functions change the books in place; a [`Savepoint`] taken before
+//! and [`Books::roll_back`] undo a failed function or a rolled-back transaction, so failures leave
+//! no trace without the books being copied for every function (records are only appended, and
+//! what is changed in place keeps its earlier value in an undo log until the request ends).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -24,6 +26,26 @@ pub struct ResultSet {
     pub total: usize,
 }
 
+/// What a function changed in place, with what was there before.
+#[derive(Clone, Debug)]
+enum Undo {
+    Customer(usize, Customer),
+    Invoice(usize, Invoice),
+    ResultSetTaken(String, ResultSet),
+    ResultSetKept(String),
+    Controlid(String),
+    /// A deletion: the invoices and postings as they were (deletions are rare).
+    Deleted(Vec<Invoice>, Vec<Posting>),
+}
+
+/// Where the books stood; [`Books::roll_back`] returns them there.
+#[derive(Clone, Copy, Debug)]
+pub struct Savepoint {
+    lengths: [usize; 8],
+    next_record_no: u64,
+    undo: usize,
+}
+
 #[derive(Clone, Debug)]
 pub struct Books {
     pub config: CompanyConfig,
@@ -38,6 +60,7 @@ pub struct Books {
     pub result_sets: HashMap<String, ResultSet>,
     completed_controlids: HashSet<String>,
     next_record_no: u64,
+    undo: Vec<Undo>,
 }
 
 impl Books {
@@ -54,6 +77,7 @@ impl Books {
             result_sets: HashMap::new(),
             completed_controlids: HashSet::new(),
             next_record_no: 1,
+            undo: Vec::new(),
             config,
         };
         for seed in books.config.customers.clone() {
@@ -68,6 +92,75 @@ impl Books {
             books.add_sales_order(order);
         }
         books
+    }
+
+    /// Where the books stand now.
+    pub fn savepoint(&self) -> Savepoint {
+        Savepoint {
+            lengths: self.lengths(),
+            next_record_no: self.next_record_no,
+            undo: self.undo.len(),
+        }
+    }
+
+    fn lengths(&self) -> [usize; 8] {
+        [
+            self.customers.len(),
+            self.invoices.len(),
+            self.adjustments.len(),
+            self.reversals.len(),
+            self.payments.len(),
+            self.gl_batches.len(),
+            self.sales_orders.len(),
+            self.postings.len(),
+        ]
+    }
+
+    /// Undoes everything done since `savepoint`.
+    pub fn roll_back(&mut self, savepoint: Savepoint) {
+        while self.undo.len() > savepoint.undo {
+            match self.undo.pop().expect("longer than the savepoint's") {
+                Undo::Customer(index, before) => self.customers[index] = before,
+                Undo::Invoice(index, before) => self.invoices[index] = before,
+                Undo::ResultSetTaken(id, set) => {
+                    self.result_sets.insert(id, set);
+                }
+                Undo::ResultSetKept(id) => {
+                    self.result_sets.remove(&id);
+                }
+                Undo::Controlid(controlid) => {
+                    self.completed_controlids.remove(&controlid);
+                }
+                Undo::Deleted(invoices, postings) => {
+                    self.invoices = invoices;
+                    self.postings = postings;
+                }
+            }
+        }
+        let [
+            customers,
+            invoices,
+            adjustments,
+            reversals,
+            payments,
+            gl_batches,
+            orders,
+            postings,
+        ] = savepoint.lengths;
+        self.customers.truncate(customers);
+        self.invoices.truncate(invoices);
+        self.adjustments.truncate(adjustments);
+        self.reversals.truncate(reversals);
+        self.payments.truncate(payments);
+        self.gl_batches.truncate(gl_batches);
+        self.sales_orders.truncate(orders);
+        self.postings.truncate(postings);
+        self.next_record_no = savepoint.next_record_no;
+    }
+
+    /// Keeps what was done: nothing before now can be undone any more.
+    pub fn commit(&mut self) {
+        self.undo.clear();
     }
 
     /// A new RECORDNO, unique within the company.
@@ -106,7 +199,46 @@ impl Books {
     }
 
     pub fn complete_controlid(&mut self, controlid: &str) {
-        self.completed_controlids.insert(controlid.to_owned());
+        if self.completed_controlids.insert(controlid.to_owned()) {
+            self.undo.push(Undo::Controlid(controlid.to_owned()));
+        }
+    }
+
+    /// Takes the result set `id` out, to answer its next page.
+    pub fn take_result_set(&mut self, id: &str) -> Option<ResultSet> {
+        let set = self.result_sets.remove(id)?;
+        self.undo
+            .push(Undo::ResultSetTaken(id.to_owned(), set.clone()));
+        Some(set)
+    }
+
+    /// Keeps `set` under `id` for the next `readMore`.
+    pub fn keep_result_set(&mut self, id: String, set: ResultSet) {
+        if let Some(before) = self.result_sets.insert(id.clone(), set) {
+            self.undo.push(Undo::ResultSetTaken(id.clone(), before));
+        }
+        self.undo.push(Undo::ResultSetKept(id));
+    }
+
+    /// Deletes invoice `key` and what it posted.
+    pub fn delete_invoice(&mut self, key: &str) {
+        self.undo
+            .push(Undo::Deleted(self.invoices.clone(), self.postings.clone()));
+        let source = format!("ARINVOICE {key}");
+        self.invoices.retain(|invoice| invoice.document.key != key);
+        self.postings.retain(|posting| posting.source != source);
+    }
+
+    /// The customer `wanted` (by CUSTOMERID, else RECORDNO), to change.
+    pub fn customer_mut(&mut self, wanted: (Option<&str>, Option<&str>)) -> Option<&mut Customer> {
+        let index = self.customers.iter().position(|customer| match wanted {
+            (Some(id), _) => customer.customer_id == id,
+            (None, Some(record_no)) => customer.record_no == record_no,
+            (None, None) => false,
+        })?;
+        self.undo
+            .push(Undo::Customer(index, self.customers[index].clone()));
+        Some(&mut self.customers[index])
     }
 
     pub fn check_account(&self, account: &str) -> FnResult<()> {
@@ -151,12 +283,16 @@ impl Books {
     }
 
     pub fn invoice_mut(&mut self, key: &str) -> FnResult<&mut Invoice> {
-        self.invoices
-            .iter_mut()
-            .find(|invoice| invoice.document.key == key)
+        let index = self
+            .invoices
+            .iter()
+            .position(|invoice| invoice.document.key == key)
             .ok_or_else(|| {
                 IntacctError::business(format!("Invalid invoice key {key}: no such invoice."))
-            })
+            })?;
+        self.undo
+            .push(Undo::Invoice(index, self.invoices[index].clone()));
+        Ok(&mut self.invoices[index])
     }
 
     /// Posts `amount` (positive = debit) to `account`.

@@ -98,6 +98,17 @@ impl Gateway {
         self.lock().companies.get(company_id).map(Books::ledger)
     }
 
+    pub fn invoice_numbers(&self, company_id: &str, from: usize) -> Option<Vec<Option<String>>> {
+        self.lock().companies.get(company_id).map(|books| {
+            books
+                .invoices
+                .iter()
+                .skip(from)
+                .map(|invoice| invoice.document.number.clone())
+                .collect()
+        })
+    }
+
     pub fn add_sales_order(&self, company_id: &str, order: SalesOrder) -> Option<String> {
         self.lock()
             .companies
@@ -276,18 +287,18 @@ impl State {
         session_endpoint: &str,
         duplicate_errno: &str,
     ) -> Vec<FunctionResult> {
-        let Some(books) = self.companies.get(&signed_in.company_id) else {
+        let Some(mut books) = self.companies.remove(&signed_in.company_id) else {
             return Vec::new();
         };
-        let mut working = books.clone();
+        let start = books.savepoint();
         let mut statuses = Vec::new();
         for call in &request.functions {
             let status = match call.call {
                 Call::GetApiSession => {
-                    self.api_session(&working, signed_in, call, now, session_endpoint)
+                    self.api_session(&books, signed_in, call, now, session_endpoint)
                 }
                 Call::Books(kind) => run_books_function(
-                    &mut working,
+                    &mut books,
                     kind,
                     call,
                     request.control.unique(),
@@ -304,9 +315,11 @@ impl State {
             && statuses
                 .iter()
                 .any(|status| matches!(status, Status::Failure(_)));
-        if !rolled_back {
-            self.companies.insert(signed_in.company_id.clone(), working);
+        if rolled_back {
+            books.roll_back(start);
         }
+        books.commit();
+        self.companies.insert(signed_in.company_id.clone(), books);
         let mut statuses = statuses.into_iter();
         request
             .functions
@@ -383,7 +396,7 @@ impl State {
     }
 }
 
-/// Runs one function on a copy of `books` and keeps the copy only if it succeeded.
+/// Runs one function on `books`, undone unless it succeeded.
 fn run_books_function(
     books: &mut Books,
     kind: functions::Kind,
@@ -402,14 +415,16 @@ fn run_books_function(
             "Send a new controlid to run the function again.",
         ));
     }
-    let mut attempt = books.clone();
-    match functions::run(kind, &mut attempt, &call.element, &call.controlid) {
+    let savepoint = books.savepoint();
+    match functions::run(kind, books, &call.element, &call.controlid) {
         Ok(outcome) => {
-            attempt.complete_controlid(&call.controlid);
-            *books = attempt;
+            books.complete_controlid(&call.controlid);
             Status::Success(outcome)
         }
-        Err(error) => Status::Failure(error),
+        Err(error) => {
+            books.roll_back(savepoint);
+            Status::Failure(error)
+        }
     }
 }
 

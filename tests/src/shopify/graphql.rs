@@ -18,11 +18,13 @@ use super::graphql_parse::{Field, operation_name, parse};
 use super::model::Order;
 use super::{Shared, Store};
 
-/// What one query asked for: its operation name (none when anonymous) and requested cost.
+/// What one query asked for: its operation name (none when anonymous), its requested cost, and
+/// what it cost once run (none when it was refused or throttled).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryCost {
     pub operation: Option<String>,
     pub requested: u64,
+    pub actual: Option<u64>,
 }
 
 /// Orders older than this need the `read_all_orders` scope.
@@ -83,6 +85,7 @@ pub async fn graphql(
     store.query_costs.push(QueryCost {
         operation: operation.clone(),
         requested,
+        actual: None,
     });
     if requested > store.bucket.maximum() {
         let message = format!(
@@ -121,6 +124,9 @@ pub async fn graphql(
         exec.cost.min(requested)
     };
     store.bucket.give_back(requested - actual);
+    if let Some(cost) = store.query_costs.last_mut() {
+        cost.actual = Some(actual);
+    }
     if undefined {
         return query_errors(exec.errors);
     }

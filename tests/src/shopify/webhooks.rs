@@ -1,6 +1,8 @@
 //! Shopify webhook envelopes: subscriptions, the HMAC-SHA256 signature, the `X-Shopify-*` headers of one
 //! delivery (a fresh webhook id per delivery, one event id per event), and the record of each attempt.
 
+use std::time::Duration;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -83,6 +85,8 @@ pub struct Delivery {
     pub attempt: u32,
     /// The receiver's status; `None` when it did not answer.
     pub status: Option<u16>,
+    /// From starting the POST to its answer (or to giving up on it).
+    pub answered_in: Duration,
     pub body: Value,
 }
 
@@ -103,6 +107,7 @@ impl From<&Attempt> for Delivery {
             hmac: header("X-Shopify-Hmac-Sha256"),
             attempt: attempt.number,
             status: attempt.status,
+            answered_in: attempt.answered_in,
             body: serde_json::from_slice(&attempt.outgoing.body).unwrap_or(Value::Null),
         }
     }

@@ -491,13 +491,18 @@ async fn graphql_throttles_when_the_bucket_is_empty_and_recovers_with_the_clock(
 }
 
 #[tokio::test]
-async fn graphql_records_what_each_query_asked_for_throttled_or_not() {
+async fn graphql_records_what_each_query_asked_for_and_cost_throttled_or_not() {
     let sim = sim().await;
     let token = sim.current_access_token();
     let order = sim.create_order(sim.sample_order_spec(1)).unwrap();
     let named =
         "query Lines($id: ID!) { order(id: $id) { lineItems(first: 10) { nodes { sku } } } }";
-    graphql(&sim, &token, named, json!({"id": order.gid()})).await;
+    let (_, answered) = graphql(&sim, &token, named, json!({"id": order.gid()})).await;
+    let actual = answered["extensions"]["cost"]["actualQueryCost"].as_u64();
+    assert!(
+        actual.is_some_and(|actual| actual < 1 + 2 + 10),
+        "one line costs less than ten: {answered}"
+    );
     sim.drain_bucket();
     let (_, body) = graphql(&sim, &token, "{ shop { name } }", json!({})).await;
     assert_eq!(body["errors"][0]["extensions"]["code"], "THROTTLED");
@@ -505,10 +510,12 @@ async fn graphql_records_what_each_query_asked_for_throttled_or_not() {
     let lines = QueryCost {
         operation: Some("Lines".into()),
         requested: 1 + 2 + 10,
+        actual,
     };
     let shop = QueryCost {
         operation: None,
         requested: 1,
+        actual: None,
     };
     assert_eq!(sim.query_costs(), [lines, shop]);
     assert_eq!(requested_cost(named, &Map::new()), Ok(1 + 2 + 10));

@@ -18,21 +18,41 @@ fn inbox(dir: &Path) -> Inbox {
     Inbox::open(&dir.join("data/inbox.db")).unwrap()
 }
 
-/// Posts each event once; returns the keys the host acknowledged with 200.
+/// Senders posting at the same time, so the host's inbox commits many webhooks together.
+const SENDERS: usize = 8;
+
+/// Posts each event once, from [`SENDERS`] senders at a time; returns the keys the host
+/// acknowledged with 200.
 async fn send_all(base: &str, keys: &[String]) -> BTreeSet<String> {
+    let client = reqwest::Client::new();
+    let mut senders = tokio::task::JoinSet::new();
+    for share in keys.chunks(keys.len().div_ceil(SENDERS).max(1)) {
+        let (client, url, share) = (
+            client.clone(),
+            format!("{base}/webhooks/shop"),
+            share.to_vec(),
+        );
+        senders.spawn(async move {
+            let mut acknowledged = Vec::new();
+            for key in share {
+                let body = webhook_body(&[(&key, json!({"key": key}))]);
+                let sent = client
+                    .post(&url)
+                    .header("x-testkit-token", WEBHOOK_TOKEN)
+                    .body(body)
+                    .timeout(Duration::from_secs(5))
+                    .send()
+                    .await;
+                if sent.is_ok_and(|response| response.status() == 200) {
+                    acknowledged.push(key);
+                }
+            }
+            acknowledged
+        });
+    }
     let mut acknowledged = BTreeSet::new();
-    for key in keys {
-        let body = webhook_body(&[(key, json!({"key": key}))]);
-        let sent = reqwest::Client::new()
-            .post(format!("{base}/webhooks/shop"))
-            .header("x-testkit-token", WEBHOOK_TOKEN)
-            .body(body)
-            .timeout(Duration::from_secs(5))
-            .send()
-            .await;
-        if sent.is_ok_and(|response| response.status() == 200) {
-            acknowledged.insert(key.clone());
-        }
+    while let Some(share) = senders.join_next().await {
+        acknowledged.extend(share.unwrap());
     }
     acknowledged
 }
@@ -72,6 +92,13 @@ async fn sigkill_mid_burst_then_restart_delivers_every_event_exactly_once() {
         at_kill.iter().any(|row| row.status != Status::Done),
         "the kill came mid-burst, with events still to process"
     );
+    let stored: BTreeSet<&str> = at_kill.iter().map(|row| row.key.as_str()).collect();
+    for key in &acknowledged {
+        assert!(
+            stored.contains(key.as_str()),
+            "{key} was acknowledged before the kill, so it is in the inbox"
+        );
+    }
     assert!(ledger.writes() < 80);
 
     let second = MlcRun::start(&config);

@@ -1,14 +1,16 @@
 //! The durable inbox: every event the engine accepted, its state, and its audit trail, in one
 //! SQLite file opened by `crate::sqlite` (WAL, `synchronous=FULL`, so an event acknowledged to
 //! its sender survives a crash or a power cut; schema changes in `migrations/`). `queue` holds
-//! what the engine does with events; `ops` what a person does.
+//! what the engine does with events, its writes committed in groups by `group_commit`; `ops`
+//! what a person does.
 
+mod group_commit;
 mod ops;
 mod queue;
 mod rows;
 
 use std::path::Path;
-use std::sync::MutexGuard;
+use std::sync::{Arc, MutexGuard, OnceLock};
 
 use rusqlite::Connection;
 
@@ -17,6 +19,7 @@ pub use queue::{Arrival, Finish, PollSave, PollState, Receipt};
 pub use rows::EventRow;
 
 use crate::sqlite::{self, Migration, Schema, SharedConnection};
+use group_commit::GroupCommit;
 
 /// The inbox's schema, one file per change (see `crate::sqlite`). Never edit a released file:
 /// add the next one.
@@ -46,11 +49,13 @@ impl From<rusqlite::Error> for InboxError {
     }
 }
 
-/// The inbox. Cheap to clone; clones share one database connection. Its methods block: async
-/// callers run them on the blocking pool (see [`Inbox::run`]).
+/// The inbox. Cheap to clone; clones share one database connection and one writer thread. The
+/// engine's writes are async and committed in groups; the other methods block, and async callers
+/// run them on the blocking pool (see [`Inbox::run`]).
 #[derive(Clone)]
 pub struct Inbox {
     db: SharedConnection,
+    writer: Arc<OnceLock<GroupCommit>>,
 }
 
 impl Inbox {
@@ -59,7 +64,19 @@ impl Inbox {
         let db = sqlite::open(path, &SCHEMA).map_err(|error| InboxError(error.to_string()))?;
         Ok(Self {
             db: SharedConnection::new(db),
+            writer: Arc::default(),
         })
+    }
+
+    /// Runs `work` in the next group commit; its result once that is on disk.
+    async fn write<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, InboxError> + Send + 'static,
+    ) -> Result<T, InboxError> {
+        let writer = self
+            .writer
+            .get_or_init(|| GroupCommit::start(self.db.clone()));
+        writer.write(work).await
     }
 
     /// Runs blocking inbox work off the async executor.
@@ -156,8 +173,8 @@ mod tests {
         Inbox::open(&path).expect("opens again, nothing left to migrate");
     }
 
-    #[test]
-    fn an_inbox_from_before_steps_had_a_plugin_hash_gains_the_column() {
+    #[tokio::test]
+    async fn an_inbox_from_before_steps_had_a_plugin_hash_gains_the_column() {
         let path = fresh_path("inbox.db");
         // 0001 is, unedited, the schema the inbox ran before it recorded plugin hashes.
         let old = unnumbered(&path, include_str!("migrations/0001_initial.sql"));
@@ -186,12 +203,13 @@ mod tests {
         };
         let receipts = inbox
             .receive(
-                "shop",
+                "shop".to_owned(),
                 Arrival::Webhook,
-                &[("orders".to_owned(), event)],
-                &step,
+                vec![("orders".to_owned(), event)],
+                step,
                 now,
             )
+            .await
             .unwrap();
         let steps = inbox.show(receipts[0].id).unwrap().steps;
         assert_eq!(steps[0].plugin_hash.as_deref(), Some("def456"));

@@ -3,7 +3,7 @@
 //! keep each polled flow's cursor, in the same transaction as the events it produced.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::rows::{EVENT_COLUMNS, EventRow};
@@ -94,140 +94,89 @@ pub struct PollSave {
 
 impl Inbox {
     /// Stores each (flow, event) pair not seen before as `pending`, with `step` as its first audit
-    /// step; returns what happened to each. All or nothing.
-    pub fn receive(
+    /// step; returns what happened to each once it is on disk. All or nothing.
+    pub async fn receive(
         &self,
-        connection: &str,
+        connection: String,
         arrival: Arrival,
-        entries: &[(String, Event)],
-        step: &Step,
+        entries: Vec<(String, Event)>,
+        step: Step,
         now: DateTime<Utc>,
     ) -> Result<Vec<Receipt>, InboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let receipts = insert_events(&tx, connection, arrival, entries, step, now)?;
-        tx.commit()?;
-        Ok(receipts)
+        self.write(move |db| insert_events(db, &connection, arrival, &entries, &step, now))
+            .await
     }
 
     /// Claims up to `limit` due events (pending, or retry whose time has come), marking them
     /// running and counting the attempt.
-    pub fn claim(&self, limit: usize, now: DateTime<Utc>) -> Result<Vec<EventRow>, InboxError> {
+    pub async fn claim(
+        &self,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventRow>, InboxError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let db = self.db();
-        let mut statement = db.prepare_cached(&format!(
-            "UPDATE events SET status = 'running', attempts = attempts + 1, updated_at = ?1
-             WHERE id IN (SELECT id FROM events WHERE status IN ('pending', 'retry')
-                          AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2)
-             RETURNING {EVENT_COLUMNS}"
-        ))?;
-        let mut rows: Vec<EventRow> = statement
-            .query_map(params![to_ms(now), limit as i64], EventRow::read)?
-            .collect::<Result<_, _>>()?;
-        rows.sort_by_key(|row| row.id);
-        Ok(rows)
+        self.write(move |db| claim_due(db, limit, now)).await
     }
 
     /// Records how attempt `attempt` of event `id` ended, with its steps. A row no longer running
     /// that attempt (released meanwhile) is left alone, and the steps are still kept.
-    pub fn finish(
+    pub async fn finish(
         &self,
         id: i64,
         attempt: u32,
-        finish: &Finish,
-        steps: &[Step],
+        finish: Finish,
+        steps: Vec<Step>,
         now: DateTime<Utc>,
     ) -> Result<(), InboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        for step in steps {
-            insert_step(&tx, id, step)?;
-        }
-        if let Finish::Defer { .. } = finish {
-            // Retries count from `replayed_at_attempt`: moving it on leaves the count as it was.
-            tx.execute(
-                "UPDATE events SET replayed_at_attempt = replayed_at_attempt + 1
-                 WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
-                params![id, attempt],
-            )?;
-        }
-        let (status, next, error, reason) = match finish {
-            Finish::Done { .. } => (Status::Done, None, None, None),
-            Finish::Retry { at, error } => (Status::Retry, Some(to_ms(*at)), Some(error), None),
-            Finish::Defer { at, reason } => (Status::Retry, Some(to_ms(*at)), Some(reason), None),
-            Finish::Review { reason } => (Status::Review, None, None, Some(reason)),
-            Finish::Failed { error } => (Status::Failed, None, Some(error), None),
-        };
-        let external_ids = match finish {
-            Finish::Done { external_ids } => {
-                Some(serde_json::to_string(external_ids).unwrap_or_default())
-            }
-            _ => None,
-        };
-        tx.execute(
-            "UPDATE events SET status = ?3, next_attempt_at = ?4, last_error = ?5,
-                 review_reason = ?6, external_ids = COALESCE(?7, external_ids), updated_at = ?8
-             WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
-            params![
-                id,
-                attempt,
-                status.as_str(),
-                next,
-                error,
-                reason,
-                external_ids,
-                to_ms(now)
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.write(move |db| record_finish(db, id, attempt, &finish, &steps, now))
+            .await
     }
 
     /// Puts events this process holds back to pending (a graceful stop that could not finish them).
-    pub fn release(&self, ids: &[i64], now: DateTime<Utc>) -> Result<(), InboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        for &id in ids {
-            let attempt: Option<u32> = tx
-                .query_row(
-                    "UPDATE events SET status = 'pending', next_attempt_at = ?2, updated_at = ?2
-                     WHERE id = ?1 AND status = 'running' RETURNING attempts",
-                    params![id, to_ms(now)],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            if let Some(attempt) = attempt {
-                let note =
-                    "released at shutdown before it finished; it runs again on the next start";
-                insert_step(&tx, id, &Step::note(attempt, "released", now, note))?;
+    pub async fn release(&self, ids: Vec<i64>, now: DateTime<Utc>) -> Result<(), InboxError> {
+        self.write(move |db| {
+            for id in ids {
+                let attempt: Option<u32> = db
+                    .query_row(
+                        "UPDATE events SET status = 'pending', next_attempt_at = ?2, updated_at = ?2
+                         WHERE id = ?1 AND status = 'running' RETURNING attempts",
+                        params![id, to_ms(now)],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                if let Some(attempt) = attempt {
+                    let note =
+                        "released at shutdown before it finished; it runs again on the next start";
+                    insert_step(db, id, &Step::note(attempt, "released", now, note))?;
+                }
             }
-        }
-        tx.commit()?;
-        Ok(())
+            Ok(())
+        })
+        .await
     }
 
     /// At start: events a previous process left running (it crashed or was killed) go back to
     /// pending, each with an `interrupted` step. Returns how many.
-    pub fn recover(&self, now: DateTime<Utc>) -> Result<usize, InboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let interrupted: Vec<(i64, u32)> = {
-            let mut statement = tx.prepare(
-                "UPDATE events SET status = 'pending', next_attempt_at = ?1, updated_at = ?1
-                 WHERE status = 'running' RETURNING id, attempts",
-            )?;
-            statement
-                .query_map(params![to_ms(now)], |row| Ok((row.get(0)?, row.get(1)?)))?
-                .collect::<Result<_, _>>()?
-        };
-        for &(id, attempt) in &interrupted {
-            let note = "the process stopped during this attempt; resumed at start";
-            insert_step(&tx, id, &Step::note(attempt, "interrupted", now, note))?;
-        }
-        tx.commit()?;
-        Ok(interrupted.len())
+    pub async fn recover(&self, now: DateTime<Utc>) -> Result<usize, InboxError> {
+        self.write(move |db| {
+            let interrupted: Vec<(i64, u32)> = {
+                let mut statement = db.prepare(
+                    "UPDATE events SET status = 'pending', next_attempt_at = ?1, updated_at = ?1
+                     WHERE status = 'running' RETURNING id, attempts",
+                )?;
+                statement
+                    .query_map(params![to_ms(now)], |row| Ok((row.get(0)?, row.get(1)?)))?
+                    .collect::<Result<_, _>>()?
+            };
+            for &(id, attempt) in &interrupted {
+                let note = "the process stopped during this attempt; resumed at start";
+                insert_step(db, id, &Step::note(attempt, "interrupted", now, note))?;
+            }
+            Ok(interrupted.len())
+        })
+        .await
     }
 
     /// Where a polled flow stands.
@@ -252,52 +201,55 @@ impl Inbox {
 
     /// Stores a poll's events (deduplicated like webhooks) and its new cursor, all or nothing;
     /// the flow is polled next at `next_at`.
-    pub fn save_poll(
+    pub async fn save_poll(
         &self,
-        save: &PollSave,
+        save: PollSave,
         next_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Receipt>, InboxError> {
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        let entries: Vec<(String, Event)> = save
-            .events
-            .iter()
-            .map(|event| (save.flow.clone(), event.clone()))
-            .collect();
-        let receipts = insert_events(
-            &tx,
-            &save.connection,
-            Arrival::Poll,
-            &entries,
-            &save.step,
-            now,
-        )?;
-        tx.execute(
-            "INSERT INTO cursors (flow, cursor, polled_at, next_at, last_error)
-             VALUES (?1, ?2, ?3, ?4, NULL)
-             ON CONFLICT (flow) DO UPDATE SET cursor = COALESCE(?2, cursor), polled_at = ?3,
-                 next_at = ?4, last_error = NULL",
-            params![save.flow, save.cursor, to_ms(now), to_ms(next_at)],
-        )?;
-        tx.commit()?;
-        Ok(receipts)
+        self.write(move |db| {
+            let entries: Vec<(String, Event)> = save
+                .events
+                .into_iter()
+                .map(|event| (save.flow.clone(), event))
+                .collect();
+            let receipts = insert_events(
+                db,
+                &save.connection,
+                Arrival::Poll,
+                &entries,
+                &save.step,
+                now,
+            )?;
+            db.prepare_cached(
+                "INSERT INTO cursors (flow, cursor, polled_at, next_at, last_error)
+                 VALUES (?1, ?2, ?3, ?4, NULL)
+                 ON CONFLICT (flow) DO UPDATE SET cursor = COALESCE(?2, cursor), polled_at = ?3,
+                     next_at = ?4, last_error = NULL",
+            )?
+            .execute(params![save.flow, save.cursor, to_ms(now), to_ms(next_at)])?;
+            Ok(receipts)
+        })
+        .await
     }
 
     /// Records a failed poll; the flow is polled again at `next_at`.
-    pub fn poll_failed(
+    pub async fn poll_failed(
         &self,
-        flow: &str,
-        error: &str,
+        flow: String,
+        error: String,
         next_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), InboxError> {
-        self.db().execute(
-            "INSERT INTO cursors (flow, polled_at, next_at, last_error) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (flow) DO UPDATE SET polled_at = ?2, next_at = ?3, last_error = ?4",
-            params![flow, to_ms(now), to_ms(next_at), error],
-        )?;
-        Ok(())
+        self.write(move |db| {
+            db.prepare_cached(
+                "INSERT INTO cursors (flow, polled_at, next_at, last_error) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (flow) DO UPDATE SET polled_at = ?2, next_at = ?3, last_error = ?4",
+            )?
+            .execute(params![flow, to_ms(now), to_ms(next_at), error])?;
+            Ok(())
+        })
+        .await
     }
 
     /// How many events are in each status.
@@ -323,8 +275,76 @@ impl Inbox {
     }
 }
 
+fn claim_due(
+    db: &Connection,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<Vec<EventRow>, InboxError> {
+    let mut statement = db.prepare_cached(&format!(
+        "UPDATE events SET status = 'running', attempts = attempts + 1, updated_at = ?1
+         WHERE id IN (SELECT id FROM events WHERE status IN ('pending', 'retry')
+                      AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2)
+         RETURNING {EVENT_COLUMNS}"
+    ))?;
+    let mut rows: Vec<EventRow> = statement
+        .query_map(params![to_ms(now), limit as i64], EventRow::read)?
+        .collect::<Result<_, _>>()?;
+    rows.sort_by_key(|row| row.id);
+    Ok(rows)
+}
+
+fn record_finish(
+    db: &Connection,
+    id: i64,
+    attempt: u32,
+    finish: &Finish,
+    steps: &[Step],
+    now: DateTime<Utc>,
+) -> Result<(), InboxError> {
+    for step in steps {
+        insert_step(db, id, step)?;
+    }
+    if let Finish::Defer { .. } = finish {
+        // Retries count from `replayed_at_attempt`: moving it on leaves the count as it was.
+        db.prepare_cached(
+            "UPDATE events SET replayed_at_attempt = replayed_at_attempt + 1
+             WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
+        )?
+        .execute(params![id, attempt])?;
+    }
+    let (status, next, error, reason) = match finish {
+        Finish::Done { .. } => (Status::Done, None, None, None),
+        Finish::Retry { at, error } => (Status::Retry, Some(to_ms(*at)), Some(error), None),
+        Finish::Defer { at, reason } => (Status::Retry, Some(to_ms(*at)), Some(reason), None),
+        Finish::Review { reason } => (Status::Review, None, None, Some(reason)),
+        Finish::Failed { error } => (Status::Failed, None, Some(error), None),
+    };
+    let external_ids = match finish {
+        Finish::Done { external_ids } => {
+            Some(serde_json::to_string(external_ids).unwrap_or_default())
+        }
+        _ => None,
+    };
+    db.prepare_cached(
+        "UPDATE events SET status = ?3, next_attempt_at = ?4, last_error = ?5,
+             review_reason = ?6, external_ids = COALESCE(?7, external_ids), updated_at = ?8
+         WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
+    )?
+    .execute(params![
+        id,
+        attempt,
+        status.as_str(),
+        next,
+        error,
+        reason,
+        external_ids,
+        to_ms(now)
+    ])?;
+    Ok(())
+}
+
 fn insert_events(
-    tx: &Transaction<'_>,
+    db: &Connection,
     connection: &str,
     arrival: Arrival,
     entries: &[(String, Event)],
@@ -333,12 +353,14 @@ fn insert_events(
 ) -> Result<Vec<Receipt>, InboxError> {
     let mut receipts = Vec::with_capacity(entries.len());
     for (flow, event) in entries {
-        let inserted = tx.execute(
-            "INSERT INTO events (flow, connection, event_key, topic, reference, occurred_at, payload,
-                 arrival, status, received_at, updated_at, next_attempt_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9, ?9)
-             ON CONFLICT (flow, event_key) DO NOTHING",
-            params![
+        let inserted = db
+            .prepare_cached(
+                "INSERT INTO events (flow, connection, event_key, topic, reference, occurred_at,
+                     payload, arrival, status, received_at, updated_at, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9, ?9)
+                 ON CONFLICT (flow, event_key) DO NOTHING",
+            )?
+            .execute(params![
                 flow,
                 connection,
                 event.key,
@@ -348,15 +370,14 @@ fn insert_events(
                 event.payload,
                 arrival.as_str(),
                 to_ms(now)
-            ],
-        )?;
+            ])?;
         let id = match inserted {
             1 => {
-                let id = tx.last_insert_rowid();
-                insert_step(tx, id, step)?;
+                let id = db.last_insert_rowid();
+                insert_step(db, id, step)?;
                 id
             }
-            _ => tx.query_row(
+            _ => db.query_row(
                 "SELECT id FROM events WHERE flow = ?1 AND event_key = ?2",
                 params![flow, event.key],
                 |row| row.get(0),
@@ -372,28 +393,24 @@ fn insert_events(
     Ok(receipts)
 }
 
-pub(super) fn insert_step(
-    tx: &Transaction<'_>,
-    event_id: i64,
-    step: &Step,
-) -> Result<(), InboxError> {
-    tx.execute(
+pub(super) fn insert_step(db: &Connection, event_id: i64, step: &Step) -> Result<(), InboxError> {
+    db.prepare_cached(
         "INSERT INTO steps (event_id, attempt, name, plugin, plugin_version, plugin_hash,
              started_at, duration_us, ok, message, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            event_id,
-            step.attempt,
-            step.name,
-            step.plugin,
-            step.plugin_version,
-            step.plugin_hash,
-            to_ms(step.started_at),
-            step.duration.as_micros() as i64,
-            step.ok,
-            step.message,
-            step.detail.to_string()
-        ],
-    )?;
+    )?
+    .execute(params![
+        event_id,
+        step.attempt,
+        step.name,
+        step.plugin,
+        step.plugin_version,
+        step.plugin_hash,
+        to_ms(step.started_at),
+        step.duration.as_micros() as i64,
+        step.ok,
+        step.message,
+        step.detail.to_string()
+    ])?;
     Ok(())
 }

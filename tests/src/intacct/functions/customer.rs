@@ -30,19 +30,11 @@ pub fn create(books: &mut Books, object: &Element) -> FnResult<Element> {
 
 pub fn update(books: &mut Books, object: &Element) -> FnResult<Element> {
     let wanted = (object.text_of("CUSTOMERID"), object.text_of("RECORDNO"));
-    let customer = books
-        .customers
-        .iter_mut()
-        .find(|customer| match wanted {
-            (Some(id), _) => customer.customer_id == id,
-            (None, Some(record_no)) => customer.record_no == record_no,
-            (None, None) => false,
-        })
-        .ok_or_else(|| {
-            IntacctError::business(
-                "Update of CUSTOMER: no customer with the given CUSTOMERID or RECORDNO.",
-            )
-        })?;
+    let customer = books.customer_mut(wanted).ok_or_else(|| {
+        IntacctError::business(
+            "Update of CUSTOMER: no customer with the given CUSTOMERID or RECORDNO.",
+        )
+    })?;
     if let Some(name) = object.text_of("NAME") {
         customer.name = name.to_owned();
     }

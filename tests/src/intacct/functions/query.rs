@@ -49,7 +49,7 @@ pub fn read_by_query(books: &mut Books, element: &Element) -> FnResult<Outcome> 
 
 pub fn read_more(books: &mut Books, element: &Element) -> FnResult<Outcome> {
     let result_id = required(element, "resultId")?.to_owned();
-    let result_set = books.result_sets.remove(&result_id).ok_or_else(|| {
+    let result_set = books.take_result_set(&result_id).ok_or_else(|| {
         IntacctError::business(format!(
             "Invalid resultId {result_id}: no such result set, or it is exhausted."
         ))
@@ -79,7 +79,7 @@ fn next_page(books: &mut Books, mut result_set: ResultSet, result_id: Option<Str
             let number = books.next_key();
             format!("{}-{number}", books.config.company_id)
         });
-        books.result_sets.insert(id.clone(), result_set);
+        books.keep_result_set(id.clone(), result_set);
         id
     };
     Outcome::Data(data.attr("resultId", result_id))

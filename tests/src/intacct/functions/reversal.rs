@@ -84,11 +84,7 @@ pub fn delete_invoices(books: &mut Books, keys: &[&str]) -> FnResult<Vec<Element
                     invoice.state.label()
                 )));
             }
-            let source = format!("ARINVOICE {key}");
-            books
-                .invoices
-                .retain(|invoice| invoice.document.key != *key);
-            books.postings.retain(|posting| posting.source != source);
+            books.delete_invoice(key);
             Ok(Element::new("arinvoice").with_leaf("RECORDNO", *key))
         })
         .collect()

@@ -1,0 +1,64 @@
+//! CPU time split between the host and the simulators, which share the bench's process: the
+//! simulators run on a runtime of their own whose threads are named [`SIM_THREADS`], and every
+//! other thread is the host's (its runtime, the inbox writer, the epoch ticker). Linux only:
+//! `/proc/self/stat` for the whole process (threads that ended included) and
+//! `/proc/self/task/*/stat` for the simulators' threads, which live as long as the bench.
+
+use std::time::Duration;
+
+/// The name of the simulators' threads.
+pub const SIM_THREADS: &str = "sim";
+
+/// CPU time so far.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuSplit {
+    pub host: Duration,
+    pub sims: Duration,
+}
+
+impl CpuSplit {
+    /// Now, or `None` where `/proc` cannot tell.
+    pub fn now() -> Option<Self> {
+        let process = ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
+        let mut sims = 0;
+        for task in std::fs::read_dir("/proc/self/task").ok()? {
+            let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else {
+                continue;
+            };
+            if thread_name(&stat).is_some_and(|name| name.starts_with(SIM_THREADS)) {
+                sims += ticks(&stat)?;
+            }
+        }
+        Some(Self {
+            host: in_time(process.saturating_sub(sims)),
+            sims: in_time(sims),
+        })
+    }
+
+    /// What was spent since `before`.
+    pub fn since(self, before: Self) -> Self {
+        Self {
+            host: self.host.saturating_sub(before.host),
+            sims: self.sims.saturating_sub(before.sims),
+        }
+    }
+}
+
+/// The name between the parentheses of a `stat` line.
+fn thread_name(stat: &str) -> Option<&str> {
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    stat.get(open + 1..close)
+}
+
+/// User plus system time of a `stat` line, in clock ticks.
+fn ticks(stat: &str) -> Option<u64> {
+    // The fields after the name: state is the first, utime the 12th, stime the 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Clock ticks (100 a second on Linux) as time.
+fn in_time(ticks: u64) -> Duration {
+    Duration::from_millis(ticks * 10)
+}

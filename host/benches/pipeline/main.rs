@@ -1,0 +1,318 @@
+//! The whole Shopify → Sage Intacct pipeline on the simulators, in release:
+//! `cargo bench -p ml-connector-host --bench pipeline [-- --orders 1000 --batches 20,100]`.
+//! `-- --help` lists the options; each can also be set by its `MLC_BENCH_<NAME>` variable.
+//! docs/benchmarks.md says how to read what it prints.
+//!
+//! For each worker count and sink batch size: a fresh pair of simulators and a fresh service
+//! (`mlc run`'s code: `flow::open_host`, `Service::start`, the fixture's `mlc.toml`) with the real
+//! `shopify`, `shopify-intacct` and `intacct` components. The simulators run on a runtime of
+//! their own (threads named `sim`), so the host's CPU time is told apart from theirs (`cpu`).
+//! Each order creates its customer first, so it is two events (`customers/create`,
+//! `orders/create`): the shop simulator delivers two signed webhooks, the host verifies, stores,
+//! fetches over GraphQL, maps, and applies to the Intacct simulator. Phases:
+//! 1. warm-up: `--warmup` orders at once (Intacct session signed in, instances warm);
+//! 2. offered rate: `--offered-orders` orders created at `--offered-rate` webhooks a second, for
+//!    the acknowledgement latency at a fixed load;
+//! 3. saturation: `--orders` orders created at once, for events/s, the acknowledgement latency at
+//!    saturation, CPU per event, Intacct requests and Shopify points per order;
+//! 4. `--paced` orders one at a time, each waiting for the one before: an idle pipeline's latency.
+//!
+//! The last line is a machine-readable summary of the fastest run.
+
+mod cpu;
+mod measure;
+mod report;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, anyhow};
+use clap::Parser;
+use ml_connector_builder::{BuildOptions, build_plugins};
+use mlc_host::config::Config;
+use mlc_host::flow::{self, Service};
+use simulators::shopify::BucketConfig;
+use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
+
+use measure::{Phase, Shop, Watcher};
+
+/// `--bucket off`: a cost bucket Shopify never runs short of.
+pub const NO_BUCKET: BucketConfig = BucketConfig {
+    maximum: 100_000_000,
+    restore_rate: 100_000_000,
+};
+
+/// The bench's options; each can also come from its `MLC_BENCH_<NAME>` variable.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "pipeline",
+    bin_name = "cargo bench -p ml-connector-host --bench pipeline --",
+    about = "The whole Shopify → Sage Intacct pipeline on the simulators: events/s, webhook \
+             acknowledgement latency, host CPU per event, Intacct requests and Shopify points per \
+             order, per worker count and sink batch size."
+)]
+pub struct Options {
+    /// Orders created at once in the saturation phase.
+    #[arg(long, env = "MLC_BENCH_ORDERS", default_value_t = 1000, value_parser = at_least_one)]
+    orders: usize,
+    /// Orders created at the offered rate (0: skip that phase).
+    #[arg(long, env = "MLC_BENCH_OFFERED_ORDERS", default_value_t = 1000)]
+    offered_orders: usize,
+    /// Webhooks a second in the offered-rate phase (two per order).
+    #[arg(
+        long,
+        env = "MLC_BENCH_OFFERED_RATE",
+        default_value_t = 1000,
+        value_parser = at_least_one
+    )]
+    offered_rate: usize,
+    /// Lines per order.
+    #[arg(long, env = "MLC_BENCH_LINES", default_value_t = 3, value_parser = at_least_one)]
+    lines: usize,
+    /// The flow engine's worker counts to run, one fresh service each.
+    #[arg(
+        long,
+        env = "MLC_BENCH_WORKERS",
+        value_delimiter = ',',
+        default_value = "16",
+        value_parser = at_least_one
+    )]
+    workers: Vec<usize>,
+    /// The sink batch sizes to run, one fresh service each.
+    #[arg(
+        long,
+        env = "MLC_BENCH_BATCHES",
+        value_delimiter = ',',
+        default_value = "20,100",
+        value_parser = at_least_one
+    )]
+    batches: Vec<usize>,
+    /// Orders settled before the measured phases.
+    #[arg(long, env = "MLC_BENCH_WARMUP", default_value_t = 20)]
+    warmup: usize,
+    /// Orders created one at a time at the end, each waiting for the one before.
+    #[arg(long, env = "MLC_BENCH_PACED", default_value_t = 20)]
+    paced: usize,
+    /// Milliseconds the Intacct simulator adds to each request after the warm-up (0: instant,
+    /// the host's own speed; 100 shows what batching does when Intacct is slow).
+    #[arg(
+        long,
+        env = "MLC_BENCH_INTACCT_LATENCY",
+        value_name = "MS",
+        default_value = "0",
+        value_parser = milliseconds
+    )]
+    intacct_latency: Duration,
+    /// The shop simulator's GraphQL cost bucket: `off`, or MAX/RATE (points, points a second),
+    /// e.g. 1000/50 (the simulator's demo bucket).
+    #[arg(
+        long,
+        env = "MLC_BENCH_BUCKET",
+        value_name = "off|MAX/RATE",
+        default_value = "off",
+        value_parser = bucket
+    )]
+    bucket: BucketConfig,
+    /// Components built already, relative to the workspace root (default: build the plugins).
+    #[arg(long, env = "MLC_BENCH_PLUGINS", value_name = "DIR")]
+    plugins: Option<PathBuf>,
+    /// Passed by `cargo bench`; nothing to do.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+/// A count that must not be zero.
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(count) => Ok(count),
+        Err(_) => Err(format!("`{text}` is not a number")),
+    }
+}
+
+fn milliseconds(text: &str) -> Result<Duration, String> {
+    text.parse()
+        .map(Duration::from_millis)
+        .map_err(|_| format!("`{text}` is not a number of milliseconds"))
+}
+
+fn bucket(text: &str) -> Result<BucketConfig, String> {
+    if text == "off" {
+        return Ok(NO_BUCKET);
+    }
+    let number = |part: &str| {
+        part.trim()
+            .parse()
+            .map_err(|_| format!("`{text}`: `off` or MAX/RATE, e.g. 1000/50"))
+    };
+    match text.split_once('/') {
+        Some((maximum, restore_rate)) => Ok(BucketConfig {
+            maximum: number(maximum)?,
+            restore_rate: number(restore_rate)?,
+        }),
+        None => Err(format!("`{text}`: `off` or MAX/RATE, e.g. 1000/50")),
+    }
+}
+
+/// The workspace root: cargo runs benches in the package's directory, and a relative
+/// `--plugins` is taken from the root, where the command is typed.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// What one worker count and batch size gave.
+pub struct Run {
+    pub workers: usize,
+    pub batch: usize,
+    pub offered: Phase,
+    pub burst: Phase,
+    pub paced: Phase,
+    /// Mean time of one look at the books (the watcher's cost to the simulators' threads), and
+    /// the mean time between looks (the resolution of "invoice present").
+    pub ledger_poll: (Duration, Duration),
+}
+
+fn main() -> anyhow::Result<()> {
+    let options = Options::parse();
+    // The host's runtime; its threads outlive the bench, so the CPU of those that idle is kept.
+    let host = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("host")
+        .thread_keep_alive(Duration::from_secs(3600))
+        .build()?;
+    let sims = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name(cpu::SIM_THREADS)
+        .thread_keep_alive(Duration::from_secs(3600))
+        .build()?;
+    host.block_on(run_all(&options, sims.handle()))
+}
+
+async fn run_all(options: &Options, sims: &tokio::runtime::Handle) -> anyhow::Result<()> {
+    let plugin_dir = match &options.plugins {
+        Some(dir) => workspace_root().join(dir),
+        None => {
+            let build = BuildOptions::workspace(workspace_root());
+            build_plugins(&build, &mut |line| eprintln!("{line}"))?;
+            build.out_dir
+        }
+    };
+    let started = Instant::now();
+    let scratch = std::env::temp_dir().join(format!("mlc-bench-pipeline-{}", std::process::id()));
+    let mut compiled = plugin_dir.join(".compiled");
+    let mut runs = Vec::new();
+    for &workers in &options.workers {
+        for &batch in &options.batches {
+            eprintln!("workers {workers}, batch {batch}…");
+            let dir = scratch.join(format!("workers-{workers}-batch-{batch}"));
+            let run = run(options, sims, &plugin_dir, &dir, &compiled, workers, batch)
+                .await
+                .with_context(|| {
+                    format!(
+                        "workers {workers}, batch {batch} (its data is kept in {})",
+                        dir.display()
+                    )
+                })?;
+            compiled = dir.join("data/compiled");
+            runs.push(run);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    report::print(options, &runs);
+    eprintln!("the runs took {:.1?}", started.elapsed());
+    Ok(())
+}
+
+/// Runs the phases against a fresh service with `workers` and `batch`.
+async fn run(
+    options: &Options,
+    sim_runtime: &tokio::runtime::Handle,
+    plugin_dir: &Path,
+    dir: &Path,
+    compiled_from: &Path,
+    workers: usize,
+    batch: usize,
+) -> anyhow::Result<Run> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir)?;
+    let (mut shopify, intacct) = demo_configs();
+    shopify.bucket = options.bucket;
+    let sims = Arc::new(
+        sim_runtime
+            .spawn(ShopifyIntacct::start(shopify, intacct))
+            .await??,
+    );
+    let setup = Setup {
+        workers,
+        batch,
+        ..Setup::new(plugin_dir)
+    };
+    let path = sims.write_config(dir, &setup, "")?;
+    let config = Config::load(&path).map_err(|error| anyhow!("{error}"))?;
+    // The components compiled by an earlier run (or the tests) are reused, not compiled again.
+    copy_compiled(compiled_from, &dir.join("data/compiled"))?;
+    let host = flow::open_host(&config).await?;
+    let service = Service::start(host, config).await?;
+    sims.subscribe(&format!("http://{}", service.local_addr()));
+    let watcher = Watcher::start(sims.clone(), sim_runtime);
+
+    let mut shop = Shop::new(&sims, sim_runtime, &service, &watcher, options.lines);
+    let warmup = shop.create_at_once(options.warmup)?;
+    shop.settle(&warmup).await.context("the warm-up orders")?;
+    sims.intacct.faults().set_latency(options.intacct_latency);
+
+    let base = shop.mark()?;
+    let interval = Duration::from_secs(2) / options.offered_rate as u32;
+    let offered = shop.create_paced(options.offered_orders, interval).await?;
+    shop.settle(&offered)
+        .await
+        .context("the orders at the offered rate")?;
+    let offered = shop.phase(&base, &offered)?;
+
+    let base = shop.mark()?;
+    let burst = shop.create_at_once(options.orders)?;
+    shop.settle(&burst).await.context("the burst of orders")?;
+    let burst = shop.phase(&base, &burst)?;
+
+    let base = shop.mark()?;
+    let mut paced = Vec::new();
+    for _ in 0..options.paced {
+        let order = shop.create_at_once(1)?;
+        shop.settle(&order).await.context("an order alone")?;
+        paced.extend(order);
+    }
+    let paced = shop.phase(&base, &paced)?;
+
+    let ledger_poll = watcher.stop();
+    service.shutdown().await?;
+    Ok(Run {
+        workers,
+        batch,
+        offered,
+        burst,
+        paced,
+        ledger_poll,
+    })
+}
+
+/// Copies the compiled components of `from` (if any) into `to`, so the host loads them from its
+/// cache instead of compiling them again.
+fn copy_compiled(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        if Path::new(&name)
+            .extension()
+            .is_some_and(|ext| ext == "cwasm")
+        {
+            std::fs::copy(entry.path(), to.join(&name))
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
