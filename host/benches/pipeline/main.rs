@@ -15,7 +15,9 @@
 //!    the acknowledgement latency at a fixed load;
 //! 3. saturation: `--orders` orders created at once, for events/s, the acknowledgement latency at
 //!    saturation, CPU per event, Intacct requests and Shopify points per order;
-//! 4. `--paced` orders one at a time, each waiting for the one before: an idle pipeline's latency.
+//! 4. slow Intacct: `--orders` orders at once again, Intacct answering `--slow-intacct` ms late,
+//!    as a real gateway does: how many requests an order costs when batches can fill;
+//! 5. `--paced` orders one at a time, each waiting for the one before: an idle pipeline's latency.
 //!
 //! The last line is a machine-readable summary of the fastest run.
 
@@ -75,7 +77,7 @@ pub struct Options {
         long,
         env = "MLC_BENCH_WORKERS",
         value_delimiter = ',',
-        default_value = "16",
+        default_value = "16,128",
         value_parser = at_least_one
     )]
     workers: Vec<usize>,
@@ -94,8 +96,8 @@ pub struct Options {
     /// Orders created one at a time at the end, each waiting for the one before.
     #[arg(long, env = "MLC_BENCH_PACED", default_value_t = 20)]
     paced: usize,
-    /// Milliseconds the Intacct simulator adds to each request after the warm-up (0: instant,
-    /// the host's own speed; 100 shows what batching does when Intacct is slow).
+    /// Milliseconds the Intacct simulator adds to each request after the warm-up, but in the
+    /// slow-Intacct phase (0: instant, the host's own speed).
     #[arg(
         long,
         env = "MLC_BENCH_INTACCT_LATENCY",
@@ -104,6 +106,16 @@ pub struct Options {
         value_parser = milliseconds
     )]
     intacct_latency: Duration,
+    /// Milliseconds the Intacct simulator adds to each request in the slow-Intacct phase (0: skip
+    /// that phase).
+    #[arg(
+        long,
+        env = "MLC_BENCH_SLOW_INTACCT",
+        value_name = "MS",
+        default_value = "100",
+        value_parser = milliseconds
+    )]
+    slow_intacct: Duration,
     /// The shop simulator's GraphQL cost bucket: `off`, or MAX/RATE (points, points a second),
     /// e.g. 1000/50 (the simulator's demo bucket).
     #[arg(
@@ -167,6 +179,7 @@ pub struct Run {
     pub batch: usize,
     pub offered: Phase,
     pub burst: Phase,
+    pub slow_intacct: Phase,
     pub paced: Phase,
     /// Mean time of one look at the books (the watcher's cost to the simulators' threads), and
     /// the mean time between looks (the resolution of "invoice present").
@@ -275,6 +288,18 @@ async fn run(
     shop.settle(&burst).await.context("the burst of orders")?;
     let burst = shop.phase(&base, &burst)?;
 
+    let mut slow_intacct = Phase::default();
+    if !options.slow_intacct.is_zero() {
+        sims.intacct.faults().set_latency(options.slow_intacct);
+        let base = shop.mark()?;
+        let orders = shop.create_at_once(options.orders)?;
+        shop.settle(&orders)
+            .await
+            .context("the orders with Intacct slow")?;
+        slow_intacct = shop.phase(&base, &orders)?;
+        sims.intacct.faults().set_latency(options.intacct_latency);
+    }
+
     let base = shop.mark()?;
     let mut paced = Vec::new();
     for _ in 0..options.paced {
@@ -291,6 +316,7 @@ async fn run(
         batch,
         offered,
         burst,
+        slow_intacct,
         paced,
         ledger_poll,
     })

@@ -35,6 +35,9 @@ pub fn print(options: &Options, runs: &[Run]) {
         offered_rows(&mut table, options, runs);
     }
     burst_rows(&mut table, options, runs);
+    if !options.slow_intacct.is_zero() {
+        slow_intacct_rows(&mut table, options, runs);
+    }
     if options.paced > 0 {
         table.section(&format!("one at a time: {} orders", options.paced));
         latency_rows(&mut table, runs, |run| &run.paced);
@@ -47,7 +50,7 @@ pub fn print(options: &Options, runs: &[Run]) {
         println!(
             "{name}: a look at the books for new invoices took {cost:.2?} on average, every {every:.1?}"
         );
-        for problem in [&run.offered, &run.burst, &run.paced]
+        for problem in [&run.offered, &run.burst, &run.slow_intacct, &run.paced]
             .into_iter()
             .flat_map(|phase| &phase.problems)
         {
@@ -58,7 +61,7 @@ pub fn print(options: &Options, runs: &[Run]) {
         .iter()
         .max_by(|a, b| a.burst.events_per_s().total_cmp(&b.burst.events_per_s()))
     {
-        println!("{}", summary(best));
+        println!("{}", summary(options, best));
     }
 }
 
@@ -166,6 +169,29 @@ fn burst_rows(table: &mut Table, options: &Options, runs: &[Run]) {
     }
 }
 
+fn slow_intacct_rows(table: &mut Table, options: &Options, runs: &[Run]) {
+    table.section(&format!(
+        "slow Intacct: {} orders at once, Intacct answering {:?} late",
+        options.orders, options.slow_intacct
+    ));
+    let phase: fn(&Run) -> &Phase = |run| &run.slow_intacct;
+    table.row("events/s", runs, |run| {
+        format!("{:.0}", phase(run).events_per_s())
+    });
+    table.row("Intacct requests per order", runs, |run| {
+        let phase = phase(run);
+        format!("{:.3}", phase.per_order(phase.intacct_requests as f64))
+    });
+    table.row("commands per Intacct request", runs, |run| {
+        let phase = phase(run);
+        format!(
+            "{:.1}",
+            phase.commands as f64 / phase.intacct_requests.max(1) as f64
+        )
+    });
+    latency_rows(table, runs, phase);
+}
+
 /// Order created → invoice, and webhook received → done.
 fn latency_rows(table: &mut Table, runs: &[Run], phase: fn(&Run) -> &Phase) {
     table.row(
@@ -179,8 +205,8 @@ fn latency_rows(table: &mut Table, runs: &[Run], phase: fn(&Run) -> &Phase) {
 }
 
 /// The machine-readable line.
-fn summary(run: &Run) -> String {
-    let burst = &run.burst;
+fn summary(options: &Options, run: &Run) -> String {
+    let (burst, slow) = (&run.burst, &run.slow_intacct);
     let number = |value: f64, decimals: usize| format!("{value:.decimals$}");
     let fields = [
         ("events_per_s", number(burst.events_per_s(), 0)),
@@ -213,6 +239,10 @@ fn summary(run: &Run) -> String {
         ),
         (
             "intacct_requests_per_order",
+            number(slow.per_order(slow.intacct_requests as f64), 3),
+        ),
+        (
+            "intacct_requests_per_order_instant",
             number(burst.per_order(burst.intacct_requests as f64), 3),
         ),
         (
@@ -222,6 +252,10 @@ fn summary(run: &Run) -> String {
         (
             "shopify_points_actual_per_order",
             number(burst.per_order(burst.points_actual as f64), 0),
+        ),
+        (
+            "slow_intacct_ms",
+            options.slow_intacct.as_millis().to_string(),
         ),
         ("workers", run.workers.to_string()),
         ("batch", run.batch.to_string()),

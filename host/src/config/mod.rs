@@ -290,7 +290,7 @@ mod tests {
         let config = load(&minimal("")).unwrap();
         let dir = config.path.parent().unwrap().to_owned();
         assert_eq!(config.data_dir, dir.join("mlc-data"));
-        assert_eq!(config.workers, 4);
+        assert_eq!(config.workers, 64);
         assert_eq!(config.server.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.server.max_body_bytes, 1024 * 1024);
         assert_eq!(config.server.shutdown_grace, Duration::from_secs(30));

@@ -91,7 +91,7 @@ pub(super) fn parse(path: &Path, text: &str, env: Env<'_>) -> Result<Config, Con
         server: server(&root)?,
         admin_token,
         admin_listen,
-        workers: root.integer("workers", 1..=256, "4")?.unwrap_or(4) as usize,
+        workers: root.integer("workers", 1..=256, "64")?.unwrap_or(64) as usize,
         retry: retry(&root)?,
         connections,
         flows,

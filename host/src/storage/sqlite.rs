@@ -61,22 +61,22 @@ fn ns_key(ns: &Namespace) -> String {
 impl KvStore for SqliteStore {
     fn get(&self, ns: &Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.db()
-            .query_row(
-                "SELECT value FROM plugin_kv WHERE namespace = ?1 AND key = ?2",
-                params![ns_key(ns), key],
-                |row| row.get(0),
-            )
-            .optional()
+            .prepare_cached("SELECT value FROM plugin_kv WHERE namespace = ?1 AND key = ?2")
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![ns_key(ns), key], |row| row.get(0))
+                    .optional()
+            })
             .map_err(backend)
     }
 
     fn set(&self, ns: &Namespace, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.db()
-            .execute(
+            .prepare_cached(
                 "INSERT INTO plugin_kv (namespace, key, value) VALUES (?1, ?2, ?3)
                  ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
-                params![ns_key(ns), key, value],
             )
+            .and_then(|mut statement| statement.execute(params![ns_key(ns), key, value]))
             .map(|_| ())
             .map_err(backend)
     }
