@@ -120,17 +120,7 @@ fn burst_rows(table: &mut Table, options: &Options, runs: &[Run]) {
             format!("{:.0}%", 100.0 * phase.work.plugin_ms / ms(cpu.host))
         })
     });
-    table.row("Intacct requests per order", runs, |run| {
-        let phase = phase(run);
-        format!("{:.3}", phase.per_order(phase.intacct_requests as f64))
-    });
-    table.row("commands per Intacct request", runs, |run| {
-        let phase = phase(run);
-        format!(
-            "{:.1}",
-            phase.commands as f64 / phase.intacct_requests.max(1) as f64
-        )
-    });
+    intacct_rows(table, runs, phase);
     table.row("Shopify queries per order", runs, |run| {
         let phase = phase(run);
         format!("{:.2}", phase.per_order(phase.queries as f64))
@@ -178,6 +168,12 @@ fn slow_intacct_rows(table: &mut Table, options: &Options, runs: &[Run]) {
     table.row("events/s", runs, |run| {
         format!("{:.0}", phase(run).events_per_s())
     });
+    intacct_rows(table, runs, phase);
+    latency_rows(table, runs, phase);
+}
+
+/// Intacct requests per order, and commands per request.
+fn intacct_rows(table: &mut Table, runs: &[Run], phase: fn(&Run) -> &Phase) {
     table.row("Intacct requests per order", runs, |run| {
         let phase = phase(run);
         format!("{:.3}", phase.per_order(phase.intacct_requests as f64))
@@ -189,7 +185,6 @@ fn slow_intacct_rows(table: &mut Table, options: &Options, runs: &[Run]) {
             phase.commands as f64 / phase.intacct_requests.max(1) as f64
         )
     });
-    latency_rows(table, runs, phase);
 }
 
 /// Order created → invoice, and webhook received → done.

@@ -622,12 +622,12 @@ mod tests {
     fn types_and_ranges_are_checked() {
         assert_eq!(
             error(&minimal("workers = \"4\"")).to_string(),
-            "mlc.toml: workers: expected an integer, found a string\n  fix: write e.g. `workers = 4`"
+            "mlc.toml: workers: expected an integer, found a string\n  fix: write e.g. `workers = 64`"
         );
         assert_eq!(
             error(&minimal("workers = 0")).to_string(),
             "mlc.toml: workers: 0 is out of range\n  \
-             fix: write an integer from 1 to 256, e.g. `workers = 4`"
+             fix: write an integer from 1 to 256, e.g. `workers = 64`"
         );
         assert_eq!(
             key_problem(&minimal("workers = 257")),

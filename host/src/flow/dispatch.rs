@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 
 use crate::flow::inbox::{EventRow, Finish};
 use crate::flow::shared::Shared;
-use crate::flow::worker;
+use crate::flow::worker::{self, WorkerSlot};
 
 /// How often the pool looks for events that came due without a signal (retries, replays from
 /// another process).
@@ -38,15 +38,14 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) ->
         };
         let full = !claimed.is_empty() && claimed.len() == free;
         for row in claimed {
-            let Ok(slot) = slots.clone().acquire_owned().await else {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
                 break;
             };
             lock(&running).insert(row.id);
             let (shared, running) = (shared.clone(), running.clone());
             tasks.spawn(async move {
-                settle(&shared, &row).await;
+                settle(&shared, &row, WorkerSlot { permit }).await;
                 lock(&running).remove(&row.id);
-                drop(slot);
             });
         }
         if full {
@@ -62,8 +61,8 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) ->
     drain(&shared, tasks, &running).await
 }
 
-async fn settle(shared: &Shared, row: &EventRow) {
-    let (finish, steps) = worker::attempt(shared, row).await;
+async fn settle(shared: &Shared, row: &EventRow, slot: WorkerSlot) {
+    let (finish, steps) = worker::attempt(shared, row, slot).await;
     match &finish {
         Finish::Done { .. } => {
             tracing::info!(event = row.id, flow = %row.flow, key = %row.key, "done")

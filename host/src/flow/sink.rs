@@ -2,10 +2,12 @@
 //! at a time per company unless configured), and the commands of events waiting in the lane
 //! batched into one apply call of up to `batch` commands, for connectors that send a batch as one
 //! request. Each event gets back its own slice of the results, and the call's requests and times.
+//! An event waiting here gives its worker back (see `worker`), so the lane has room of its own:
+//! `2 × batch × concurrency` events, a full batch being applied and the next one filling.
 
 use std::sync::Arc;
 
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 use crate::bindings::types::{Applied, Command, PluginError};
 use crate::call::ConnectorCall;
@@ -32,25 +34,42 @@ struct Job {
 pub(crate) struct SinkLane {
     connection: Arc<str>,
     jobs: mpsc::UnboundedSender<Job>,
+    room: Arc<Semaphore>,
+}
+
+/// A place in a lane, held from [`SinkLane::enter`] until the event's answer comes back.
+pub(crate) struct Place {
+    _room: Option<OwnedSemaphorePermit>,
 }
 
 impl SinkLane {
     /// The lane of sink connection `connection`.
     pub fn start(connection: &str, concurrency: usize, batch: usize) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(drive(
-            queue,
-            Arc::new(Semaphore::new(concurrency.max(1))),
-            batch.max(1),
-        ));
+        let (concurrency, batch) = (concurrency.max(1), batch.max(1));
+        tokio::spawn(drive(queue, Arc::new(Semaphore::new(concurrency)), batch));
         Self {
             connection: connection.into(),
             jobs,
+            room: Arc::new(Semaphore::new(2 * batch * concurrency)),
         }
     }
 
-    /// Applies `commands` through `call`, possibly in one call with other events' commands.
-    pub async fn apply(&self, call: ConnectorCall, commands: Vec<Command>) -> LaneAnswer {
+    /// Waits for room in the lane.
+    pub async fn enter(&self) -> Place {
+        Place {
+            _room: self.room.clone().acquire_owned().await.ok(),
+        }
+    }
+
+    /// Applies `commands` through `call`, possibly in one call with other events' commands; the
+    /// place is given back with the answer.
+    pub async fn apply(
+        &self,
+        _place: Place,
+        call: ConnectorCall,
+        commands: Vec<Command>,
+    ) -> LaneAnswer {
         let (reply, answer) = oneshot::channel();
         let sent = self.jobs.send(Job {
             call,

@@ -2,9 +2,13 @@
 //! commands, the sink lane applies them; every step goes to the audit trail, and the outcome
 //! (done, retry at T, review, failed) is decided by `outcome`. The plugin versions are fixed when
 //! the attempt starts, so an upgrade mid-way does not change the versions an attempt runs on.
+//! An attempt holds its worker slot while its plugins run and gives it back once it has a place
+//! in the sink lane: waiting for the sink costs no worker, so a batch can carry more events than
+//! there are workers.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::bindings::types::{Applied, Command, Entity, PluginError};
 use crate::error::CallError;
@@ -19,17 +23,40 @@ use crate::trace::CallReport;
 /// How much of each command body the audit trail keeps.
 const COMMAND_EXCERPT: usize = 2048;
 
-/// Runs one attempt and returns its outcome and steps (not yet written).
-pub(crate) async fn attempt(shared: &Shared, row: &EventRow) -> (Finish, Vec<Step>) {
+/// Runs one attempt and returns its outcome and steps (not yet written). `slot` is the worker
+/// slot it runs in, given back as soon as the attempt waits for its sink lane.
+pub(crate) async fn attempt(
+    shared: &Shared,
+    row: &EventRow,
+    slot: WorkerSlot,
+) -> (Finish, Vec<Step>) {
     let mut steps = Vec::new();
-    let finish = match run(shared, row, &mut steps).await {
+    let finish = match run(shared, row, slot, &mut steps).await {
         Ok(finish) => finish,
         Err(error) => after_error(&error, row.tries(), &shared.config.retry, shared.now()),
     };
     (finish, steps)
 }
 
-async fn run(shared: &Shared, row: &EventRow, steps: &mut Vec<Step>) -> Result<Finish, CallError> {
+/// A worker slot: dropping it lets the dispatcher claim another event.
+pub(crate) struct WorkerSlot {
+    pub permit: OwnedSemaphorePermit,
+}
+
+impl WorkerSlot {
+    /// Gives the slot back and tells the dispatcher so.
+    fn give_back(self, shared: &Shared) {
+        drop(self.permit);
+        shared.work.notify_one();
+    }
+}
+
+async fn run(
+    shared: &Shared,
+    row: &EventRow,
+    slot: WorkerSlot,
+    steps: &mut Vec<Step>,
+) -> Result<Finish, CallError> {
     let attempt = row.attempts;
     let calls = shared.calls(&row.flow)?;
     let event = row.event();
@@ -68,8 +95,10 @@ async fn run(shared: &Shared, row: &EventRow, steps: &mut Vec<Step>) -> Result<F
         });
     }
 
+    let place = calls.lane.enter().await;
+    slot.give_back(shared);
     let started = shared.now();
-    let answer = calls.lane.apply(calls.sink.clone(), commands).await;
+    let answer = calls.lane.apply(place, calls.sink.clone(), commands).await;
     let report = answer.report;
     let (external_ids, errors) = match &report.result {
         Ok(results) => split(results),
