@@ -32,7 +32,8 @@ pub(crate) struct Shared {
     pub config: Config,
     connections: BTreeMap<String, Arc<Connection>>,
     lanes: BTreeMap<String, SinkLane>,
-    /// Set when new events are in the inbox (a webhook, a poll, a replay).
+    /// Set when new events are in the inbox (a webhook, a poll, a replay) or a worker slot came
+    /// free.
     pub work: Notify,
     /// Cleared when shutdown begins: webhooks are refused from then on.
     pub accepting: AtomicBool,
