@@ -281,22 +281,15 @@ impl<'a> Shop<'a> {
                 ));
             }
         }
-        let mut first_created: Option<(Instant, DateTime<Utc>)> = None;
-        let mut last_created = None;
         for order in orders {
             let seen = self.watcher.seen(&order.invoice).expect("settled");
-            let (created, created_utc) = self.created[&order.id];
+            let (created, _) = self.created[&order.id];
             phase.to_invoice.push(ms(seen - created));
-            first_created = Some(first_created.map_or((created, created_utc), |first| {
-                if first.0 <= created {
-                    first
-                } else {
-                    (created, created_utc)
-                }
-            }));
-            last_created = Some(last_created.map_or(created, |last: Instant| last.max(created)));
         }
-        if let (Some((first, first_utc)), Some(last)) = (first_created, last_created) {
+        // `orders` are in the order they were created.
+        if let (Some(first), Some(last)) = (orders.first(), orders.last()) {
+            let (first, first_utc) = self.created[&first.id];
+            let (last, _) = self.created[&last.id];
             phase.creating = last - first;
             let last_done = rows.iter().map(|row| row.updated_at).max();
             phase.wall = last_done.map_or(Duration::ZERO, |done| {

@@ -39,7 +39,7 @@ pub(crate) struct SinkLane {
 
 /// A place in a lane, held from [`SinkLane::enter`] until the event's answer comes back.
 pub(crate) struct Place {
-    _room: Option<OwnedSemaphorePermit>,
+    _room: OwnedSemaphorePermit,
 }
 
 impl SinkLane {
@@ -58,7 +58,8 @@ impl SinkLane {
     /// Waits for room in the lane.
     pub async fn enter(&self) -> Place {
         Place {
-            _room: self.room.clone().acquire_owned().await.ok(),
+            _room: (self.room.clone().acquire_owned().await)
+                .expect("a lane's room is never closed"),
         }
     }
 
