@@ -32,6 +32,13 @@ pub enum Pooling {
 /// concurrently (workers, pollers and sink lanes).
 const POOLED_INSTANCES: u32 = 256;
 
+/// Bytes at the start of a pooled linear memory, and of a pooled table, that a finished instance
+/// zeroes in place instead of handing back to the kernel. Giving pages back (`madvise`) makes every
+/// other core flush its TLB, and the next instance faults them in again: in the pipeline benchmark
+/// that cost a tenth of the samples; keeping these resident halved it (docs/benchmarks.md).
+const MEMORY_KEPT_RESIDENT: usize = 256 << 10;
+const TABLE_KEPT_RESIDENT: usize = 64 << 10;
+
 /// The engine, and whether it pools instances.
 pub(crate) fn build(limits: &Limits, pooling: Pooling) -> anyhow::Result<(Engine, bool)> {
     let instances = match pooling {
@@ -71,7 +78,9 @@ fn config(pool: Option<(&Limits, u32)>) -> Config {
             .max_component_instance_size(4 << 20)
             .max_core_instance_size(4 << 20)
             .max_memories_per_component(4)
-            .max_tables_per_component(8);
+            .max_tables_per_component(8)
+            .linear_memory_keep_resident(MEMORY_KEPT_RESIDENT)
+            .table_keep_resident(TABLE_KEPT_RESIDENT);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     config

@@ -1,8 +1,10 @@
-//! CPU time split between the host and the simulators, which share the bench's process: the
-//! simulators run on a runtime of their own whose threads are named [`SIM_THREADS`], and every
-//! other thread is the host's (its runtime, the inbox writer, the epoch ticker). Linux only:
-//! `/proc/self/stat` for the whole process (threads that ended included) and
-//! `/proc/self/task/*/stat` for the simulators' threads, which live as long as the bench.
+//! CPU time split between the host, the simulators and the bench's own driver, which share the
+//! bench's process: the simulators run on a runtime of their own whose threads are named
+//! [`SIM_THREADS`]; the driver (creating orders, reading the simulators' logs and the inbox for
+//! the figures) runs on the main thread, in the host runtime's `block_on`; every other thread is
+//! the host's (its runtime, the inbox writer, the epoch ticker). Linux only: `/proc/self/stat` for
+//! the whole process (threads that ended included) and `/proc/self/task/*/stat` for the
+//! simulators' threads and the main thread, which live as long as the bench.
 
 use std::time::Duration;
 
@@ -14,24 +16,30 @@ pub const SIM_THREADS: &str = "sim";
 pub struct CpuSplit {
     pub host: Duration,
     pub sims: Duration,
+    pub driver: Duration,
 }
 
 impl CpuSplit {
     /// Now, or `None` where `/proc` cannot tell.
     pub fn now() -> Option<Self> {
         let process = ticks(&std::fs::read_to_string("/proc/self/stat").ok()?)?;
-        let mut sims = 0;
+        let main_thread = std::process::id().to_string();
+        let (mut sims, mut driver) = (0, 0);
         for task in std::fs::read_dir("/proc/self/task").ok()? {
-            let Ok(stat) = std::fs::read_to_string(task.ok()?.path().join("stat")) else {
+            let task = task.ok()?;
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
                 continue;
             };
-            if thread_name(&stat).is_some_and(|name| name.starts_with(SIM_THREADS)) {
+            if task.file_name().to_str() == Some(main_thread.as_str()) {
+                driver += ticks(&stat)?;
+            } else if thread_name(&stat).is_some_and(|name| name.starts_with(SIM_THREADS)) {
                 sims += ticks(&stat)?;
             }
         }
         Some(Self {
-            host: in_time(process.saturating_sub(sims)),
+            host: in_time(process.saturating_sub(sims + driver)),
             sims: in_time(sims),
+            driver: in_time(driver),
         })
     }
 
@@ -40,6 +48,7 @@ impl CpuSplit {
         Self {
             host: self.host.saturating_sub(before.host),
             sims: self.sims.saturating_sub(before.sims),
+            driver: self.driver.saturating_sub(before.driver),
         }
     }
 }

@@ -6,7 +6,8 @@
 //! For each worker count and sink batch size: a fresh pair of simulators and a fresh service
 //! (`mlc run`'s code: `flow::open_host`, `Service::start`, the fixture's `mlc.toml`) with the real
 //! `shopify`, `shopify-intacct` and `intacct` components. The simulators run on a runtime of
-//! their own (threads named `sim`), so the host's CPU time is told apart from theirs (`cpu`).
+//! their own (threads named `sim`), so the host's CPU time is told apart from theirs and from the
+//! bench's driver on the main thread (`cpu`).
 //! Each order creates its customer first, so it is two events (`customers/create`,
 //! `orders/create`): the shop simulator delivers two signed webhooks, the host verifies, stores,
 //! fetches over GraphQL, maps, and applies to the Intacct simulator. Phases:

@@ -40,7 +40,8 @@ pub struct Phase {
     pub points_requested: u64,
     pub points_actual: u64,
     pub queries: usize,
-    /// CPU time of the host's threads and of the simulators' (the bench's watcher included).
+    /// CPU time of the host's threads, the simulators' (the bench's watcher included) and the
+    /// bench's driver.
     pub cpu: Option<CpuSplit>,
     /// Commands the mapping produced.
     pub commands: usize,
@@ -68,6 +69,12 @@ impl Phase {
 
     pub fn per_order(&self, total: f64) -> f64 {
         total / self.orders.max(1) as f64
+    }
+
+    /// Microseconds of plugin calls per event (wall time: under load it includes waiting for a
+    /// CPU, so only an idle pipeline's figure is the plugins' own cost).
+    pub fn plugin_us_per_event(&self) -> f64 {
+        self.work.plugin_ms * 1000.0 / self.events.max(1) as f64
     }
 
     /// Microseconds of `cpu` per event.

@@ -3,7 +3,7 @@
 
 use crate::Options;
 use crate::Run;
-use crate::measure::{PathSums, Phase, ms};
+use crate::measure::{PathSums, Phase};
 
 /// n8n's published figure: workflow executions a second on one 2-vCPU instance.
 const N8N_PER_S: f64 = 220.0;
@@ -20,8 +20,8 @@ pub fn print(options: &Options, runs: &[Run]) {
         "pipeline: Shopify → shopify-intacct → Intacct on the simulators, release, {} CPUs\n\
          orders of {} lines, unpaid (orders/create); each order also creates its customer, so \
          it is 2 events\nIntacct concurrency 1 and {:?} a request, Shopify cost bucket {bucket}; \
-         after {} warm-up orders\nCPU: the host's threads, and the simulators' (with the bench's \
-         ledger watcher) apart",
+         after {} warm-up orders\nCPU: the host's threads, the simulators' (with the bench's \
+         ledger watcher) and the bench's driver (the main thread) apart",
         std::thread::available_parallelism().map_or(0, |cpus| cpus.get()),
         options.lines,
         options.intacct_latency,
@@ -41,6 +41,14 @@ pub fn print(options: &Options, runs: &[Run]) {
     if options.paced > 0 {
         table.section(&format!("one at a time: {} orders", options.paced));
         latency_rows(&mut table, runs, |run| &run.paced);
+        table.row("plugin code per event (µs)", runs, |run| {
+            format!("{:.0}", run.paced.plugin_us_per_event())
+        });
+        table.row("plugin code / host CPU per event at saturation", runs, |run| {
+            run.burst.per_event_us(|cpu| cpu.host).map_or("n/a".into(), |host| {
+                format!("{:.0}%", 100.0 * run.paced.plugin_us_per_event() / host)
+            })
+        });
     }
     table.print();
 
@@ -107,18 +115,11 @@ fn burst_rows(table: &mut Table, options: &Options, runs: &[Run]) {
     table.row("simulators' CPU per event (µs)", runs, |run| {
         optional(phase(run).per_event_us(|cpu| cpu.sims))
     });
-    table.row("plugin code per event (µs)", runs, |run| {
-        let phase = phase(run);
-        format!(
-            "{:.0}",
-            phase.work.plugin_ms * 1000.0 / phase.events.max(1) as f64
-        )
+    table.row("the bench's driver CPU per event (µs)", runs, |run| {
+        optional(phase(run).per_event_us(|cpu| cpu.driver))
     });
-    table.row("plugin code / host CPU", runs, |run| {
-        let phase = phase(run);
-        phase.cpu.map_or("n/a".into(), |cpu| {
-            format!("{:.0}%", 100.0 * phase.work.plugin_ms / ms(cpu.host))
-        })
+    table.row("plugin calls per event, wall, waiting for a CPU too (µs)", runs, |run| {
+        format!("{:.0}", phase(run).plugin_us_per_event())
     });
     intacct_rows(table, runs, phase);
     table.row("Shopify queries per order", runs, |run| {
@@ -227,10 +228,7 @@ fn summary(options: &Options, run: &Run) -> String {
         ),
         (
             "plugin_us_per_event",
-            number(
-                burst.work.plugin_ms * 1000.0 / burst.events.max(1) as f64,
-                0,
-            ),
+            number(run.paced.plugin_us_per_event(), 0),
         ),
         (
             "intacct_requests_per_order",

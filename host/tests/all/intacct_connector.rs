@@ -255,6 +255,41 @@ async fn a_customer_and_an_invoice_go_in_one_request_and_a_repeat_posts_nothing(
 }
 
 #[tokio::test]
+async fn a_batch_of_250_goes_out_as_requests_of_at_most_100_functions_and_posts_each_once() {
+    let (sim, _host, connector) = start().await;
+    let mut batch = vec![customer("big/customer", "C-BIG", "Big Batch")];
+    batch.extend((1..250).map(|n| invoice(&format!("big/{n}"), "C-BIG", "1.00")));
+
+    let before = sim.session_endpoint_request_count();
+    let report = connector.apply(&batch).await;
+    assert_eq!(sim.session_endpoint_request_count() - before, 3);
+    // The audit keeps the start of each body: each request starts with its first command.
+    let firsts: Vec<&str> = report.http[1..]
+        .iter()
+        .map(|call| {
+            let body = &call.request_body;
+            let at = body.find("<function controlid=\"").expect("a function") + 21;
+            &body[at..at + body[at..].find('"').unwrap()]
+        })
+        .collect();
+    assert_eq!(firsts, ["big/customer", "big/100", "big/200"]);
+    let first = results(&report);
+    assert!(first.iter().all(|result| result.is_ok()), "{first:?}");
+    let books = ledger(&sim);
+    assert_eq!(books.invoices.len(), 249);
+    assert_eq!(books.account_balance("1200").to_string(), "249.00");
+
+    let report = connector.apply(&batch).await;
+    assert_eq!(report.http.len(), 3, "the session is reused; three requests again");
+    assert_eq!(sim.session_endpoint_request_count() - before, 6);
+    assert!(
+        results(&report).iter().all(|result| applied(result).already_done),
+        "every command ran already"
+    );
+    assert_eq!(ledger(&sim).invoices.len(), 249, "nothing posted twice");
+}
+
+#[tokio::test]
 async fn an_upsert_of_an_existing_customer_updates_it() {
     let (sim, _host, connector) = start().await;
     let upsert = customer("crm-7/0", "C-DEMO", "Demo Customer Renamed");

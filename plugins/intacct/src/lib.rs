@@ -11,7 +11,9 @@
 //! is retried; an "already executed" answer is success with `already_done`.
 //!
 //! **Batching.** One `apply` call is one request holding one function per command, each with its
-//! own controlid, under `transaction="false"`: one refused command does not undo the others.
+//! own controlid, under `transaction="false"`: one refused command does not undo the others. A
+//! call of more commands than the `functions_per_request` setting (default 100, Intacct's cap)
+//! goes out as several such requests, one after the other ([`apply`]).
 //!
 //! **Errors.** Intacct answers business failures with HTTP 200; the body decides ([`response`]):
 //! a function failure is that command's `Rejected` with Intacct's `errorno` as the code and its

@@ -7,10 +7,14 @@
 //! | `user_id` | setting | the Web Services user |
 //! | `location_id` (or `entity`) | setting, optional | the entity to sign in to, in a multi-entity company |
 //! | `duplicate_errno` | setting, optional | the error number Intacct answers for an already executed controlid (the text "already executed" is recognised without it) |
+//! | `functions_per_request` | setting, optional | at most this many functions in one request, 1 to 100 (default 100, Intacct's cap): a bigger batch goes out as several requests, one after the other |
 //! | `sender_id`, `sender_password` | secrets | the Web Services sender (integration partner) credentials |
 //! | `user_password` | secret | the Web Services user's password |
 
 use ml_connector_sdk::{PluginError, config, secrets};
+
+/// The most functions Intacct takes in one request, and the default of `functions_per_request`.
+pub const MAX_FUNCTIONS_PER_REQUEST: usize = 100;
 
 /// Where clients sign in on an Intacct gateway.
 const GATEWAY_PATH: &str = "/ia/xml/xmlgw.phtml";
@@ -54,6 +58,21 @@ impl Settings {
             self.user_id,
             self.location_id.as_deref().unwrap_or_default()
         )
+    }
+}
+
+/// The `functions_per_request` setting: a whole number from 1 to 100, 100 when unset.
+pub fn functions_per_request() -> Result<usize, PluginError> {
+    let Some(text) = config::get("functions_per_request").filter(|text| !text.trim().is_empty())
+    else {
+        return Ok(MAX_FUNCTIONS_PER_REQUEST);
+    };
+    match text.trim().parse::<usize>() {
+        Ok(limit) if (1..=MAX_FUNCTIONS_PER_REQUEST).contains(&limit) => Ok(limit),
+        _ => Err(PluginError::rejected(format!(
+            "the setting functions_per_request is `{text}`: write a whole number from 1 to \
+             {MAX_FUNCTIONS_PER_REQUEST}, the most functions Intacct takes in one request"
+        ))),
     }
 }
 
@@ -104,9 +123,27 @@ mod tests {
         let settings = Settings::load().unwrap();
         assert_eq!(settings.login_url, "http://127.0.0.1:9/ia/xml/xmlgw.phtml");
         assert_eq!(settings.location_id.as_deref(), Some("HQ"));
+        assert_eq!(functions_per_request(), Ok(MAX_FUNCTIONS_PER_REQUEST));
         assert_eq!(
             login_url("https://api.intacct.com/ia/xml/xmlgw.phtml"),
             "https://api.intacct.com/ia/xml/xmlgw.phtml"
         );
+    }
+
+    #[test]
+    fn functions_per_request_is_1_to_100() {
+        testing::reset();
+        testing::set_config([("functions_per_request", " 7 ")]);
+        assert_eq!(functions_per_request(), Ok(7));
+        for bad in ["0", "101", "ten", "-3"] {
+            testing::set_config([("functions_per_request", bad)]);
+            let error = functions_per_request().unwrap_err();
+            assert!(
+                matches!(&error, PluginError::Rejected { .. })
+                    && error.message().contains(&format!("`{bad}`"))
+                    && error.message().contains("from 1 to 100"),
+                "{error:?}"
+            );
+        }
     }
 }

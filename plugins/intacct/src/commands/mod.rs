@@ -91,7 +91,7 @@ enum Then {
 #[derive(Debug)]
 pub enum Step {
     Done(Result<Applied, PluginError>),
-    /// More functions have to run for this command, in the next request; its result joins
+    /// More functions have to run for this command, in a later request; its result joins
     /// theirs ([`join`]).
     Again(Vec<Prepared>),
 }
