@@ -44,11 +44,17 @@ pub fn print(options: &Options, runs: &[Run]) {
         table.row("plugin code per event (µs)", runs, |run| {
             format!("{:.0}", run.paced.plugin_us_per_event())
         });
-        table.row("plugin code / host CPU per event at saturation", runs, |run| {
-            run.burst.per_event_us(|cpu| cpu.host).map_or("n/a".into(), |host| {
-                format!("{:.0}%", 100.0 * run.paced.plugin_us_per_event() / host)
-            })
-        });
+        table.row(
+            "plugin code / host CPU per event at saturation",
+            runs,
+            |run| {
+                run.burst
+                    .per_event_us(|cpu| cpu.host)
+                    .map_or("n/a".into(), |host| {
+                        format!("{:.0}%", 100.0 * run.paced.plugin_us_per_event() / host)
+                    })
+            },
+        );
     }
     table.print();
 
@@ -118,9 +124,11 @@ fn burst_rows(table: &mut Table, options: &Options, runs: &[Run]) {
     table.row("the bench's driver CPU per event (µs)", runs, |run| {
         optional(phase(run).per_event_us(|cpu| cpu.driver))
     });
-    table.row("plugin calls per event, wall, waiting for a CPU too (µs)", runs, |run| {
-        format!("{:.0}", phase(run).plugin_us_per_event())
-    });
+    table.row(
+        "plugin calls per event, wall, waiting for a CPU too (µs)",
+        runs,
+        |run| format!("{:.0}", phase(run).plugin_us_per_event()),
+    );
     intacct_rows(table, runs, phase);
     table.row("Shopify queries per order", runs, |run| {
         let phase = phase(run);

@@ -280,10 +280,16 @@ async fn a_batch_of_250_goes_out_as_requests_of_at_most_100_functions_and_posts_
     assert_eq!(books.account_balance("1200").to_string(), "249.00");
 
     let report = connector.apply(&batch).await;
-    assert_eq!(report.http.len(), 3, "the session is reused; three requests again");
+    assert_eq!(
+        report.http.len(),
+        3,
+        "the session is reused; three requests again"
+    );
     assert_eq!(sim.session_endpoint_request_count() - before, 6);
     assert!(
-        results(&report).iter().all(|result| applied(result).already_done),
+        results(&report)
+            .iter()
+            .all(|result| applied(result).already_done),
         "every command ran already"
     );
     assert_eq!(ledger(&sim).invoices.len(), 249, "nothing posted twice");

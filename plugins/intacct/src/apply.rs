@@ -33,9 +33,7 @@ pub fn apply(commands: &[Command]) -> Result<Vec<Result<Applied, PluginError>>, 
     }
     let mut first_request = true;
     while !pending.is_empty() {
-        let request: Vec<_> = pending
-            .drain(..per_request.min(pending.len()))
-            .collect();
+        let request: Vec<_> = pending.drain(..per_request.min(pending.len())).collect();
         let functions: Vec<_> = request
             .iter()
             .map(|(_, prepared)| &prepared.function)
@@ -238,7 +236,11 @@ mod tests {
         let results = apply(&commands).unwrap();
 
         let sizes: Vec<usize> = requests.borrow().iter().map(Vec::len).collect();
-        assert_eq!(sizes, [0, 100, 100], "the sign-in, then two requests, the second failing");
+        assert_eq!(
+            sizes,
+            [0, 100, 100],
+            "the sign-in, then two requests, the second failing"
+        );
         let sent: Vec<String> = requests.borrow()[1..].concat();
         let keys: Vec<String> = (0..200).map(|n| format!("e/{n}")).collect();
         assert_eq!(sent, keys, "each command once, in order");
@@ -279,7 +281,9 @@ mod tests {
         )
         .unwrap();
         let error = apply(&[command]).unwrap_err();
-        assert!(error.message().contains("functions_per_request"), "{error:?}");
+        assert!(
+            error.message().contains("functions_per_request"),
+            "{error:?}"
+        );
     }
-
 }
