@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use tracing::Instrument;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
 use crate::bindings::connector::{Connector, ConnectorPre};
@@ -23,6 +24,7 @@ use crate::capabilities::scope::Grant;
 use crate::connection::Connection;
 use crate::error::{CallError, HostError, SandboxStop, chain_text};
 use crate::limits::Limits;
+use crate::metrics;
 use crate::plugin::{AnyMappingPre, PluginSummary};
 use crate::sandbox::{CallState, Services};
 use crate::trace::{CallReport, CallTrace};
@@ -257,23 +259,38 @@ impl ConnectorCall {
         &self.connection
     }
 
+    /// Runs the export `export` (named in the metrics).
     async fn run<T>(
         &self,
+        export: &'static str,
         call: impl for<'a> FnOnce(&'a mut Store<CallState>, Connector) -> BoxFuture<'a, Answer<T>>
         + Send,
     ) -> CallReport<T> {
         let grant = Grant::Connection(self.connection.clone());
-        self.runner.run(&self.plugin, &self.pre, grant, call).await
+        let span = tracing::info_span!(
+            "plugin_call",
+            plugin = %self.summary.name,
+            version = %self.summary.version,
+            export,
+            connection = %self.connection.name()
+        );
+        let report = self
+            .runner
+            .run(&self.plugin, &self.pre, grant, call)
+            .instrument(span)
+            .await;
+        metrics::plugin_call(&self.summary, export, Some(self.connection.name()), &report);
+        report
     }
 
     /// What the connector says about itself.
     pub async fn describe(&self) -> CallReport<PluginInfo> {
-        self.run(ConnectorPre::describe).await
+        self.run("describe", ConnectorPre::describe).await
     }
 
     /// Checks the connection end to end; the text says what a person needs to know.
     pub async fn ping(&self) -> CallReport<String> {
-        self.run(|store, plugin| {
+        self.run("ping", |store, plugin| {
             Box::pin(async move { Ok(plugin.call_ping(store).await?.map_err(Failure::from)) })
         })
         .await
@@ -282,7 +299,7 @@ impl ConnectorCall {
     /// Checks an inbound webhook (signature, token) and turns it into events.
     pub async fn verify(&self, request: &InboundRequest) -> CallReport<Vec<Event>> {
         let request = request.clone();
-        self.run(move |store, plugin| {
+        self.run("verify", move |store, plugin| {
             Box::pin(async move {
                 Ok(plugin
                     .call_verify(store, &request)
@@ -296,7 +313,7 @@ impl ConnectorCall {
     /// Loads the full records behind an event.
     pub async fn fetch(&self, event: &Event) -> CallReport<Vec<Entity>> {
         let event = event.clone();
-        self.run(move |store, plugin| {
+        self.run("fetch", move |store, plugin| {
             Box::pin(async move {
                 Ok(plugin
                     .call_fetch(store, &event)
@@ -310,7 +327,7 @@ impl ConnectorCall {
     /// What changed since `cursor` (none: the connector's start point).
     pub async fn poll(&self, cursor: Option<&str>) -> CallReport<PollResult> {
         let cursor = cursor.map(str::to_owned);
-        self.run(move |store, plugin| {
+        self.run("poll", move |store, plugin| {
             Box::pin(async move {
                 Ok(plugin
                     .call_poll(store, cursor.as_deref())
@@ -332,7 +349,7 @@ impl ConnectorCall {
         let sent = commands.len();
         let commands = commands.to_vec();
         let mut report = self
-            .run(move |store, plugin| {
+            .run("apply", move |store, plugin| {
                 Box::pin(async move {
                     Ok(plugin
                         .call_apply(store, &commands)
@@ -374,18 +391,33 @@ impl MappingCall {
         &self.summary
     }
 
+    /// Runs the export `export` (named in the metrics).
     async fn run<P: WorldPre, T>(
         &self,
+        export: &'static str,
         pre: &P,
         call: impl for<'a> FnOnce(&'a mut Store<CallState>, P::Bindings) -> BoxFuture<'a, Answer<T>>
         + Send,
     ) -> CallReport<T> {
         let grant = Grant::Settings(self.settings.clone());
-        self.runner.run(&self.plugin, pre, grant, call).await
+        let span = tracing::info_span!(
+            "plugin_call",
+            plugin = %self.summary.name,
+            version = %self.summary.version,
+            export
+        );
+        let report = self
+            .runner
+            .run(&self.plugin, pre, grant, call)
+            .instrument(span)
+            .await;
+        metrics::plugin_call(&self.summary, export, None, &report);
+        report
     }
 
     pub async fn describe(&self) -> CallReport<PluginInfo> {
-        self.run(&self.pre, AnyMappingPre::describe).await
+        self.run("describe", &self.pre, AnyMappingPre::describe)
+            .await
     }
 
     /// Checks the flow's mapping config (JSON text, as `map` takes it) before any event is mapped:
@@ -396,7 +428,7 @@ impl MappingCall {
             return CallTrace::new(0).report(Ok(Ok(())), Duration::ZERO, Duration::ZERO);
         };
         let config = config.to_owned();
-        self.run(pre, move |store, plugin| {
+        self.run("check-config", pre, move |store, plugin| {
             Box::pin(async move { Ok(Ok(plugin.call_check_config(store, &config).await?)) })
         })
         .await
@@ -410,7 +442,7 @@ impl MappingCall {
         config: &str,
     ) -> CallReport<Vec<Command>> {
         let (event, records, config) = (event.clone(), records.to_vec(), config.to_owned());
-        self.run(&self.pre, move |store, plugin| {
+        self.run("map", &self.pre, move |store, plugin| {
             Box::pin(async move {
                 Ok(plugin
                     .call_map(store, &event, &records, &config)

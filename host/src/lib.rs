@@ -148,6 +148,7 @@ mod error;
 pub mod flow;
 mod host;
 mod limits;
+pub mod metrics;
 pub mod outbound;
 mod plugin;
 pub mod plugin_store;

@@ -33,6 +33,11 @@ struct Cli {
     /// info).
     #[arg(long, global = true, value_name = "FILTER")]
     log: Option<String>,
+    /// How log lines are written: `text` for people, `json` for a log pipeline (one object per
+    /// line; an attempt's lines carry its event id, flow and attempt, a plugin call's its plugin,
+    /// version, export and connection, as in the audit trail).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// The configuration file of `run`, `ping`, `events`, `replay`, `review` and `plugin
     /// install|list|rollback`.
     #[arg(
@@ -45,6 +50,12 @@ struct Cli {
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -211,13 +222,22 @@ fn main() -> ExitCode {
         Command::Run => "info",
         _ => "warn",
     };
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(
             cli.log.as_deref().unwrap_or(default_log),
         ))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(true)
+            .init(),
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -270,7 +290,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
             demo::run(&workspace, &dir).await
         }
-        Command::Run => run::run(Config::load(&cli.config)?).await,
+        Command::Run => {
+            let json_logs = matches!(cli.log_format, LogFormat::Json);
+            run::run(Config::load(&cli.config)?, json_logs).await
+        }
         Command::Ping { connection } => {
             events::ping(&Config::load(&cli.config)?, &connection).await
         }

@@ -9,10 +9,12 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::flow::inbox::{EventRow, Finish};
 use crate::flow::shared::Shared;
 use crate::flow::worker::{self, WorkerSlot};
+use crate::metrics;
 
 /// How often the pool looks for events that came due without a signal (retries, replays from
 /// another process).
@@ -43,10 +45,19 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) ->
             };
             lock(&running).insert(row.id);
             let (shared, running) = (shared.clone(), running.clone());
-            tasks.spawn(async move {
-                settle(&shared, &row, WorkerSlot { permit }).await;
-                lock(&running).remove(&row.id);
-            });
+            let span = tracing::info_span!(
+                "attempt",
+                event = row.id,
+                flow = %row.flow,
+                attempt = row.attempts
+            );
+            tasks.spawn(
+                async move {
+                    settle(&shared, &row, WorkerSlot { permit }).await;
+                    lock(&running).remove(&row.id);
+                }
+                .instrument(span),
+            );
         }
         if full {
             continue;
@@ -80,6 +91,7 @@ async fn settle(shared: &Shared, row: &EventRow, slot: WorkerSlot) {
             tracing::error!(event = row.id, flow = %row.flow, %error, "failed")
         }
     }
+    metrics::attempt_finished(&row.flow, finish.outcome());
     let (id, attempt, now) = (row.id, row.attempts, shared.now());
     let written = shared.inbox.finish(id, attempt, finish, steps, now).await;
     if let Err(error) = written {

@@ -20,6 +20,7 @@ use crate::error::CallError;
 use crate::flow::audit::Step;
 use crate::flow::inbox::Arrival;
 use crate::flow::shared::Shared;
+use crate::metrics;
 
 pub(crate) async fn webhook(
     State(shared): State<Arc<Shared>>,
@@ -151,6 +152,9 @@ pub(crate) async fn webhook(
     };
     let (duplicates, accepted): (Vec<_>, Vec<_>) =
         receipts.into_iter().partition(|receipt| receipt.duplicate);
+    for receipt in &accepted {
+        metrics::event_received(&receipt.flow);
+    }
     if !accepted.is_empty() {
         shared.work.notify_one();
     }

@@ -26,6 +26,7 @@ mod outcome;
 mod plugin_watch;
 pub mod plugins;
 mod poller;
+mod probes;
 mod server;
 mod service;
 mod shared;
@@ -41,8 +42,8 @@ use chrono::{DateTime, Utc};
 pub use audit::Step;
 pub use diagnose::{PingReport, ping};
 pub use inbox::{
-    Arrival, EventDetail, EventFilter, EventRow, Finish, Inbox, InboxError, OpsError, PollSave,
-    PollState, Receipt, Resolution,
+    Arrival, Backlog, EventDetail, EventFilter, EventRow, Finish, Inbox, InboxError, OpsError,
+    PollSave, PollState, Receipt, Resolution,
 };
 pub use mapping_check::check_mapping_configs;
 pub use service::{Embedded, Listening, Service, Stopped};

@@ -15,6 +15,7 @@ use crate::flow::dispatch::TICK;
 use crate::flow::inbox::PollSave;
 use crate::flow::outcome::later;
 use crate::flow::shared::Shared;
+use crate::metrics;
 
 const RETRY_FAILED_POLL: Duration = Duration::from_secs(60);
 
@@ -103,7 +104,11 @@ async fn poll_once(shared: &Shared, flow_name: &str, interval: Duration) -> bool
     };
     match shared.inbox.save_poll(save, next_at, now).await {
         Ok(receipts) => {
+            metrics::poll_succeeded(flow_name, now);
             let new = receipts.iter().filter(|receipt| !receipt.duplicate).count();
+            for receipt in receipts.iter().filter(|receipt| !receipt.duplicate) {
+                metrics::event_received(&receipt.flow);
+            }
             tracing::info!(
                 flow = flow_name,
                 new,

@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::flow::inbox::Inbox;
 use crate::flow::plugins::{self, Installed};
 use crate::flow::shared::Shared;
-use crate::flow::{admin, dispatch, ingress, open_inbox, plugin_watch, poller, server};
+use crate::flow::{admin, dispatch, ingress, open_inbox, plugin_watch, poller, probes, server};
 use crate::host::Host;
 use crate::plugin_store::PluginVersions;
 
@@ -238,7 +238,8 @@ impl Running {
 
         let webhooks = Router::new()
             .route("/webhooks/{connection}", post(ingress::webhook))
-            .route("/webhooks/{connection}/{*rest}", post(ingress::webhook));
+            .route("/webhooks/{connection}/{*rest}", post(ingress::webhook))
+            .merge(probes::routes());
         let admin = admin_token.map(admin::routes);
         if admin.is_none() {
             tracing::info!("no [admin] token configured: the admin API is off");

@@ -2,7 +2,8 @@
 //! storage, plugin store and ledger, with the same connector, connection and flow names. Host A
 //! serves its own listener ([`Service::start`]); host B's routes are mounted in an application's
 //! router ([`Service::start_embedded`]). Installing and rolling back a plugin in A leaves what B
-//! serves alone, and stopping B leaves A serving.
+//! serves alone, and stopping B leaves A serving. B's health probes are mounted with its routes:
+//! ready while it serves, not ready once it stops.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,9 +117,34 @@ async fn two_hosts_keep_their_events_storage_and_plugins_apart() {
     assert_eq!(b.plugin_versions().expect("B's versions"), versions_b);
     assert!(active_versions(&versions_b, "testkit").inactive.is_empty());
 
-    // Stopping B refuses its webhooks (its application keeps serving); A goes on.
+    // B's probes are mounted with its webhooks: alive, ready, and no metrics recorder here.
+    assert_eq!(fetch(&base_b, "/livez").await, (200, "ok\n".to_owned()));
+    let (status, ready) = fetch(&base_b, "/readyz").await;
+    assert_eq!(status, 200, "{ready}");
+    let ready: Value = serde_json::from_str(&ready).expect("JSON");
+    assert_eq!(
+        ready,
+        json!({"ready": true, "checks": {"store": "ok", "plugins": "ok", "accepting": "ok"}})
+    );
+    let (status, answer) = fetch(&base_b, "/metrics").await;
+    assert_eq!(status, 404);
+    assert!(answer.contains("mlc_host::metrics::serve_with"), "{answer}");
+
+    // Stopping B refuses its webhooks (its application keeps serving) and makes it not ready;
+    // A goes on.
     let inbox_b = b.inbox().clone();
     assert_eq!(b.shutdown().await.expect("B stops").released, 0);
+    let (status, ready) = fetch(&base_b, "/readyz").await;
+    assert_eq!(status, 503, "{ready}");
+    let ready: Value = serde_json::from_str(&ready).expect("JSON");
+    assert_eq!(ready["ready"], false);
+    assert_eq!(ready["checks"]["store"], "ok");
+    assert!(
+        ready["checks"]["accepting"]
+            .as_str()
+            .is_some_and(|finding| finding.starts_with("stopping")),
+        "{ready}"
+    );
     let (status, _) = post(&base_b, &["b-4"], "B").await;
     assert_eq!(status, 503);
     let rows_b = inbox_b.list(&EventFilter::default()).expect("B's events");
@@ -152,6 +178,15 @@ async fn serve_app(webhooks: Router) -> String {
     let base = format!("http://{}", listener.local_addr().expect("local address"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
+}
+
+/// `GET base + path`: the status and the body.
+async fn fetch(base: &str, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("{base}{path}"))
+        .await
+        .expect("the app answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("a body"))
 }
 
 /// Posts one webhook with an event per key, each payload naming `host`.

@@ -1,6 +1,7 @@
 //! The flow engine as a process: `mlc run` killed with SIGKILL in the middle of a burst and
 //! started again (every event reaches the sink exactly once), stopped with SIGTERM (in-flight
-//! events finish or are handed back), and the operator's commands with the messages a user sees.
+//! events finish or are handed back), the operator's commands with the messages a user sees, and
+//! the metrics and health probes a running `mlc` serves.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -372,4 +373,181 @@ async fn sigterm_ends_the_process_within_the_grace_whatever_slow_clients_hold() 
         run.stderr()
     );
     drop((in_headers, in_body));
+}
+
+/// A metric's value in Prometheus text: the line that starts with `series` (name and labels, as
+/// the exporter writes them).
+fn metric(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[tokio::test]
+async fn a_running_mlc_serves_metrics_liveness_and_readiness() {
+    let ledger = Ledger::start().await;
+    // The first write is answered 429, then it goes through on a retry.
+    ledger.fail_next(1, 429, Some(0));
+    let dir = scratch("metrics");
+    let config = dir.join("mlc.toml");
+    std::fs::write(&config, config_text(&dir, &ledger, "")).unwrap();
+    let run = MlcRun::start(&config);
+    let keys: Vec<String> = (0..5).map(|n| format!("metrics-order-{n}")).collect();
+    assert_eq!(send_all(&run.base, &keys).await.len(), 5);
+    let refused = reqwest::Client::new()
+        .post(format!("{}/webhooks/shop", run.base))
+        .header("x-testkit-token", "wrong")
+        .body(webhook_body(&[("metrics-refused", json!({}))]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    wait_settled(&inbox(&dir), 5, &[Status::Done], SETTLE).await;
+
+    let get = |path: &str| reqwest::get(format!("{}{path}", run.base));
+    let live = get("/livez").await.unwrap();
+    assert_eq!(live.status(), 200);
+    let ready = get("/readyz").await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(ready["ready"], true, "{ready}");
+
+    let answer = get("/metrics").await.unwrap();
+    assert_eq!(answer.status(), 200);
+    assert!(
+        answer.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let text = answer.text().await.unwrap();
+    let expect =
+        |series: &str| metric(&text, series).unwrap_or_else(|| panic!("no `{series}` in\n{text}"));
+    assert_eq!(expect(r#"mlc_events_received_total{flow="orders"}"#), 5.0);
+    assert_eq!(
+        expect(r#"mlc_attempts_finished_total{flow="orders",outcome="done"}"#),
+        5.0
+    );
+    assert!(expect(r#"mlc_attempts_finished_total{flow="orders",outcome="retry"}"#) >= 1.0);
+    assert_eq!(
+        expect(r#"mlc_remote_rate_limited_total{connection="ledger"}"#),
+        1.0
+    );
+    assert!(expect(r#"mlc_remote_request_seconds_count{connection="ledger",status="2xx"}"#) >= 1.0);
+    assert_eq!(
+        expect(r#"mlc_remote_request_seconds_count{connection="ledger",status="4xx"}"#),
+        1.0
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("mlc_plugin_call_seconds_count{")
+                && line.contains(r#"plugin="testkit""#)
+                && line.contains(r#"export="verify""#)),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("mlc_plugin_call_seconds_count{")
+                && line.contains(r#"plugin="testkit-mapping""#)
+                && line.contains(r#"export="map""#)),
+        "{text}"
+    );
+    assert_eq!(expect(r#"mlc_inbox_waiting_events{flow="orders"}"#), 0.0);
+    assert_eq!(
+        expect(r#"mlc_inbox_oldest_waiting_seconds{flow="orders"}"#),
+        0.0
+    );
+    assert!(text.contains("mlc_build_info{version=\""), "{text}");
+    assert!(
+        text.lines().any(
+            |line| line.starts_with(r#"mlc_plugin_info{plugin="testkit","#) && line.ends_with(" 1")
+        ),
+        "{text}"
+    );
+    assert!(
+        !text.contains("metrics-order") && !text.contains("metrics-refused"),
+        "no event key is a label: {text}"
+    );
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_a_line_with_the_event_flow_and_plugin_of_each() {
+    let ledger = Ledger::start().await;
+    let dir = scratch("json-logs");
+    let config = dir.join("mlc.toml");
+    std::fs::write(&config, config_text(&dir, &ledger, "")).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mlc"));
+    command.args([
+        "--log-format",
+        "json",
+        "--log",
+        "info,mlc_host::capabilities::http=debug",
+        "--config",
+        config.to_str().unwrap(),
+        "run",
+    ]);
+    let mut run = MlcRun::spawn(command);
+    let marker = "body-marker-never-logged";
+    let (status, _) = post_webhook(
+        &run.base,
+        "shop",
+        WEBHOOK_TOKEN,
+        webhook_body(&[("json-1", json!({ "note": marker }))]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows = wait_settled(&inbox(&dir), 1, &[Status::Done], SETTLE).await;
+    run.wait_for_line("\"message\":\"done\"", Duration::from_secs(10));
+    run.terminate();
+    assert!(
+        run.wait(Duration::from_secs(30)).success(),
+        "{}",
+        run.stderr()
+    );
+
+    let stderr = run.stderr();
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}\n{stderr}"))
+        })
+        .collect();
+    assert!(
+        lines.iter().any(|line| line["message"] == "stopped"),
+        "{stderr}"
+    );
+    let done = lines
+        .iter()
+        .find(|line| line["message"] == "done")
+        .expect("the event's done line");
+    assert_eq!(done["level"], "INFO");
+    assert_eq!(done["event"], rows[0].id);
+    assert_eq!(done["flow"], "orders");
+    assert_eq!(done["spans"][0]["name"], "attempt", "{done}");
+    assert_eq!(done["spans"][0]["event"], rows[0].id);
+    // Inside a plugin call: the span names the plugin, its version, the export and the
+    // connection; the mapping's own log line, and the sink's outbound request.
+    let logged_in = |export: &str| {
+        lines
+            .iter()
+            .find_map(|line| {
+                let spans = line["spans"].as_array()?;
+                let call = spans.iter().find(|span| span["name"] == "plugin_call")?;
+                (call["export"] == export).then(|| (line.clone(), call.clone()))
+            })
+            .unwrap_or_else(|| panic!("no line logged inside a `{export}` call: {stderr}"))
+    };
+    let (mapped, map_call) = logged_in("map");
+    assert_eq!(mapped["message"], "mapped");
+    assert_eq!(map_call["plugin"], "testkit-mapping");
+    assert!(map_call["version"].is_string());
+    assert_eq!(mapped["spans"][0]["event"], rows[0].id, "{mapped}");
+    let (request, apply_call) = logged_in("apply");
+    assert_eq!(request["message"], "outbound request");
+    assert_eq!(request["status"], "Some(200)");
+    assert_eq!(apply_call["plugin"], "testkit");
+    assert_eq!(apply_call["connection"], "ledger");
+    assert!(
+        !stderr.contains(marker),
+        "a body reached the logs: {stderr}"
+    );
 }

@@ -5,6 +5,7 @@
 //! what a person does.
 
 mod group_commit;
+mod health;
 mod ops;
 mod queue;
 mod rows;
@@ -14,6 +15,7 @@ use std::sync::{Arc, MutexGuard, OnceLock};
 
 use rusqlite::Connection;
 
+pub use health::Backlog;
 pub use ops::{EventDetail, EventFilter, OpsError, Resolution};
 pub use queue::{Arrival, Finish, PollSave, PollState, Receipt};
 pub use rows::EventRow;
@@ -36,6 +38,10 @@ const SCHEMA: Schema = Schema::new(&[
         include_str!("migrations/0002_step_plugin_hash.sql"),
     )
     .present_if("SELECT 1 FROM pragma_table_info('steps') WHERE name = 'plugin_hash'"),
+    Migration::new(
+        "0003_health_probe.sql",
+        include_str!("migrations/0003_health_probe.sql"),
+    ),
 ]);
 
 /// A failure of the inbox's database.

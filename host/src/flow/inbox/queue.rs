@@ -71,6 +71,19 @@ pub enum Finish {
     },
 }
 
+impl Finish {
+    /// A word for how it ended: `done`, `retry`, `deferred`, `review` or `failed`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Finish::Done { .. } => "done",
+            Finish::Retry { .. } => "retry",
+            Finish::Defer { .. } => "deferred",
+            Finish::Review { .. } => "review",
+            Finish::Failed { .. } => "failed",
+        }
+    }
+}
+
 /// Where a polled flow stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PollState {
