@@ -3,7 +3,9 @@
 //! wall-clock timeout can fire), then the export, then a [`CallReport`]. [`ConnectorCall`] and
 //! [`MappingCall`] are the typed handles over it, one method per export; they copy their arguments
 //! into the call, so a call's future borrows nothing from its caller. A mapping built for an older
-//! contract version is called through its own bindings ([`AnyMapping`]).
+//! contract version is called through its own bindings ([`AnyMapping`]). Each call runs in a
+//! `plugin_call` tracing span (plugin, version, export, connection) and is counted in the
+//! [`metrics`].
 
 use std::collections::BTreeMap;
 use std::future::Future;
