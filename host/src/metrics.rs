@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 
-use crate::flow::Backlog;
+use crate::flow::{Backlog, Receipt};
 use crate::plugin::PluginSummary;
 use crate::plugin_store::PluginVersions;
 use crate::trace::CallReport;
@@ -56,8 +56,11 @@ pub(crate) fn render() -> Option<String> {
     RENDERER.get().map(|render| render())
 }
 
-pub(crate) fn event_received(flow: &str) {
-    metrics::counter!(EVENTS_RECEIVED, "flow" => flow.to_owned()).increment(1);
+/// The events the inbox took in; duplicates are not counted.
+pub(crate) fn events_received<'a>(receipts: impl IntoIterator<Item = &'a Receipt>) {
+    for receipt in receipts.into_iter().filter(|receipt| !receipt.duplicate) {
+        metrics::counter!(EVENTS_RECEIVED, "flow" => receipt.flow.clone()).increment(1);
+    }
 }
 
 pub(crate) fn attempt_finished(flow: &str, outcome: &'static str) {

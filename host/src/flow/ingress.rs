@@ -152,9 +152,7 @@ pub(crate) async fn webhook(
     };
     let (duplicates, accepted): (Vec<_>, Vec<_>) =
         receipts.into_iter().partition(|receipt| receipt.duplicate);
-    for receipt in &accepted {
-        metrics::event_received(&receipt.flow);
-    }
+    metrics::events_received(&accepted);
     if !accepted.is_empty() {
         shared.work.notify_one();
     }

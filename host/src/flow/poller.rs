@@ -105,10 +105,8 @@ async fn poll_once(shared: &Shared, flow_name: &str, interval: Duration) -> bool
     match shared.inbox.save_poll(save, next_at, now).await {
         Ok(receipts) => {
             metrics::poll_succeeded(flow_name, now);
+            metrics::events_received(&receipts);
             let new = receipts.iter().filter(|receipt| !receipt.duplicate).count();
-            for receipt in receipts.iter().filter(|receipt| !receipt.duplicate) {
-                metrics::event_received(&receipt.flow);
-            }
             tracing::info!(
                 flow = flow_name,
                 new,

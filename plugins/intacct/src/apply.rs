@@ -101,19 +101,27 @@ mod tests {
         )
     }
 
-    #[test]
-    fn a_duplicate_customer_goes_on_to_an_update_whose_failure_is_its_own() {
+    /// A fresh plugin state with the connection's settings and secrets, and
+    /// `functions_per_request` when given.
+    fn connect(functions_per_request: Option<&str>) {
         testing::reset();
-        testing::set_config([
+        let mut config = vec![
             ("base_url", "http://gateway"),
             ("company_id", "ml-demo"),
             ("user_id", "xml_gateway"),
-        ]);
+        ];
+        config.extend(functions_per_request.map(|limit| ("functions_per_request", limit)));
+        testing::set_config(config);
         testing::set_secrets([
             ("sender_id", "s"),
             ("sender_password", "p"),
             ("user_password", "u"),
         ]);
+    }
+
+    #[test]
+    fn a_duplicate_customer_goes_on_to_an_update_whose_failure_is_its_own() {
+        connect(None);
         let mut answers = VecDeque::from([
             answer(
                 200,
@@ -180,18 +188,7 @@ mod tests {
 
     #[test]
     fn a_big_batch_goes_out_in_requests_of_at_most_functions_per_request() {
-        testing::reset();
-        testing::set_config([
-            ("base_url", "http://gateway"),
-            ("company_id", "ml-demo"),
-            ("user_id", "xml_gateway"),
-            ("functions_per_request", "100"),
-        ]);
-        testing::set_secrets([
-            ("sender_id", "s"),
-            ("sender_password", "p"),
-            ("user_password", "u"),
-        ]);
+        connect(Some("100"));
         let requests = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let seen = requests.clone();
         testing::set_http_handler(move |request| {
@@ -261,18 +258,7 @@ mod tests {
 
     #[test]
     fn a_bad_functions_per_request_is_the_batch_error_and_sends_nothing() {
-        testing::reset();
-        testing::set_config([
-            ("base_url", "http://gateway"),
-            ("company_id", "ml-demo"),
-            ("user_id", "xml_gateway"),
-            ("functions_per_request", "500"),
-        ]);
-        testing::set_secrets([
-            ("sender_id", "s"),
-            ("sender_password", "p"),
-            ("user_password", "u"),
-        ]);
+        connect(Some("500"));
         testing::set_http_handler(|_| panic!("nothing is sent"));
         let command = Command::json(
             "intacct.reverse-invoice",
