@@ -56,14 +56,14 @@ pub fn replay(config: &Config, id: Option<i64>, failed: bool) -> anyhow::Result<
     let now = Utc::now();
     match (id, failed) {
         (Some(id), false) => {
-            let row = inbox.replay(id, now)?;
+            let row = inbox.replay(id, "cli", now)?;
             println!(
                 "event {} ({} {}) is pending again",
                 row.id, row.flow, row.key
             );
         }
         (None, true) => {
-            let ids = inbox.replay_failed(now)?;
+            let ids = inbox.replay_failed("cli", now)?;
             println!("{} failed event(s) pending again: {:?}", ids.len(), ids);
         }
         _ => anyhow::bail!("give an event id or --failed, not both"),
@@ -111,7 +111,7 @@ pub fn resolve(
             Resolution::Post(decision)
         }
     };
-    let row = flow::open_inbox(config)?.resolve(id, &resolution, Utc::now())?;
+    let row = flow::open_inbox(config)?.resolve(id, &resolution, "cli", Utc::now())?;
     match row.status {
         Status::Skipped => println!("event {id} skipped"),
         _ => println!("event {id} resolved; it is pending and posts on the next run of its flow"),

@@ -123,9 +123,18 @@ enum EventsCommand {
         /// Only this flow's events.
         #[arg(long)]
         flow: Option<String>,
+        /// Only events of this topic, e.g. `orders/paid`.
+        #[arg(long)]
+        topic: Option<String>,
+        /// Only events whose reference contains this text (e.g. an order number).
+        #[arg(long)]
+        text: Option<String>,
         /// Received since: an RFC 3339 time, or a duration ago (`2h`, `30m`, `7d`).
         #[arg(long)]
         since: Option<String>,
+        /// Only events older than this id (the next page after a listing that ended at it).
+        #[arg(long)]
+        before: Option<i64>,
         /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: usize,
@@ -303,7 +312,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 EventsCommand::List {
                     status,
                     flow,
+                    topic,
+                    text,
                     since,
+                    before,
                     limit,
                     json,
                 } => {
@@ -316,7 +328,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         EventFilter {
                             status,
                             flow,
+                            topic,
+                            text,
                             since,
+                            before,
                             limit,
                         },
                         json,

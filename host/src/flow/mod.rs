@@ -17,6 +17,7 @@
 
 mod admin;
 mod audit;
+mod console;
 mod diagnose;
 mod dispatch;
 mod inbox;
@@ -42,8 +43,8 @@ use chrono::{DateTime, Utc};
 pub use audit::Step;
 pub use diagnose::{PingReport, ping};
 pub use inbox::{
-    Arrival, Backlog, EventDetail, EventFilter, EventRow, Finish, Inbox, InboxError, OpsError,
-    PollSave, PollState, Receipt, Resolution,
+    Arrival, Backlog, EventDetail, EventFilter, EventRow, Finish, HourActivity, Inbox, InboxError,
+    OpsError, PollSave, PollState, Receipt, Resolution,
 };
 pub use mapping_check::check_mapping_configs;
 pub use service::{Embedded, Listening, Service, Stopped};

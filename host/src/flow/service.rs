@@ -26,7 +26,9 @@ use crate::config::Config;
 use crate::flow::inbox::Inbox;
 use crate::flow::plugins::{self, Installed};
 use crate::flow::shared::Shared;
-use crate::flow::{admin, dispatch, ingress, open_inbox, plugin_watch, poller, probes, server};
+use crate::flow::{
+    admin, console, dispatch, ingress, open_inbox, plugin_watch, poller, probes, server,
+};
 use crate::host::Host;
 use crate::plugin_store::PluginVersions;
 
@@ -218,7 +220,7 @@ impl<S> Service<S> {
 /// The routes of a service, their state given.
 struct Routes {
     webhooks: Router,
-    /// The admin API, when a token is configured.
+    /// The admin API and the console, when a token is configured.
     admin: Option<Router>,
 }
 
@@ -240,9 +242,8 @@ impl Running {
             .route("/webhooks/{connection}", post(ingress::webhook))
             .route("/webhooks/{connection}/{*rest}", post(ingress::webhook))
             .merge(probes::routes());
-        let admin = admin_token.map(admin::routes);
-        if admin.is_none() {
-            tracing::info!("no [admin] token configured: the admin API is off");
+        if admin_token.is_none() {
+            tracing::info!("no [admin] token configured: the admin API and the console are off");
         }
         let (stop, stopping) = watch::channel(false);
         let dispatcher = tokio::spawn(dispatch::run(shared.clone(), stopping.clone()));
@@ -268,9 +269,17 @@ impl Running {
                 .layer(axum::middleware::map_response(admin::json_errors))
                 .with_state(shared.clone())
         };
+        // The console answers with its own HTML pages, errors included.
+        let admin = admin_token.map(|token| {
+            finish(admin::routes(token.clone())).merge(
+                console::routes(token)
+                    .layer(RequestBodyTimeoutLayer::new(body_timeout))
+                    .with_state(shared.clone()),
+            )
+        });
         let routes = Routes {
             webhooks: finish(webhooks),
-            admin: admin.map(finish),
+            admin,
         };
         let running = Self {
             shared,

@@ -3,7 +3,9 @@
 //! `support` crate at `host/tests/support`, which the CLI's tests use too.
 
 mod admin_input;
+mod browser;
 mod capabilities;
+mod console;
 mod flow;
 mod host_errors;
 mod intacct_connector;

@@ -113,7 +113,7 @@ impl<'a> Warehouse<'a> {
             let resolution = Resolution::Post(decision.clone());
             self.inbox
                 .run(move |inbox| -> Result<EventRow, OpsError> {
-                    inbox.resolve(id, &resolution, chrono::Utc::now())
+                    inbox.resolve(id, &resolution, "demo", chrono::Utc::now())
                 })
                 .await
                 .with_context(|| format!("resolving event {id}"))?;

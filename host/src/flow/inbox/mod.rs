@@ -2,8 +2,9 @@
 //! SQLite file opened by `crate::sqlite` (WAL, `synchronous=FULL`, so an event acknowledged to
 //! its sender survives a crash or a power cut; schema changes in `migrations/`). `queue` holds
 //! what the engine does with events, its writes committed in groups by `group_commit`; `ops`
-//! what a person does.
+//! what a person does; `health` and `activity` what the probes, metrics and console read.
 
+mod activity;
 mod group_commit;
 mod health;
 mod ops;
@@ -15,6 +16,7 @@ use std::sync::{Arc, MutexGuard, OnceLock};
 
 use rusqlite::Connection;
 
+pub use activity::HourActivity;
 pub use health::Backlog;
 pub use ops::{EventDetail, EventFilter, OpsError, Resolution};
 pub use queue::{Arrival, Finish, PollSave, PollState, Receipt};

@@ -13,15 +13,36 @@ use crate::flow::audit::Step;
 use crate::flow::status::Status;
 use crate::sqlite::to_ms;
 
-/// Which events `list` shows, newest first.
+/// Which events `list` shows, newest first, and `count` counts.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {
     pub status: Option<Status>,
     pub flow: Option<String>,
+    pub topic: Option<String>,
+    /// Text the reference contains (case-insensitive for ASCII).
+    pub text: Option<String>,
     /// Received at or after.
     pub since: Option<DateTime<Utc>>,
+    /// Only events older than this id: the next page after a page that ended at it.
+    pub before: Option<i64>,
     /// At most this many (0: the default of 100).
     pub limit: usize,
+}
+
+/// The `WHERE` clause of an [`EventFilter`], its parameters `?1` to `?6` in [`filter_params`]'s order.
+const FILTER_WHERE: &str = "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR flow = ?2)
+    AND (?3 IS NULL OR topic = ?3) AND (?4 IS NULL OR instr(lower(reference), lower(?4)) > 0)
+    AND (?5 IS NULL OR received_at >= ?5) AND (?6 IS NULL OR id < ?6)";
+
+fn filter_params(filter: &EventFilter) -> [Box<dyn rusqlite::ToSql + '_>; 6] {
+    [
+        Box::new(filter.status.map(Status::as_str)),
+        Box::new(filter.flow.as_deref()),
+        Box::new(filter.topic.as_deref()),
+        Box::new(filter.text.as_deref()),
+        Box::new(filter.since.map(to_ms)),
+        Box::new(filter.before),
+    ]
 }
 
 /// An event with its whole audit trail.
@@ -68,27 +89,33 @@ impl Inbox {
     pub fn list(&self, filter: &EventFilter) -> Result<Vec<EventRow>, InboxError> {
         let db = self.db();
         let mut statement = db.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events
-             WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR flow = ?2)
-               AND (?3 IS NULL OR received_at >= ?3)
-             ORDER BY id DESC LIMIT ?4"
+            "SELECT {EVENT_COLUMNS} FROM events WHERE {FILTER_WHERE} ORDER BY id DESC LIMIT ?7"
         ))?;
         let limit = match filter.limit {
             0 => DEFAULT_LIMIT,
             limit => limit,
         };
+        let [status, flow, topic, text, since, before] = filter_params(filter);
         let rows = statement
             .query_map(
-                params![
-                    filter.status.map(Status::as_str),
-                    filter.flow,
-                    filter.since.map(to_ms),
-                    limit as i64
-                ],
+                params![status, flow, topic, text, since, before, limit as i64],
                 EventRow::read,
             )?
             .collect::<Result<_, _>>()?;
         Ok(rows)
+    }
+
+    /// How many events match `filter` (its `limit` aside).
+    pub fn count(&self, filter: &EventFilter) -> Result<u64, InboxError> {
+        let db = self.db();
+        let mut statement =
+            db.prepare_cached(&format!("SELECT COUNT(*) FROM events WHERE {FILTER_WHERE}"))?;
+        let [status, flow, topic, text, since, before] = filter_params(filter);
+        let count: i64 = statement
+            .query_row(params![status, flow, topic, text, since, before], |row| {
+                row.get(0)
+            })?;
+        Ok(count.max(0) as u64)
     }
 
     pub fn get(&self, id: i64) -> Result<Option<EventRow>, InboxError> {
@@ -116,8 +143,9 @@ impl Inbox {
     }
 
     /// Runs a finished event again from the start (fetch, map, apply). The sink's idempotency keys
-    /// make commands it already carried out count as done rather than post twice.
-    pub fn replay(&self, id: i64, now: DateTime<Utc>) -> Result<EventRow, OpsError> {
+    /// make commands it already carried out count as done rather than post twice. `actor` (who
+    /// asked: `cli`, `admin api`, a console user) goes into the audit trail.
+    pub fn replay(&self, id: i64, actor: &str, now: DateTime<Utc>) -> Result<EventRow, OpsError> {
         let event = self.get(id)?.ok_or(OpsError::NotFound(id))?;
         match event.status {
             Status::Failed | Status::Done | Status::Skipped => {}
@@ -136,7 +164,7 @@ impl Inbox {
                 });
             }
         }
-        let note = format!("replay requested (was {})", event.status);
+        let note = format!("replay requested by {actor} (was {})", event.status);
         self.requeue(
             id,
             event.attempts,
@@ -148,7 +176,7 @@ impl Inbox {
     }
 
     /// Replays every failed event; returns their ids.
-    pub fn replay_failed(&self, now: DateTime<Utc>) -> Result<Vec<i64>, OpsError> {
+    pub fn replay_failed(&self, actor: &str, now: DateTime<Utc>) -> Result<Vec<i64>, OpsError> {
         let failed = self.list(&EventFilter {
             status: Some(Status::Failed),
             limit: usize::MAX >> 1,
@@ -156,17 +184,19 @@ impl Inbox {
         })?;
         let mut ids = Vec::with_capacity(failed.len());
         for event in failed.into_iter().rev() {
-            self.replay(event.id, now)?;
+            self.replay(event.id, actor, now)?;
             ids.push(event.id);
         }
         Ok(ids)
     }
 
-    /// Settles an event waiting for review: posts it with the decision, or skips it.
+    /// Settles an event waiting for review: posts it with the decision, or skips it; `actor` as
+    /// for [`Inbox::replay`].
     pub fn resolve(
         &self,
         id: i64,
         resolution: &Resolution,
+        actor: &str,
         now: DateTime<Utc>,
     ) -> Result<EventRow, OpsError> {
         let event = self.get(id)?.ok_or(OpsError::NotFound(id))?;
@@ -179,14 +209,19 @@ impl Inbox {
         }
         match resolution {
             Resolution::Post(decision) => {
-                let note = format!("resolved: post with {decision}");
+                let note = format!("resolved by {actor}: post with {decision}");
                 let step = Step::note(event.attempts, "resolve", now, note);
                 self.requeue(id, event.attempts, Some(&decision.to_string()), &step, now)?;
             }
             Resolution::Skip(why) => {
                 let mut db = self.db();
                 let tx = db.transaction()?;
-                let step = Step::note(event.attempts, "resolve", now, format!("skipped: {why}"));
+                let step = Step::note(
+                    event.attempts,
+                    "resolve",
+                    now,
+                    format!("skipped by {actor}: {why}"),
+                );
                 insert_step(&tx, id, &step)?;
                 tx.execute(
                     "UPDATE events SET status = 'skipped', updated_at = ?2 WHERE id = ?1",
