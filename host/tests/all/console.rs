@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-use mlc_host::config::Config;
-use mlc_host::flow::{self, Service, Status};
+use mlc_host::flow::{Service, Status};
 use reqwest::header::{
     CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE,
 };
@@ -14,15 +13,53 @@ use serde_json::json;
 use support::flows::*;
 use support::ledger::Ledger;
 
+use crate::flow::start;
+
 const SETTLE: Duration = Duration::from_secs(30);
 
-async fn start(config: Config) -> (Service, String) {
-    let host = flow::open_host(&config).await.expect("the host opens");
-    let service = Service::start(host, config)
-        .await
-        .expect("the service starts");
-    let base = format!("http://{}", service.local_addr());
-    (service, base)
+/// A served test flow with three settled events: one done, one failed (the ledger refused its
+/// customer, until `clear_rejections`) and one held for review.
+struct Scene {
+    ledger: Ledger,
+    dir: std::path::PathBuf,
+    service: Service,
+    base: String,
+    failed: i64,
+    held: i64,
+}
+
+impl Scene {
+    async fn start(name: &str) -> Self {
+        let ledger = Ledger::start().await;
+        let dir = scratch(name);
+        let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
+        ledger.reject_containing("order-2", "BL01", "customer is on hold");
+        let events = [
+            ("order-1", json!({"total": "10.00"})),
+            ("order-2", json!({"total": "20.00"})),
+            ("order-3", json!({"review": true})),
+        ];
+        let (status, answer) =
+            post_webhook(&base, "shop", WEBHOOK_TOKEN, webhook_body(&events)).await;
+        assert_eq!(status, 200, "{answer}");
+        let rows = wait_settled(
+            service.inbox(),
+            3,
+            &[Status::Done, Status::Failed, Status::Review],
+            SETTLE,
+        )
+        .await;
+        let id_of = |key: &str| rows.iter().find(|row| row.key.ends_with(key)).unwrap().id;
+        let (failed, held) = (id_of("order-2"), id_of("order-3"));
+        Self {
+            ledger,
+            dir,
+            service,
+            base,
+            failed,
+            held,
+        }
+    }
 }
 
 /// A browser without JavaScript: it keeps the session cookie and follows no redirect by itself.
@@ -117,26 +154,14 @@ fn csrf_of(page: &str) -> String {
 
 #[tokio::test]
 async fn an_operator_signs_in_replays_a_failed_event_and_resolves_a_review_with_csrf_enforced() {
-    let ledger = Ledger::start().await;
-    let dir = scratch("console");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
-    ledger.reject_containing("order-2", "BL01", "customer is on hold");
-    let events = [
-        ("order-1", json!({"total": "10.00"})),
-        ("order-2", json!({"total": "20.00"})),
-        ("order-3", json!({"review": true})),
-    ];
-    let (status, answer) = post_webhook(&base, "shop", WEBHOOK_TOKEN, webhook_body(&events)).await;
-    assert_eq!(status, 200, "{answer}");
-    let rows = wait_settled(
-        service.inbox(),
-        3,
-        &[Status::Done, Status::Failed, Status::Review],
-        SETTLE,
-    )
-    .await;
-    let id_of = |key: &str| rows.iter().find(|row| row.key.ends_with(key)).unwrap().id;
-    let (failed, held) = (id_of("order-2"), id_of("order-3"));
+    let Scene {
+        ledger,
+        dir: _,
+        service,
+        base,
+        failed,
+        held,
+    } = Scene::start("console").await;
     assert_eq!(
         service.inbox().get(failed).unwrap().unwrap().status,
         Status::Failed
@@ -328,26 +353,14 @@ fn screenshot_dir(scratch: &std::path::Path) -> std::path::PathBuf {
 async fn in_a_real_browser_an_operator_replays_a_failed_event_and_resolves_a_review() {
     use fantoccini::Locator;
 
-    let ledger = Ledger::start().await;
-    let dir = scratch("console-browser");
-    let (service, base) = start(write_config(&dir, &config_text(&dir, &ledger, ""))).await;
-    ledger.reject_containing("order-12", "BL01", "customer is on hold");
-    let events = [
-        ("order-11", json!({"total": "10.00"})),
-        ("order-12", json!({"total": "20.00"})),
-        ("order-13", json!({"review": true})),
-    ];
-    let (status, answer) = post_webhook(&base, "shop", WEBHOOK_TOKEN, webhook_body(&events)).await;
-    assert_eq!(status, 200, "{answer}");
-    let rows = wait_settled(
-        service.inbox(),
-        3,
-        &[Status::Done, Status::Failed, Status::Review],
-        SETTLE,
-    )
-    .await;
-    let id_of = |key: &str| rows.iter().find(|row| row.key.ends_with(key)).unwrap().id;
-    let (failed, held) = (id_of("order-12"), id_of("order-13"));
+    let Scene {
+        ledger,
+        dir,
+        service,
+        base,
+        failed,
+        held,
+    } = Scene::start("console-browser").await;
     let shots = screenshot_dir(&dir);
     std::fs::create_dir_all(&shots).unwrap();
 

@@ -16,7 +16,7 @@ use support::ledger::Ledger;
 
 const SETTLE: Duration = Duration::from_secs(30);
 
-async fn start(config: Config) -> (Service, String) {
+pub(crate) async fn start(config: Config) -> (Service, String) {
     let host = flow::open_host(&config).await.expect("the host opens");
     let service = Service::start(host, config)
         .await

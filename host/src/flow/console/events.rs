@@ -20,8 +20,8 @@ use crate::flow::status::Status;
 
 /// Events a page lists.
 const PAGE: usize = 50;
-/// The longest body or payload excerpt a page shows, in characters.
-const BODY_CHARS: usize = 2000;
+/// The longest body or payload excerpt a page shows, in bytes.
+const BODY_BYTES: usize = 2000;
 
 /// The filter as the forms and links carry it: text fields, empty when unset.
 #[derive(Debug, Clone, Default)]
@@ -238,7 +238,7 @@ impl StepView {
         let other = (!detail.is_empty()).then(|| {
             excerpt(
                 &serde_json::to_string_pretty(&detail).unwrap_or_default(),
-                BODY_CHARS,
+                BODY_BYTES,
             )
         });
         Self {
@@ -277,7 +277,7 @@ impl RequestView {
                 .get(name)
                 .and_then(Value::as_str)
                 .filter(|body| !body.is_empty())
-                .map(|body| excerpt(body, BODY_CHARS))
+                .map(|body| excerpt(body, BODY_BYTES))
         };
         let status = match (request.get("status").and_then(Value::as_u64), text("error")) {
             (Some(status), _) => status.to_string(),
@@ -304,6 +304,11 @@ fn log_line(record: &Value) -> String {
     excerpt(&format!("{}: {}", text("level"), text("message")), 300)
 }
 
+/// `name version (first 12 hex digits of the hash)`.
+fn plugin_label(name: &str, version: &str, hash: &str) -> String {
+    format!("{name} {version} ({})", &hash[..hash.len().min(12)])
+}
+
 /// The versions a replay of `flow`'s events runs now: the active source, mapping and sink.
 pub(super) fn versions_now(shared: &Shared, flow: &str) -> Vec<String> {
     let Some(config) = shared.config.flows.get(flow) else {
@@ -326,7 +331,7 @@ pub(super) fn versions_now(shared: &Shared, flow: &str) -> Vec<String> {
     .into_iter()
     .map(
         |name| match serving.iter().find(|plugin| plugin.name == name) {
-            Some(plugin) => format!("{name} {} ({})", plugin.version, &plugin.hash[..12]),
+            Some(plugin) => plugin_label(&name, &plugin.version, &plugin.hash),
             None => format!("{name} (not loaded)"),
         },
     )
@@ -369,12 +374,10 @@ pub(super) async fn detail(
         .iter()
         .filter(|step| Some(step.attempt) == last_attempt)
         .filter_map(|step| {
-            let plugin = step.plugin.as_ref()?;
-            let hash = step.plugin_hash.as_deref().unwrap_or_default();
-            Some(format!(
-                "{plugin} {} ({})",
+            Some(plugin_label(
+                step.plugin.as_ref()?,
                 step.plugin_version.as_deref().unwrap_or("?"),
-                &hash[..hash.len().min(12)]
+                step.plugin_hash.as_deref().unwrap_or_default(),
             ))
         })
         .fold(Vec::new(), |mut seen, plugin| {
@@ -393,7 +396,7 @@ pub(super) async fn detail(
         next_attempt: event.next_attempt_at.as_ref().map(when).unwrap_or_default(),
         resolution: event.resolution.clone().unwrap_or_default(),
         external_ids: event.external_ids.clone(),
-        payload: excerpt(event.payload.as_deref().unwrap_or_default(), BODY_CHARS),
+        payload: excerpt(event.payload.as_deref().unwrap_or_default(), BODY_BYTES),
         steps: detail.steps.iter().map(StepView::of).collect(),
         replayable: matches!(
             event.status,

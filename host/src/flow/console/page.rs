@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 use crate::flow::inbox::OpsError;
+use crate::redact::clip;
 
 /// htmx 2.0.11 (npm `htmx.org`, Zero-Clause BSD), unmodified.
 const HTMX: &str = include_str!("static/htmx-2.0.11.min.js");
@@ -106,12 +107,10 @@ fn static_file(body: &'static str, content_type: &'static str) -> Response {
         .into_response()
 }
 
-/// At most `max` characters of `text`, with `…` when cut.
+/// At most `max` bytes of `text`, cut as the audit trail cuts bodies ([`clip`]: on a character
+/// boundary, with the whole size noted).
 pub(super) fn excerpt(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    clip(text.to_owned(), max, text.len())
 }
 
 /// A time as the console shows it: UTC, to the second.
