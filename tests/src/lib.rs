@@ -7,6 +7,7 @@ pub mod faults;
 pub mod intacct;
 pub mod json_decimal;
 pub mod rate_window;
+pub mod secret_files;
 pub mod server;
 pub mod shipstation;
 pub mod shipstation_intacct;

@@ -6,7 +6,6 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use serde_json::{Value, json};
 
 use crate::shipstation::ShipStationSim;
@@ -36,18 +35,15 @@ pub fn config_section(
     poll_interval: &str,
 ) -> anyhow::Result<String> {
     let config = sim.config();
-    let secrets_dir = dir.join("secrets");
-    std::fs::create_dir_all(&secrets_dir)
-        .with_context(|| format!("creating {}", secrets_dir.display()))?;
-    for (name, value) in [
-        ("shipstation-api-key", config.api_key.as_str()),
-        ("shipstation-api-secret", config.api_secret.as_str()),
-        ("shipstation-v2-api-key", config.v2_api_key.as_str()),
-        ("shipstation-webhook-token", WEBHOOK_TOKEN),
-    ] {
-        let path = secrets_dir.join(name);
-        std::fs::write(&path, value).with_context(|| format!("writing {}", path.display()))?;
-    }
+    crate::secret_files::write(
+        dir,
+        &[
+            ("shipstation-api-key", &config.api_key),
+            ("shipstation-api-secret", &config.api_secret),
+            ("shipstation-v2-api-key", &config.v2_api_key),
+            ("shipstation-webhook-token", WEBHOOK_TOKEN),
+        ],
+    )?;
     Ok(format!(
         r#"
 [connections.{SHIPSTATION_CONNECTION}]

@@ -46,6 +46,9 @@ pub struct Setup {
     pub max_attempts: u32,
     pub backoff_base: String,
     pub backoff_max: String,
+    /// `[admin] token`: the admin API and the console, with this token (kept in
+    /// `secrets/admin-token`); none by default.
+    pub admin_token: Option<String>,
 }
 
 impl Setup {
@@ -58,6 +61,7 @@ impl Setup {
             max_attempts: 5,
             backoff_base: "200ms".to_owned(),
             backoff_max: "2s".to_owned(),
+            admin_token: None,
         }
     }
 }
@@ -81,20 +85,22 @@ impl ShopifyIntacct {
     /// config's path. `extra` is appended to the config as it is.
     pub fn write_config(&self, dir: &Path, setup: &Setup, extra: &str) -> anyhow::Result<PathBuf> {
         let shop = self.shopify.config();
-        let secrets_dir = dir.join("secrets");
-        std::fs::create_dir_all(&secrets_dir)
-            .with_context(|| format!("creating {}", secrets_dir.display()))?;
-        for (name, value) in [
+        let mut secrets = vec![
             ("shopify-client-secret", shop.client_secret.as_str()),
             ("shopify-access-token", shop.access_token.as_str()),
             ("shopify-refresh-token", shop.refresh_token.as_str()),
             ("intacct-sender-id", DEMO_SENDER_ID),
             ("intacct-sender-password", DEMO_SENDER_PASSWORD),
             ("intacct-user-password", DEMO_USER_PASSWORD),
-        ] {
-            let path = secrets_dir.join(name);
-            std::fs::write(&path, value).with_context(|| format!("writing {}", path.display()))?;
-        }
+        ];
+        let admin = match &setup.admin_token {
+            Some(token) => {
+                secrets.push(("admin-token", token.as_str()));
+                "\n[admin]\ntoken = { file = \"secrets/admin-token\" }\n"
+            }
+            None => "",
+        };
+        crate::secret_files::write(dir, &secrets)?;
         let text = format!(
             r#"# Shopify → Sage Intacct on the simulators (written by the simulators' fixture).
 data_dir = "{data}"
@@ -132,7 +138,7 @@ events = [{events}]
 mapping = "shopify-intacct"
 sink = "{INTACCT_CONNECTION}"
 mapping_config = {mapping}
-{extra}"#,
+{admin}{extra}"#,
             data = dir.join("data").display(),
             workers = setup.workers,
             listen = setup.listen,

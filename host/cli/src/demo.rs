@@ -7,6 +7,8 @@
 //! the events the flows took in ([`event_report`]), the books they left in Intacct
 //! ([`ledger_report`]) and the freight by carrier and warehouse ([`freight_report`]), and ends with
 //! the sandbox refusing a request off the allowlist and stopping an endless loop ([`sandbox`]).
+//! It ends by naming the console and `/metrics` of the host that ran it; with `--serve` the host
+//! and the simulators stay up until Ctrl-C, so the demo's events can be clicked through.
 
 mod actions;
 mod day;
@@ -30,12 +32,14 @@ use simulators::shipstation_intacct;
 use simulators::shopify_intacct::{FLOW, Setup, ShopifyIntacct, demo_configs};
 
 use crate::plugins;
+use crate::run::{console_url, record_metrics, stop_signal};
 
 /// How often the demo's freight flow polls ShipStation (a real account: `"4h"`), so that a lost
 /// webhook and a void (which fires none) are found within the demo.
 const SHIPSTATION_POLL: &str = "3s";
 
-pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
+pub async fn run(workspace: &Path, plugin_dir: &Path, serve: bool) -> anyhow::Result<()> {
+    record_metrics()?;
     println!("== building plugins");
     plugins::build(workspace, plugin_dir).await?;
     let plugin_dir = std::path::absolute(plugin_dir)?;
@@ -52,7 +56,11 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
     let ship = ShipStationSim::start(ShipStationConfig::new(clock)).await?;
     let dir = fresh_dir()?;
     let extra = shipstation_intacct::config_section(&ship, &dir, SHIPSTATION_POLL)?;
-    let path = sims.write_config(&dir, &Setup::new(&plugin_dir), &extra)?;
+    let setup = Setup {
+        admin_token: Some(admin_token()),
+        ..Setup::new(&plugin_dir)
+    };
+    let path = sims.write_config(&dir, &setup, &extra)?;
     let config = Config::load(&path)?;
     let starting = Instant::now();
     let host = flow::open_host(&config).await?;
@@ -139,7 +147,6 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
 
     println!("\n== the sandbox");
     sandbox::show(service.host()).await?;
-    service.shutdown().await?;
 
     let config = path.display();
     println!("\n== what to try next");
@@ -163,7 +170,34 @@ pub async fn run(workspace: &Path, plugin_dir: &Path) -> anyhow::Result<()> {
             paid.id
         );
     }
+
+    println!("\n== the console");
+    let token_file = dir.join("secrets/admin-token");
+    let console = console_url(&service);
+    if serve {
+        println!("  console   {console}");
+        println!(
+            "            sign in with any name and the token in {}",
+            token_file.display()
+        );
+        println!("  metrics   {base_url}/metrics");
+        println!("  serving the flows and the simulators until Ctrl-C");
+        stop_signal().await?;
+        println!("  stopping");
+    } else {
+        println!(
+            "  the host served the console at {console} and its metrics at {base_url}/metrics while the\n  \
+             demo ran; `cargo demo --serve` keeps them and the simulators up until Ctrl-C"
+        );
+    }
+    service.shutdown().await?;
     Ok(())
+}
+
+/// A fresh admin token for the demo's host: 32 random bytes, hex.
+fn admin_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A new directory under the system's temporary directory, kept after the demo so its config,

@@ -80,7 +80,12 @@ enum Command {
     /// books in Intacct, the freight by carrier and warehouse, and the sandbox refusing a request
     /// off the allowlist and stopping an endless loop. Run it inside the ml-connector workspace;
     /// its config, inbox and audit trail stay in a temporary directory it names.
-    Demo,
+    Demo {
+        /// Keep the host, its console and the simulators up until Ctrl-C after the demo, to
+        /// click through its events in the console.
+        #[arg(long)]
+        serve: bool,
+    },
     /// Serve the config's flows until SIGTERM or Ctrl-C.
     ///
     /// Webhooks, polling, workers, and the admin API when the config has an [admin] token; a
@@ -294,10 +299,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plugin {
             command: PluginCommand::Rollback { name },
         } => installs::rollback(&Config::load(&cli.config)?, &name).await,
-        Command::Demo => {
+        Command::Demo { serve } => {
             let workspace = workspace::root(None)?;
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
-            demo::run(&workspace, &dir).await
+            demo::run(&workspace, &dir, serve).await
         }
         Command::Run => {
             let json_logs = matches!(cli.log_format, LogFormat::Json);

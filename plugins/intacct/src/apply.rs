@@ -224,7 +224,7 @@ mod tests {
             .map(|n| {
                 Command::json(
                     "intacct.reverse-invoice",
-                    &format!("e/{n}"),
+                    format!("e/{n}"),
                     &json!({"invoice_key": n.to_string(), "date": "2025-03-01"}),
                 )
                 .unwrap()

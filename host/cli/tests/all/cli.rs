@@ -1,9 +1,14 @@
 //! The `mlc` binary as a person runs it: `--help` lists the subcommands, `mlc plugins` lists the
 //! built plugins, a missing plugin directory gets a message that says what to do, and `mlc demo`
 //! runs its day of Shopify orders and its shipping day of ShipStation labels into the Intacct
-//! simulator and prints books that balance and freight by carrier and warehouse.
+//! simulator and prints books that balance and freight by carrier and warehouse, and with `--serve`
+//! serves its console and metrics until Ctrl-C.
 
+use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
+use std::time::Duration;
+
+use crate::process::MlcRun;
 
 fn mlc(args: &[&str]) -> (bool, String, String) {
     let workspace = support::workspace_root();
@@ -81,11 +86,14 @@ fn an_empty_plugin_directory_says_how_to_build() {
     );
 }
 
-#[test]
-fn demo_posts_the_day_to_intacct_and_the_books_balance() {
-    let dir = support::plugin_dir().to_str().unwrap();
-    let (ok, stdout, stderr) = mlc(&["demo", "--plugins", dir]);
-    assert!(ok, "{stdout}\n{stderr}");
+#[tokio::test]
+async fn demo_posts_the_day_to_intacct_the_books_balance_and_it_serves_its_console_until_ctrl_c() {
+    let mut demo = MlcRun::demo_serving(support::plugin_dir());
+    let stdout = demo.stdout();
+    console_and_metrics_of_the_demo(&demo.base, &stdout).await;
+    demo.interrupt();
+    let status = demo.wait(Duration::from_secs(60));
+    assert!(status.success(), "{status}: {}", demo.stderr());
     // The unpaid wholesale order is an open invoice; the customer whose name carried a control
     // character reached Intacct without it, `&` intact.
     let invoice = stdout
@@ -159,4 +167,73 @@ fn demo_posts_the_day_to_intacct_and_the_books_balance() {
     let (ok, events, stderr) = mlc(&["events", "list", "--config", config]);
     assert!(ok, "{stderr}");
     assert!(events.contains("orders/create"), "{events}");
+}
+
+/// What a newcomer does with `mlc demo --serve`: reads both flows' counts at `/metrics`, signs in
+/// to the console with the token in the file the demo names (the token itself is never printed),
+/// and finds both flows' events there.
+async fn console_and_metrics_of_the_demo(base: &str, stdout: &str) {
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for flow in ["orders-to-ar", "freight-to-gl"] {
+        let series = format!("mlc_events_received_total{{flow=\"{flow}\"}} ");
+        let received: f64 = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&series)?.parse().ok())
+            .unwrap_or_else(|| panic!("no {series} in {metrics}"));
+        assert!(received > 0.0, "{metrics}");
+    }
+
+    let token_file = stdout
+        .lines()
+        .find_map(|line| line.split("the token in ").nth(1))
+        .unwrap_or_else(|| panic!("no token file named: {stdout}"));
+    let token = std::fs::read_to_string(token_file).unwrap();
+    assert_eq!(token.len(), 64, "32 random bytes, hex");
+    assert!(!stdout.contains(&token), "the token is never printed");
+    let mode = std::fs::metadata(token_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "only its owner reads the token");
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let anonymous = client.get(format!("{base}/ui")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 303, "the console wants a login first");
+    let login = client
+        .post(format!("{base}/ui/login"))
+        .header("origin", base)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("name=newcomer&token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+    let session = login.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let events = client
+        .get(format!("{base}/ui/events"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    let page = events.text().await.unwrap();
+    for text in [
+        "orders-to-ar",
+        "freight-to-gl",
+        "orders/create",
+        "SHIP_NOTIFY",
+    ] {
+        assert!(page.contains(text), "no {text} in the events page: {page}");
+    }
 }

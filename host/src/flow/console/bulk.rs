@@ -246,15 +246,13 @@ pub(super) async fn start(
     let items = shared
         .inbox
         .run(move |inbox| {
-            Ok::<_, OpsError>(
-                ids.iter()
-                    .map(|&id| match inbox.replay(id, &actor, now) {
-                        Ok(_) => Ok((id, None)),
-                        Err(OpsError::Inbox(error)) => Err(OpsError::Inbox(error)),
-                        Err(refused) => Ok((id, Some(refused.to_string()))),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-            )
+            ids.iter()
+                .map(|&id| match inbox.replay(id, &actor, now) {
+                    Ok(_) => Ok((id, None)),
+                    Err(OpsError::Inbox(error)) => Err(OpsError::Inbox(error)),
+                    Err(refused) => Ok((id, Some(refused.to_string()))),
+                })
+                .collect::<Result<Vec<_>, OpsError>>()
         })
         .await
         .map_err(|error| Failure::ops(&op.base, error))?;
