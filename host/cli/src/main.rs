@@ -5,6 +5,7 @@
 mod demo;
 mod events;
 mod installs;
+mod plugin_projects;
 mod plugins;
 mod run;
 mod scaffold;
@@ -177,25 +178,32 @@ enum ReviewCommand {
 
 #[derive(Subcommand)]
 enum PluginCommand {
-    /// Build plugin crates into components.
+    /// Build plugins into components.
     ///
     /// Every crate under <workspace>/plugins/, or, in a plugin crate of its own (as `mlc plugin
-    /// new` makes), that crate. The components go to <workspace>/target/plugins (or --plugins
-    /// DIR).
+    /// new` makes), that crate; in a JavaScript or Python project (`mlc plugin new --lang js`,
+    /// `--lang python`), that project, with its language's toolchain, installed into the project
+    /// (pinned, from npm or PyPI) the first time. The components go to
+    /// <workspace>/target/plugins (or --plugins DIR).
     Build {
-        /// The plugin workspace or plugin crate (default: the one around the current directory).
+        /// The plugin workspace, crate or project (default: the one around the current
+        /// directory).
         #[arg(long, value_name = "DIR")]
         workspace: Option<PathBuf>,
     },
-    /// Make a new plugin crate from the SDK's template.
+    /// Make a new plugin from the SDK's template: a Rust crate, or a JavaScript or Python
+    /// project.
     New {
         /// What kind of plugin.
         #[arg(value_enum)]
         kind: scaffold::Kind,
+        /// The language it is written in.
+        #[arg(long, value_enum, default_value = "rust")]
+        lang: scaffold::Lang,
         /// The plugin's name, also its crate's: lower-case letters and digits in words joined by
         /// `-`, starting with a letter.
         name: String,
-        /// Where to create the crate (default: ./NAME).
+        /// Where to create it (default: ./NAME).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
         /// The ml-connector SDK to depend on (default: the one this mlc was built with).
@@ -277,6 +285,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Plugin {
             command: PluginCommand::Build { workspace },
         } => {
+            let start = match &workspace {
+                Some(dir) => dir.clone(),
+                None => anyhow::Context::context(
+                    std::env::current_dir(),
+                    "cannot read the current directory",
+                )?,
+            };
+            if let Some(project) = plugin_projects::Project::find(&start)? {
+                let dir = plugins::dir(cli.plugins, Some(&project.root))?;
+                return plugin_projects::build(&project, &dir).await;
+            }
             let workspace = workspace::root(workspace)?;
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
             plugins::build(&workspace, &dir).await.map(drop)
@@ -285,11 +304,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command:
                 PluginCommand::New {
                     kind,
+                    lang,
                     name,
                     dir,
                     sdk,
                 },
-        } => scaffold::new_crate(kind, &name, dir, sdk),
+        } => scaffold::new_project(kind, lang, &name, dir, sdk),
         Command::Plugin {
             command: PluginCommand::Install { file },
         } => installs::install(&Config::load(&cli.config)?, &file).await,

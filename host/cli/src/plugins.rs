@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use ml_connector_builder::{BuildOptions, BuiltPlugin, build_plugins};
+use ml_connector_builder::{BuildOptions, build_plugins};
 use mlc_host::{Host, PluginSummary, component_files, content_hash};
 
 use crate::workspace;
@@ -31,10 +31,25 @@ pub async fn build(root: &Path, out_dir: &Path) -> anyhow::Result<Vec<PluginSumm
         ..BuildOptions::workspace(root)
     };
     let built = build_plugins(&options, &mut |line| eprintln!("  {line}"))?;
+    let built: Vec<(String, PathBuf)> = built
+        .into_iter()
+        .map(|plugin| (plugin.name, plugin.component))
+        .collect();
+    check_built(out_dir, &built, started).await
+}
+
+/// Loads each component just built into `out_dir`, `(name, path)`, as the host would (its world,
+/// its `describe`, its name): one the host would refuse is removed, with the reason. Prints a
+/// table of what was built.
+pub async fn check_built(
+    out_dir: &Path,
+    built: &[(String, PathBuf)],
+    started: Instant,
+) -> anyhow::Result<Vec<PluginSummary>> {
     let host = Host::builder().cache_dir(cache_dir(out_dir)).build()?;
     let mut described = Vec::new();
-    for plugin in &built {
-        described.push(check_built(&host, plugin).await?);
+    for (name, component) in built {
+        described.push(load_built(&host, name, component).await?);
     }
     host.remove_unused_compiled(&hashes_in(out_dir)?)?;
     eprintln!(
@@ -48,8 +63,7 @@ pub async fn build(root: &Path, out_dir: &Path) -> anyhow::Result<Vec<PluginSumm
 }
 
 /// Loads a component just built; removes it when the host refuses it.
-async fn check_built(host: &Host, plugin: &BuiltPlugin) -> anyhow::Result<PluginSummary> {
-    let path = &plugin.component;
+async fn load_built(host: &Host, name: &str, path: &Path) -> anyhow::Result<PluginSummary> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     match host.load_plugin(&bytes).await {
         Ok(summary) => Ok(summary),
@@ -57,8 +71,7 @@ async fn check_built(host: &Host, plugin: &BuiltPlugin) -> anyhow::Result<Plugin
             std::fs::remove_file(path)
                 .with_context(|| format!("cannot remove {}", path.display()))?;
             Err(error.context(format!(
-                "plugin crate `{}` built, but the host would refuse its component (removed)",
-                plugin.name
+                "plugin `{name}` built, but the host would refuse its component (removed)"
             )))
         }
     }

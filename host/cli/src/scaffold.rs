@@ -1,6 +1,8 @@
-//! `mlc plugin new`: a new plugin crate from the SDK's template (`sdk/template/<kind>/`, built
-//! into this binary), with the plugin's name and the SDK's path filled in. It checks the name, the
-//! directory and the SDK before it writes anything.
+//! `mlc plugin new`: a new plugin project from the SDK's template for its language
+//! (`sdk/template/<kind>[-<language>]/`, built into this binary), with the plugin's name (and, for
+//! Rust, the SDK's path) filled in; a JavaScript or Python project also gets the contract's WIT in
+//! `wit/`, which its toolchain builds against. It checks the name, the directory and the SDK
+//! before it writes anything.
 
 use std::path::{Path, PathBuf};
 
@@ -13,11 +15,19 @@ pub enum Kind {
     Mapping,
 }
 
+/// The languages `mlc plugin new` writes a plugin in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Rust,
+    Js,
+    Python,
+}
+
 /// The SDK of the source tree this mlc was built from, the default of `--sdk`.
 const BUILT_WITH_SDK: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sdk");
 /// The SDK's package name, to recognise its directory.
 const SDK_PACKAGE: &str = "ml-connector-sdk";
-/// Where the SDK's guide from a new crate to a deployed plugin is, in the SDK directory.
+/// Where the SDK's guide from a new plugin to a deployed one is, in the SDK directory.
 const GUIDE: &str = "GUIDE.md";
 /// Crate names cargo refuses or that would shadow a crate the template depends on (as crate
 /// names: `-` is `_`).
@@ -47,17 +57,42 @@ macro_rules! template_file {
     };
 }
 
-const MAPPING: &[TemplateFile] = &[
+/// The sample order every language's unit tests map.
+const ORDER_FIXTURE: TemplateFile =
+    template_file!("fixtures/order.json", "mapping/fixtures/order.json");
+
+const MAPPING_RUST: &[TemplateFile] = &[
     template_file!("Cargo.toml", "mapping/Cargo.toml.tmpl"),
     template_file!(".gitignore", "mapping/.gitignore"),
     template_file!("src/lib.rs", "mapping/src/lib.rs"),
-    template_file!("fixtures/order.json", "mapping/fixtures/order.json"),
+    ORDER_FIXTURE,
+];
+
+const MAPPING_JS: &[TemplateFile] = &[
+    template_file!("package.json", "mapping-js/package.json.tmpl"),
+    template_file!(".gitignore", "mapping-js/.gitignore"),
+    template_file!("src/plugin.js", "mapping-js/src/plugin.js"),
+    template_file!("src/invoices.js", "mapping-js/src/invoices.js"),
+    template_file!("src/types.d.ts", "mapping-js/src/types.d.ts"),
+    template_file!("test/invoices.test.js", "mapping-js/test/invoices.test.js"),
+    ORDER_FIXTURE,
+];
+
+const MAPPING_PYTHON: &[TemplateFile] = &[
+    template_file!("pyproject.toml", "mapping-python/pyproject.toml.tmpl"),
+    template_file!(".gitignore", "mapping-python/.gitignore"),
+    template_file!("app.py", "mapping-python/app.py"),
+    template_file!("invoices.py", "mapping-python/invoices.py"),
+    template_file!("test_invoices.py", "mapping-python/test_invoices.py"),
+    ORDER_FIXTURE,
 ];
 
 impl Kind {
-    fn files(self) -> &'static [TemplateFile] {
-        match self {
-            Kind::Mapping => MAPPING,
+    fn files(self, lang: Lang) -> &'static [TemplateFile] {
+        match (self, lang) {
+            (Kind::Mapping, Lang::Rust) => MAPPING_RUST,
+            (Kind::Mapping, Lang::Js) => MAPPING_JS,
+            (Kind::Mapping, Lang::Python) => MAPPING_PYTHON,
         }
     }
 
@@ -68,10 +103,12 @@ impl Kind {
     }
 }
 
-/// Writes the `kind` template as crate `name` into `dir` (default `./<name>`) on the SDK at `sdk`
-/// (default: the one this mlc was built from), and prints what to do next.
-pub fn new_crate(
+/// Writes the `kind` template in `lang` as plugin `name` into `dir` (default `./<name>`); a Rust
+/// crate depends on the SDK at `sdk` (default: the one this mlc was built from). Prints what to
+/// do next.
+pub fn new_project(
     kind: Kind,
+    lang: Lang,
     name: &str,
     dir: Option<PathBuf>,
     sdk: Option<PathBuf>,
@@ -79,9 +116,15 @@ pub fn new_crate(
     check_name(name)?;
     let dir = dir.unwrap_or_else(|| PathBuf::from(name));
     check_free(&dir)?;
-    let sdk = sdk_dir(sdk)?;
-    let mut files = render(kind, name, &sdk)?;
-    files.extend(sdk_lockfile(&sdk).map(|lock| ("Cargo.lock", lock)));
+    let sdk = match lang {
+        Lang::Rust => Some(sdk_dir(sdk)?),
+        Lang::Js | Lang::Python => None,
+    };
+    let mut files = render(kind.files(lang), name, sdk.as_deref())?;
+    match &sdk {
+        Some(sdk) => files.extend(sdk_lockfile(sdk).map(|lock| ("Cargo.lock".to_owned(), lock))),
+        None => files.extend(contract_wit()),
+    }
     for (path, text) in &files {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
@@ -90,7 +133,7 @@ pub fn new_crate(
         }
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    print_next_steps(kind, name, &dir, &sdk, &files);
+    print_next_steps(kind, lang, name, &dir, sdk.as_deref(), &files);
     Ok(())
 }
 
@@ -187,41 +230,101 @@ fn sdk_lockfile(sdk: &Path) -> Option<String> {
     std::fs::read_to_string(sdk.parent()?.join("Cargo.lock")).ok()
 }
 
-/// The template's files, placeholders filled in: (path in the crate, text).
-fn render(kind: Kind, name: &str, sdk: &Path) -> anyhow::Result<Vec<(&'static str, String)>> {
-    let sdk = sdk
-        .to_str()
-        .with_context(|| format!("the SDK's path {} is not UTF-8", sdk.display()))?;
-    let sdk = toml::Value::String(sdk.to_owned()).to_string();
-    Ok(kind
-        .files()
+/// The template's files, placeholders filled in: (path in the project, text). `{{sdk}}` is the
+/// SDK's path as a TOML string (Rust only).
+fn render(
+    files: &[TemplateFile],
+    name: &str,
+    sdk: Option<&Path>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let sdk = match sdk {
+        Some(sdk) => {
+            let sdk = sdk
+                .to_str()
+                .with_context(|| format!("the SDK's path {} is not UTF-8", sdk.display()))?;
+            toml::Value::String(sdk.to_owned()).to_string()
+        }
+        None => String::new(),
+    };
+    Ok(files
         .iter()
         .map(|file| {
             let text = file.text.replace("{{name}}", name).replace("{{sdk}}", &sdk);
-            (file.path, text)
+            (file.path.to_owned(), text)
         })
         .collect())
 }
 
+/// The WIT of the contract plugins are built for today, under `wit/` as one folder that stands
+/// alone (the `ml-connector:plugin` package, its dependencies under `wit/deps/`).
+fn contract_wit() -> Vec<(String, String)> {
+    let contract = ml_connector_wit::current();
+    contract
+        .packages
+        .iter()
+        .flat_map(|package| package.iter())
+        .map(|file| {
+            let inside = file
+                .path
+                .strip_prefix(contract.folder)
+                .unwrap_or(file.path)
+                .trim_start_matches('/');
+            (format!("wit/{inside}"), file.text.to_owned())
+        })
+        .collect()
+}
+
 fn print_next_steps(
     kind: Kind,
+    lang: Lang,
     name: &str,
     dir: &Path,
-    sdk: &Path,
-    files: &[(&'static str, String)],
+    sdk: Option<&Path>,
+    files: &[(String, String)],
 ) {
-    let paths: Vec<&str> = files.iter().map(|(path, _)| *path).collect();
+    let paths: Vec<&str> = files
+        .iter()
+        .map(|(path, _)| path.as_str())
+        .filter(|path| !path.starts_with("wit/"))
+        .collect();
+    let wit = match lang {
+        Lang::Rust => String::new(),
+        Lang::Js | Lang::Python => " and the contract's WIT in wit/".to_owned(),
+    };
     println!(
-        "created {} plugin `{name}` in {}: {}",
+        "created {} plugin `{name}` in {}: {}{wit}",
         kind.as_str(),
         dir.display(),
         paths.join(", ")
     );
-    println!("on the SDK at {}\n\nnext:", sdk.display());
+    if let Some(sdk) = sdk {
+        println!("on the SDK at {}", sdk.display());
+    }
+    println!("\nnext:");
     println!("  cd {}", dir.display());
-    println!("  cargo test          # the plugin's unit tests, natively");
-    println!("  mlc plugin build    # the component: target/plugins/{name}.wasm");
+    match lang {
+        Lang::Rust => {
+            println!("  cargo test          # the plugin's unit tests, natively");
+            println!("  mlc plugin build    # the component: target/plugins/{name}.wasm");
+        }
+        Lang::Js => {
+            println!("  npm test            # the plugin's unit tests, in Node");
+            println!(
+                "  mlc plugin build    # installs componentize-js (once), builds target/plugins/{name}.wasm"
+            );
+        }
+        Lang::Python => {
+            println!(
+                "  mlc plugin build    # installs componentize-py (once), writes bindings/, builds target/plugins/{name}.wasm"
+            );
+            println!("  python3 -m unittest # the plugin's unit tests, natively");
+        }
+    }
     println!("  mlc plugin install target/plugins/{name}.wasm --config PATH/mlc.toml");
+    let sdk = sdk.map(Path::to_path_buf).unwrap_or_else(|| {
+        let built_with = PathBuf::from(BUILT_WITH_SDK);
+        built_with.canonicalize().unwrap_or(built_with)
+    });
     println!(
         "then name it in a flow of mlc.toml: `mapping = \"{name}\"`; the guide: {}",
         sdk.join(GUIDE).display()
@@ -261,14 +364,14 @@ mod tests {
     #[test]
     fn every_placeholder_is_filled_and_the_manifest_names_crate_and_sdk() {
         let sdk = Path::new("/opt/ml \"connector\"\\sdk");
-        let files = render(Kind::Mapping, "acme-invoices", sdk).unwrap();
+        let files = render(Kind::Mapping.files(Lang::Rust), "acme-invoices", Some(sdk)).unwrap();
 
         for (path, text) in &files {
             assert!(!text.contains("{{"), "{path} keeps a placeholder");
         }
         let manifest = &files
             .iter()
-            .find(|(path, _)| *path == "Cargo.toml")
+            .find(|(path, _)| path == "Cargo.toml")
             .unwrap()
             .1;
         let manifest: toml::Table = manifest.parse().unwrap();
@@ -286,6 +389,37 @@ mod tests {
             manifest["profile"]["plugin"], workspace["profile"]["plugin"],
             "the template builds with the workspace's plugin profile (and so shares its standard library build)"
         );
+    }
+
+    #[test]
+    fn a_js_or_python_project_names_its_plugin_and_carries_the_contract_s_wit() {
+        let js = render(Kind::Mapping.files(Lang::Js), "acme-invoices", None).unwrap();
+        let manifest = &js
+            .iter()
+            .find(|(path, _)| path == "package.json")
+            .unwrap()
+            .1;
+        let manifest: serde_json::Value = serde_json::from_str(manifest).unwrap();
+        assert_eq!(manifest["name"], "acme-invoices");
+        let python = render(Kind::Mapping.files(Lang::Python), "acme-invoices", None).unwrap();
+        let manifest = &python
+            .iter()
+            .find(|(path, _)| path == "pyproject.toml")
+            .unwrap()
+            .1;
+        let manifest: toml::Table = manifest.parse().unwrap();
+        assert_eq!(manifest["project"]["name"].as_str(), Some("acme-invoices"));
+        for (path, text) in js.iter().chain(&python) {
+            assert!(!text.contains("{{"), "{path} keeps a placeholder");
+        }
+
+        let wit = contract_wit();
+        let worlds = wit
+            .iter()
+            .find(|(path, _)| path == "wit/worlds.wit")
+            .unwrap();
+        assert!(worlds.1.contains("world mapping"));
+        assert!(wit.iter().any(|(path, _)| path == "wit/deps/host/log.wit"));
     }
 
     #[test]

@@ -13,22 +13,15 @@ use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use crate::process::{MlcRun, text};
-use mlc_host::config::Config;
-use mlc_host::flow::{self, Status};
-use rust_decimal::Decimal;
-use simulators::shopify::{CustomerSpec, LineSpec, Order, OrderSpec, ShippingSpec};
-use simulators::shopify_intacct::{FLOW as FIXTURE_FLOW, Setup, ShopifyIntacct, demo_configs};
-use support::flows::{scratch, wait_settled};
+use crate::shop_invoice::{check_invoice, place_order, write_deployment};
+use simulators::shopify_intacct::{ShopifyIntacct, demo_configs};
+use support::flows::scratch;
 
-/// The plugin, flow and customer the guide makes and uses.
+/// The plugin and flow the guide makes.
 const PLUGIN: &str = "acme-invoices";
 const FLOW: &str = "web-invoices";
-const CUSTOMER: &str = "C-DEMO";
-/// How long the order's event may take, from the webhook to the invoice.
-const SETTLE: Duration = Duration::from_secs(60);
 
 /// One fenced block of the guide that the test acts on.
 #[derive(Debug)]
@@ -235,114 +228,6 @@ fn apply_diff(dir: &Path, diff: &str) {
     std::fs::write(&path, text).unwrap();
 }
 
-/// The deployment of the guide's reader: connections to the simulated shop and Intacct company
-/// and the built connectors; the flows are the guide's to add.
-fn write_deployment(sims: &ShopifyIntacct, dir: &Path) -> PathBuf {
-    let path = sims
-        .write_config(dir, &Setup::new(support::plugin_dir()), "")
-        .expect("writing the config");
-    let text = std::fs::read_to_string(&path).unwrap();
-    let flow = text
-        .find(&format!("[flows.{FIXTURE_FLOW}]"))
-        .expect("the fixture's config ends with its flow");
-    std::fs::write(&path, &text[..flow]).unwrap();
-    path
-}
-
-/// The guide's order: 2 T-shirts at 25.00 less 5.00, 3 mugs at 14.99, 7.25 % tax on both lines,
-/// 8.00 shipping. Its customer's `customers/create` webhook finds no flow that takes it.
-fn place_order(sims: &ShopifyIntacct) -> Order {
-    let shop = &sims.shopify;
-    let customer = shop.create_customer(CustomerSpec {
-        email: Some("ada@example.com".into()),
-        first_name: Some("Ada".into()),
-        last_name: Some("Lovelace".into()),
-        tags: Vec::new(),
-    });
-    let tax = d("0.0725");
-    let shirt = LineSpec {
-        variant_title: Some("Blue".into()),
-        ..LineSpec::new("TS-001", "T-Shirt", 2, d("25.00"))
-    };
-    shop.create_order(OrderSpec {
-        customer_id: Some(customer.id),
-        lines: vec![
-            shirt.discount(d("5.00")).tax("CA State Tax", tax),
-            LineSpec::new("MUG-1", "Mug", 3, d("14.99")).tax("CA State Tax", tax),
-        ],
-        shipping: vec![ShippingSpec {
-            title: "Standard".into(),
-            price: d("8.00"),
-            taxes: Vec::new(),
-        }],
-        ..OrderSpec::default()
-    })
-    .expect("the shop takes the order")
-}
-
-fn d(text: &str) -> Decimal {
-    text.parse().expect("a decimal")
-}
-
-/// The one event of the guide's flow is done, and the invoice in Intacct is exactly what the
-/// guide's mapping (with its edit: the department) makes of `order`.
-async fn check_invoice(sims: &ShopifyIntacct, config: &Path, order: &Order) {
-    sims.shopify.wait_idle().await;
-    let config = Config::load(config).unwrap_or_else(|error| panic!("{error}"));
-    let inbox = flow::open_inbox(&config).expect("the inbox");
-    let rows = wait_settled(
-        &inbox,
-        1,
-        &[Status::Done, Status::Failed, Status::Review],
-        SETTLE,
-    )
-    .await;
-    let summary: Vec<String> = rows.iter().map(|row| row.summary()).collect();
-    assert!(
-        rows.len() == 1 && rows[0].status == Status::Done && rows[0].flow == FLOW,
-        "one event of {FLOW}, done: {summary:?}"
-    );
-
-    let ledger = sims.ledger();
-    assert_eq!(ledger.invoices.len(), 1, "{:#?}", ledger.invoices);
-    let invoice = &ledger.invoices[0].document;
-    assert_eq!(invoice.customer_id, CUSTOMER);
-    assert_eq!(invoice.date_created, order.created_at.date_naive());
-    assert_eq!(invoice.number, Some(order.order_number.to_string()));
-    assert_eq!(
-        invoice.description,
-        Some(format!("Shopify order #{}", order.order_number))
-    );
-    assert_eq!(invoice.currency, "USD");
-    let lines: Vec<(&str, Decimal, Option<&str>, Option<&str>)> = invoice
-        .lines
-        .iter()
-        .map(|line| {
-            (
-                line.account.as_str(),
-                line.amount,
-                line.memo.as_deref(),
-                line.dimensions.department.as_deref(),
-            )
-        })
-        .collect();
-    assert_eq!(
-        lines,
-        [
-            (
-                "4000",
-                d("45.00"),
-                Some("2 × T-Shirt - Blue"),
-                Some("SALES")
-            ),
-            ("4000", d("44.97"), Some("3 × Mug"), Some("SALES")),
-        ]
-    );
-    assert_eq!(invoice.total, d("89.97"));
-    assert_eq!(ledger.account_balance("4000"), d("-89.97"));
-    assert_eq!(ledger.account_balance("1200"), d("89.97"));
-}
-
 /// The output of the guide's shell block that runs `command`.
 fn output_of<'a>(outputs: &'a [(String, String)], command: &str) -> &'a str {
     outputs
@@ -391,7 +276,7 @@ async fn the_guide_takes_a_new_mapping_from_nothing_to_posted_invoices() {
                 let run = session.serve(script);
                 sims.subscribe(&run.base);
                 let order = place_order(&sims);
-                check_invoice(&sims, &config, &order).await;
+                check_invoice(&sims, &config, &order, FLOW, Some("SALES")).await;
                 served = Some(run);
                 ordered = Some(order);
             }

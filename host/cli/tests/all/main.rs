@@ -6,7 +6,9 @@
 mod cli;
 mod flow_process;
 mod guide;
+mod mapping_languages;
 mod plugin_build;
 mod plugin_upgrade;
 mod process;
 mod shipstation_intacct_flow;
+mod shop_invoice;

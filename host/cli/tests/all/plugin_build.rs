@@ -32,7 +32,7 @@ fn a_plugin_named_like_a_path_is_refused_at_build_and_removed() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "the build is refused:\n{stderr}");
     assert!(
-        stderr.contains("plugin crate `testkit-peer-0-1-3-renamed` built, but the host would refuse its component (removed)")
+        stderr.contains("plugin `testkit-peer-0-1-3-renamed` built, but the host would refuse its component (removed)")
             && stderr.contains("it names itself \"../../../tmp/x\": a plugin's name must be 1 to 64 ASCII letters, digits, `-` or `_`"),
         "{stderr}"
     );
