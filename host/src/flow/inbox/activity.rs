@@ -24,14 +24,17 @@ pub struct HourActivity {
 }
 
 impl Inbox {
-    /// Every (flow, hour) with events received at or after `since`, by flow then hour.
+    /// Every (flow, hour) with events received at or after `since`, by flow then hour. It reads
+    /// only those events, through `events_received`: left to choose, SQLite walks an index in
+    /// flow order to spare the grouping its sort, and so reads every event there is.
     pub fn activity(&self, since: DateTime<Utc>) -> Result<Vec<HourActivity>, InboxError> {
         let db = self.db();
         let mut statement = db.prepare_cached(
             "SELECT flow, received_at / ?2 AS hour, COUNT(*),
                     SUM(status IN ('failed', 'review')),
                     AVG(CASE WHEN status = 'done' THEN updated_at - received_at END)
-             FROM events WHERE received_at >= ?1 GROUP BY flow, hour ORDER BY flow, hour",
+             FROM events INDEXED BY events_received WHERE received_at >= ?1
+             GROUP BY flow, hour ORDER BY flow, hour",
         )?;
         let hours = statement
             .query_map(params![to_ms(since), HOUR_MS], |row| {

@@ -44,6 +44,10 @@ const SCHEMA: Schema = Schema::new(&[
         "0003_health_probe.sql",
         include_str!("migrations/0003_health_probe.sql"),
     ),
+    Migration::new(
+        "0004_console_indexes.sql",
+        include_str!("migrations/0004_console_indexes.sql"),
+    ),
 ]);
 
 /// A failure of the inbox's database.

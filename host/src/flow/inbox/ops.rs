@@ -2,7 +2,7 @@
 //! replay them, and settle the ones waiting for review.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, ToSql, params, params_from_iter};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -29,20 +29,60 @@ pub struct EventFilter {
     pub limit: usize,
 }
 
-/// The `WHERE` clause of an [`EventFilter`], its parameters `?1` to `?6` in [`filter_params`]'s order.
-const FILTER_WHERE: &str = "(?1 IS NULL OR status = ?1) AND (?2 IS NULL OR flow = ?2)
-    AND (?3 IS NULL OR topic = ?3) AND (?4 IS NULL OR instr(lower(reference), lower(?4)) > 0)
-    AND (?5 IS NULL OR received_at >= ?5) AND (?6 IS NULL OR id < ?6)";
+/// An [`EventFilter`]'s conditions as a `WHERE` clause, one `?` per value, with the values in
+/// order. Only the conditions the filter sets are written, so SQLite walks the index of the column
+/// filtered (`migrations/0004_console_indexes.sql`) or the ids below `before` and stops after a
+/// page; a clause testing every parameter for NULL would hide the indexes and scan the table.
+fn filter_sql(filter: &EventFilter) -> (String, Vec<Box<dyn ToSql + '_>>) {
+    let conditions: [(&str, Option<Box<dyn ToSql + '_>>); 6] = [
+        (
+            "status = ?",
+            filter.status.map(|status| boxed(status.as_str())),
+        ),
+        ("flow = ?", filter.flow.as_deref().map(boxed)),
+        ("topic = ?", filter.topic.as_deref().map(boxed)),
+        (
+            "reference LIKE ? ESCAPE '\\'",
+            filter.text.as_deref().map(|text| boxed(containing(text))),
+        ),
+        (
+            "received_at >= ?",
+            filter.since.map(|since| boxed(to_ms(since))),
+        ),
+        ("id < ?", filter.before.map(boxed)),
+    ];
+    let (clauses, values): (Vec<&str>, Vec<_>) = conditions
+        .into_iter()
+        .filter_map(|(clause, value)| Some((clause, value?)))
+        .unzip();
+    match clauses.is_empty() {
+        true => ("1".to_owned(), values),
+        false => (clauses.join(" AND "), values),
+    }
+}
 
-fn filter_params(filter: &EventFilter) -> [Box<dyn rusqlite::ToSql + '_>; 6] {
-    [
-        Box::new(filter.status.map(Status::as_str)),
-        Box::new(filter.flow.as_deref()),
-        Box::new(filter.topic.as_deref()),
-        Box::new(filter.text.as_deref()),
-        Box::new(filter.since.map(to_ms)),
-        Box::new(filter.before),
-    ]
+fn boxed<'a>(value: impl ToSql + 'a) -> Box<dyn ToSql + 'a> {
+    Box::new(value)
+}
+
+/// The `LIKE` pattern (escape `\`) of a text containing `text`: `LIKE` ignores the case of ASCII
+/// letters, and `%` and `_` in `text` stand for themselves.
+fn containing(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for character in text.chars() {
+        if matches!(character, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(character);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The newest events matching `clause`, at most `?` (the last value).
+fn list_sql(clause: &str) -> String {
+    format!("SELECT {EVENT_COLUMNS} FROM events WHERE {clause} ORDER BY id DESC LIMIT ?")
 }
 
 /// An event with its whole audit trail.
@@ -87,34 +127,27 @@ const DEFAULT_LIMIT: usize = 100;
 
 impl Inbox {
     pub fn list(&self, filter: &EventFilter) -> Result<Vec<EventRow>, InboxError> {
-        let db = self.db();
-        let mut statement = db.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE {FILTER_WHERE} ORDER BY id DESC LIMIT ?7"
-        ))?;
+        let (clause, mut values) = filter_sql(filter);
         let limit = match filter.limit {
             0 => DEFAULT_LIMIT,
             limit => limit,
         };
-        let [status, flow, topic, text, since, before] = filter_params(filter);
+        values.push(boxed(limit as i64));
+        let db = self.db();
+        let mut statement = db.prepare_cached(&list_sql(&clause))?;
         let rows = statement
-            .query_map(
-                params![status, flow, topic, text, since, before, limit as i64],
-                EventRow::read,
-            )?
+            .query_map(params_from_iter(values), EventRow::read)?
             .collect::<Result<_, _>>()?;
         Ok(rows)
     }
 
     /// How many events match `filter` (its `limit` aside).
     pub fn count(&self, filter: &EventFilter) -> Result<u64, InboxError> {
+        let (clause, values) = filter_sql(filter);
         let db = self.db();
         let mut statement =
-            db.prepare_cached(&format!("SELECT COUNT(*) FROM events WHERE {FILTER_WHERE}"))?;
-        let [status, flow, topic, text, since, before] = filter_params(filter);
-        let count: i64 = statement
-            .query_row(params![status, flow, topic, text, since, before], |row| {
-                row.get(0)
-            })?;
+            db.prepare_cached(&format!("SELECT COUNT(*) FROM events WHERE {clause}"))?;
+        let count: i64 = statement.query_row(params_from_iter(values), |row| row.get(0))?;
         Ok(count.max(0) as u64)
     }
 
@@ -254,5 +287,174 @@ impl Inbox {
         )?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::bindings::types::Event;
+    use crate::flow::inbox::{Arrival, Finish};
+    use crate::sqlite::fresh_path;
+
+    fn start() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-01T10:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    /// An inbox with one event per `(flow, topic, reference)`, an hour apart from `start()`,
+    /// every one failed but the first, done.
+    async fn inbox_with(events: &[(&str, &str, &str)]) -> Inbox {
+        let inbox = Inbox::open(&fresh_path("filters.db")).unwrap();
+        for (n, &(flow, topic, reference)) in events.iter().enumerate() {
+            let at = start() + Duration::hours(n as i64);
+            let event = Event {
+                key: format!("e{n}"),
+                topic: topic.into(),
+                reference: reference.into(),
+                occurred_at: None,
+                payload: None,
+            };
+            let step = Step::note(0, "received", at, "test");
+            let entries = vec![(flow.to_owned(), event)];
+            inbox
+                .receive("shop".into(), Arrival::Webhook, entries, step, at)
+                .await
+                .unwrap();
+        }
+        let later = start() + Duration::days(1);
+        for row in inbox.claim(events.len(), later).await.unwrap() {
+            let finish = match row.key.as_str() {
+                "e0" => Finish::Done {
+                    external_ids: Vec::new(),
+                },
+                _ => Finish::Failed {
+                    error: "refused".into(),
+                },
+            };
+            inbox
+                .finish(row.id, 1, finish, Vec::new(), later)
+                .await
+                .unwrap();
+        }
+        inbox
+    }
+
+    /// The keys `filter` lists, newest first, after checking `count` agrees.
+    fn keys(inbox: &Inbox, filter: EventFilter) -> Vec<String> {
+        let keys: Vec<String> = inbox
+            .list(&filter)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.key)
+            .collect();
+        let unlimited = EventFilter { limit: 0, ..filter };
+        assert_eq!(inbox.count(&unlimited).unwrap(), keys.len() as u64);
+        keys
+    }
+
+    #[tokio::test]
+    async fn each_filter_narrows_the_list_and_the_count_alike() {
+        let inbox = inbox_with(&[
+            ("orders", "orders/create", "#1001"),
+            ("orders", "orders/paid", "#A1002"),
+            ("refunds", "refunds/create", "100%_off"),
+            ("orders", "orders/paid", "#1004"),
+        ])
+        .await;
+        let every = EventFilter::default();
+        assert_eq!(keys(&inbox, every.clone()), ["e3", "e2", "e1", "e0"]);
+        let only = |change: fn(&mut EventFilter)| {
+            let mut filter = every.clone();
+            change(&mut filter);
+            keys(&inbox, filter)
+        };
+        assert_eq!(
+            only(|f| f.status = Some(Status::Failed)),
+            ["e3", "e2", "e1"]
+        );
+        assert_eq!(only(|f| f.flow = Some("refunds".into())), ["e2"]);
+        assert_eq!(only(|f| f.topic = Some("orders/paid".into())), ["e3", "e1"]);
+        assert_eq!(only(|f| f.text = Some("#a10".into())), ["e1"]);
+        assert_eq!(only(|f| f.text = Some("%".into())), ["e2"]);
+        assert_eq!(only(|f| f.text = Some("0%_".into())), ["e2"]);
+        assert_eq!(only(|f| f.text = Some("1_0".into())), Vec::<String>::new());
+        assert_eq!(
+            only(|f| f.since = Some(start() + Duration::hours(2))),
+            ["e3", "e2"]
+        );
+        let before_e2 = inbox.list(&every).unwrap()[1].id;
+        let mut older = every.clone();
+        older.before = Some(before_e2);
+        assert_eq!(keys(&inbox, older.clone()), ["e1", "e0"]);
+        older.status = Some(Status::Failed);
+        older.topic = Some("orders/paid".into());
+        assert_eq!(keys(&inbox, older), ["e1"]);
+        assert_eq!(
+            inbox
+                .list(&EventFilter { limit: 1, ..every })
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    /// How SQLite runs the list under `filter`.
+    fn plan(inbox: &Inbox, filter: &EventFilter) -> String {
+        let (clause, mut values) = filter_sql(filter);
+        values.push(boxed(51));
+        let db = inbox.db();
+        let mut statement = db
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", list_sql(&clause)))
+            .unwrap();
+        let steps: Vec<String> = statement
+            .query_map(params_from_iter(values), |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        steps.join("; ")
+    }
+
+    #[tokio::test]
+    async fn a_page_under_a_status_flow_topic_or_before_walks_an_index() {
+        let inbox = inbox_with(&[("orders", "orders/create", "#1")]).await;
+        let cases = [
+            (
+                EventFilter {
+                    status: Some(Status::Failed),
+                    ..EventFilter::default()
+                },
+                "USING INDEX events_status (status=?)",
+            ),
+            (
+                EventFilter {
+                    flow: Some("orders".into()),
+                    before: Some(10),
+                    ..EventFilter::default()
+                },
+                "USING INDEX events_flow (flow=? AND id<?)",
+            ),
+            (
+                EventFilter {
+                    topic: Some("orders/paid".into()),
+                    ..EventFilter::default()
+                },
+                "USING INDEX events_topic (topic=?)",
+            ),
+            (
+                EventFilter {
+                    before: Some(10),
+                    ..EventFilter::default()
+                },
+                "USING INTEGER PRIMARY KEY (rowid<?)",
+            ),
+        ];
+        for (filter, expected) in cases {
+            let plan = plan(&inbox, &filter);
+            assert!(plan.contains(expected), "{filter:?}: {plan}");
+        }
     }
 }
