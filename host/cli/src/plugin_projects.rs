@@ -16,9 +16,13 @@ use crate::plugins;
 const COMPONENTIZE_JS: &str = "@bytecodealliance/componentize-js";
 /// The PyPI package that builds Python components.
 const COMPONENTIZE_PY: &str = "componentize-py";
-/// The WASI features a JavaScript mapping does without: it gets the host's log and its inputs,
-/// nothing else (the host would deny them anyway).
+/// The WASI features a JavaScript mapping does without: it gets its inputs, the host's log and
+/// config, nothing else (the host refuses WASI's network and denies the rest).
 const JS_DISABLED_FEATURES: &[&str] = &["stdio", "random", "clocks", "http", "fetch-event"];
+/// componentize-py's runtime imports all of WASI (files, sockets, the environment), which the
+/// host refuses in part (the network) and denies the rest of; a mapping needs none of it, so the
+/// build replaces it with stubs that trap (`print` included: a mapping logs through the host).
+const PY_STUB_WASI: &str = "--stub-wasi";
 /// The contract's world a project builds for.
 const WORLD: &str = "mapping";
 
@@ -139,6 +143,19 @@ impl Project {
 /// loads the component as the host would and prints it.
 pub async fn build(project: &Project, out_dir: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
+    match project.language {
+        Language::JavaScript => {
+            require(
+                "node",
+                "Node.js 18 or newer (Debian: apt-get install nodejs npm)",
+            )?;
+            require("npm", "npm (Debian: apt-get install npm)")?;
+        }
+        Language::Python => require(
+            "python3",
+            "Python 3.10 or newer with venv (Debian: apt-get install python3 python3-venv)",
+        )?,
+    }
     std::fs::create_dir_all(out_dir)
         .with_context(|| format!("cannot create {}", out_dir.display()))?;
     let component = out_dir.join(format!("{}.wasm", project.name));
@@ -151,11 +168,6 @@ pub async fn build(project: &Project, out_dir: &Path) -> anyhow::Result<()> {
 }
 
 fn build_javascript(project: &Project, component: &Path) -> anyhow::Result<()> {
-    require(
-        "node",
-        "Node.js 18 or newer (Debian: apt-get install nodejs npm)",
-    )?;
-    require("npm", "npm (Debian: apt-get install npm)")?;
     let installed = project
         .root
         .join("node_modules")
@@ -196,10 +208,6 @@ fn build_javascript(project: &Project, component: &Path) -> anyhow::Result<()> {
 }
 
 fn build_python(project: &Project, component: &Path) -> anyhow::Result<()> {
-    require(
-        "python3",
-        "Python 3.10 or newer with venv (Debian: apt-get install python3 python3-venv)",
-    )?;
     let venv = project.root.join(".venv");
     let tool = venv.join("bin").join(COMPONENTIZE_PY);
     let version = Command::new(&tool)
@@ -257,7 +265,15 @@ fn build_python(project: &Project, component: &Path) -> anyhow::Result<()> {
     );
     run(
         Command::new(&tool)
-            .args(["--wit-path", "wit", "--world", WORLD, "componentize", "app"])
+            .args([
+                "--wit-path",
+                "wit",
+                "--world",
+                WORLD,
+                "componentize",
+                PY_STUB_WASI,
+                "app",
+            ])
             .arg("--output")
             .arg(component)
             .current_dir(&project.root),

@@ -13,6 +13,7 @@ use wasmtime::component::{Component, Linker};
 
 use crate::bindings::connector::ConnectorPre;
 use crate::bindings::types::PluginInfo;
+use crate::capabilities::wasi;
 use crate::error::chain_text;
 use crate::sandbox::CallState;
 use crate::wit::{self, contract};
@@ -74,6 +75,7 @@ pub(crate) fn surface(
 ) -> anyhow::Result<(World, Vec<String>)> {
     let imports = imports(engine, component);
     contract::check(&imports)?;
+    wasi::refuse_network(&imports)?;
     let ty = component.component_type();
     let exports: Vec<&str> = ty.exports(engine).map(|(name, _)| name).collect();
     let world = if exports.contains(&"map") {

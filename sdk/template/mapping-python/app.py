@@ -4,6 +4,9 @@
 world (`wit/worlds.wit`) with componentize-py. What the mapping does is in `invoices.py`; this
 file only connects it to the host: `describe`, `map` and `check_config` are the world's exports,
 and `wit_world.imports.log` the host's log, which lands in the event's audit trail.
+
+The component is built without WASI (`componentize-py --stub-wasi`): a mapping gets its inputs and
+nothing else, so `print`, `open`, `time.time()` and the like stop the call. Log instead.
 """
 
 import json

@@ -147,7 +147,7 @@ impl Session {
 /// linked to the workspace's own plugin build, so the standard library built for wasm (minutes on
 /// the Debian route) and the shared dependencies are reused. Without the link the build still
 /// works, in a directory of its own.
-fn guide_target_dir() -> PathBuf {
+pub fn guide_target_dir() -> PathBuf {
     let dir = support::workspace_root().join("target/guide");
     std::fs::create_dir_all(&dir).unwrap();
     #[cfg(unix)]

@@ -3,7 +3,9 @@
 //! build` (which installs the pinned toolchain into the project the first time), `mlc plugin
 //! install`, and `mlc run` in the Shopify → Intacct flow on the simulators, which posts exactly
 //! the invoice the Rust template posts. A JavaScript mapping that throws, loops or returns a
-//! malformed command fails that event with the reason, and the host serves on.
+//! malformed command fails that event with the reason, and the host serves on; one that imports
+//! WASI's network is refused at install. A mapping swapped live from Rust to JavaScript and back
+//! (`mlc plugin install`, `mlc plugin rollback`) loses and doubles nothing.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,7 @@ use std::time::Duration;
 
 use mlc_host::config::Config;
 use mlc_host::flow::{self, Status};
+use rust_decimal::Decimal;
 use simulators::shopify::{LineSpec, OrderSpec};
 use simulators::shopify_intacct::{ShopifyIntacct, demo_configs};
 use support::flows::{scratch, wait_settled};
@@ -29,6 +32,24 @@ fn run_in(dir: &Path, command: &mut Command) -> String {
     both
 }
 
+/// Node.js with npm and Python with venv are here (`tests/languages.sh` installs them when it
+/// can); if not, the test fails saying what to install, never skips.
+fn ensure_languages() {
+    static CHECKED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    CHECKED.get_or_init(|| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/languages.sh");
+        let output = Command::new("bash")
+            .arg(script)
+            .output()
+            .expect("running bash");
+        assert!(
+            output.status.success(),
+            "{script} failed:\n{}",
+            text(&output.stderr)
+        );
+    });
+}
+
 fn mlc_command() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mlc"))
 }
@@ -36,6 +57,7 @@ fn mlc_command() -> Command {
 /// `mlc plugin new mapping NAME --lang LANG` in a scratch directory, then `mlc plugin build` in
 /// the project: returns the project's directory and the component it built.
 fn new_and_built(lang: &str, name: &str) -> (PathBuf, PathBuf) {
+    ensure_languages();
     let dir = scratch(&format!("lang-{name}"));
     let created = run_in(
         &dir,
@@ -135,6 +157,7 @@ function wellBehaved(plugin, records, config) {"#;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_javascript_mapping_that_throws_loops_or_returns_a_malformed_command_fails_that_event_only()
  {
+    ensure_languages();
     let name = "js-unruly";
     let dir = scratch("lang-unruly");
     run_in(
@@ -217,5 +240,256 @@ async fn a_javascript_mapping_that_throws_loops_or_returns_a_malformed_command_f
         1,
         "only the fine order posted"
     );
+
+    // The same mapping built with WASI's network left in (componentize-js's default features) is
+    // refused at install, naming the import, and the installed version stays active.
+    let networked = project.join("target/networked.wasm");
+    run_in(
+        &project,
+        Command::new(project.join("node_modules/.bin/componentize-js"))
+            .args([
+                "src/plugin.js",
+                "--wit",
+                "wit",
+                "--world-name",
+                "mapping",
+                "--out",
+            ])
+            .arg(&networked),
+    );
+    let refused = mlc(&config, &["plugin", "install", networked.to_str().unwrap()]);
+    let stderr = text(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("it imports wasi:http/")
+            && stderr.contains("a plugin reaches the network only through the host's `http`"),
+        "{stderr}"
+    );
+    let list = text(&mlc(&config, &["plugin", "list"]).stdout);
+    assert!(
+        list.lines().filter(|line| line.contains(name)).count() == 1,
+        "one version of {name}, the one installed first: {list}"
+    );
+    drop(run);
+}
+
+#[test]
+fn a_build_without_node_or_python_says_what_to_install_and_writes_nothing() {
+    let dir = scratch("lang-missing");
+    for (lang, expected) in [
+        (
+            "js",
+            "`node` is not installed or not on PATH: this plugin's build needs Node.js 18 or newer",
+        ),
+        (
+            "python",
+            "`python3` is not installed or not on PATH: this plugin's build needs Python 3.10 or newer with venv",
+        ),
+    ] {
+        let name = format!("bare-{lang}");
+        run_in(
+            &dir,
+            mlc_command().args(["plugin", "new", "mapping", &name, "--lang", lang]),
+        );
+        let project = dir.join(&name);
+        let output = mlc_command()
+            .args(["plugin", "build"])
+            .current_dir(&project)
+            .env("PATH", "/nonexistent")
+            .output()
+            .unwrap();
+        let stderr = text(&output.stderr);
+        assert!(!output.status.success(), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        for built in ["node_modules", ".venv", "target"] {
+            assert!(!project.join(built).exists(), "{lang}: {built} was made");
+        }
+    }
+}
+
+/// The live swap's pace and bounds: orders before the first swap, orders each version must map
+/// after a swap before the next, the time between orders (longer while a swap runs: an install
+/// compiles a 12 MB component, and the running host loads it), and how long the test waits for
+/// the host to take up both swaps.
+const ORDERS_BEFORE_SWAP: usize = 6;
+const ORDERS_PER_VERSION: usize = 4;
+const ORDER_PACE: Duration = Duration::from_millis(150);
+const ORDER_PACE_WHILE_SWAPPING: Duration = Duration::from_secs(1);
+const SWAPS_WITHIN: Duration = Duration::from_secs(240);
+
+/// The version of `plugin` that mapped the newest finished event, if any finished.
+fn newest_mapped_by(inbox: &flow::Inbox) -> Option<String> {
+    let newest = inbox
+        .list(&flow::EventFilter {
+            status: Some(Status::Done),
+            limit: 1,
+            ..flow::EventFilter::default()
+        })
+        .unwrap()
+        .pop()?;
+    let detail = inbox.show(newest.id).unwrap();
+    detail
+        .steps
+        .into_iter()
+        .find(|step| step.name == "map")
+        .and_then(|step| step.plugin_version)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mapping_swapped_live_from_rust_to_javascript_and_back_loses_and_doubles_nothing() {
+    ensure_languages();
+    let name = "swap-invoices";
+    let dir = scratch("lang-swap");
+    run_in(
+        &dir,
+        mlc_command().args(["plugin", "new", "mapping", name, "--dir", "rust"]),
+    );
+    run_in(
+        &dir.join("rust"),
+        mlc_command()
+            .args(["plugin", "build"])
+            .env("CARGO_TARGET_DIR", crate::guide::guide_target_dir()),
+    );
+    run_in(
+        &dir,
+        mlc_command().args([
+            "plugin", "new", "mapping", name, "--lang", "js", "--dir", "js",
+        ]),
+    );
+    // The JavaScript one is version 0.2.0, so each event's steps tell which one mapped it.
+    for (file, version) in [
+        ("package.json", r#""version": "0.1.0""#),
+        ("src/plugin.js", "const VERSION = '0.1.0';"),
+    ] {
+        let path = dir.join("js").join(file);
+        let source = std::fs::read_to_string(&path).unwrap();
+        assert!(source.contains(version), "{file}: {source}");
+        std::fs::write(
+            &path,
+            source.replace(version, &version.replace("0.1.0", "0.2.0")),
+        )
+        .unwrap();
+    }
+    build(&dir.join("js"));
+    let component = |lang: &str| dir.join(lang).join(format!("target/plugins/{name}.wasm"));
+
+    let (shopify, intacct) = demo_configs();
+    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
+    let config = deploy(&sims, &dir, name, &component("rust"));
+    let inbox = flow::open_inbox(&Config::load(&config).unwrap()).unwrap();
+    let run = MlcRun::start(&config);
+    sims.subscribe(&run.base);
+    // Orders keep coming every 150 ms while `mlc plugin install` (the JavaScript version) and
+    // later `mlc plugin rollback` (back to Rust) run beside them; each swap waits until the
+    // running host has mapped a few orders with the version before it.
+    let mut orders = Vec::new();
+    let mut swaps = vec![
+        (
+            "0.2.0",
+            vec![
+                "plugin".to_owned(),
+                "install".to_owned(),
+                component("js").display().to_string(),
+            ],
+        ),
+        (
+            "0.1.0",
+            vec!["plugin".to_owned(), "rollback".to_owned(), name.to_owned()],
+        ),
+    ]
+    .into_iter();
+    let mut swapping: Option<(&str, std::thread::JoinHandle<std::process::Output>)> = None;
+    let mut mapped_since_swap = 0;
+    let mut awaited = "0.1.0";
+    let mut swaps_done = 0;
+    let deadline = std::time::Instant::now() + SWAPS_WITHIN;
+    while std::time::Instant::now() < deadline {
+        let order = sims
+            .shopify
+            .create_order(OrderSpec {
+                lines: vec![LineSpec::new(
+                    "MUG-1",
+                    "Mug",
+                    orders.len() as u32 % 7 + 1,
+                    d("14.99"),
+                )],
+                ..OrderSpec::default()
+            })
+            .unwrap();
+        orders.push(order);
+        let pace = match (&swapping, mapped_since_swap) {
+            (None, 1..) => ORDER_PACE,
+            _ => ORDER_PACE_WHILE_SWAPPING,
+        };
+        tokio::time::sleep(pace).await;
+        if newest_mapped_by(&inbox).as_deref() == Some(awaited) {
+            mapped_since_swap += 1;
+        }
+        let needed = match swaps_done {
+            0 => ORDERS_BEFORE_SWAP,
+            _ => ORDERS_PER_VERSION,
+        };
+        if let Some((version, done)) = swapping.take_if(|(_, swap)| swap.is_finished()) {
+            let output = done.join().unwrap();
+            assert!(output.status.success(), "{}", text(&output.stderr));
+            (awaited, mapped_since_swap) = (version, 0);
+            swaps_done += 1;
+        } else if mapped_since_swap >= needed && swapping.is_none() {
+            match swaps.next() {
+                Some((version, args)) => {
+                    let config = config.clone();
+                    let swap = std::thread::spawn(move || {
+                        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                        mlc(&config, &args)
+                    });
+                    swapping = Some((version, swap));
+                }
+                None => break,
+            }
+        }
+    }
+    assert!(
+        swapping.is_none() && swaps.next().is_none(),
+        "the host took up both swaps within {SWAPS_WITHIN:?}: {}",
+        run.stderr()
+    );
+    sims.shopify.wait_idle().await;
+    let rows = wait_settled(
+        &inbox,
+        orders.len(),
+        &[Status::Done, Status::Failed, Status::Review],
+        Duration::from_secs(180),
+    )
+    .await;
+    let mut mapped_by = BTreeMap::new();
+    for row in &rows {
+        assert_eq!(row.status, Status::Done, "{}", row.summary());
+        let detail = inbox.show(row.id).unwrap();
+        let versions: Vec<&str> = detail
+            .steps
+            .iter()
+            .filter(|step| step.name == "map")
+            .filter_map(|step| step.plugin_version.as_deref())
+            .collect();
+        assert_eq!(versions.len(), 1, "one map step: {versions:?}");
+        *mapped_by.entry(versions[0].to_owned()).or_insert(0) += 1;
+    }
+    assert!(
+        mapped_by.get("0.1.0").is_some_and(|&n| n > 0)
+            && mapped_by.get("0.2.0").is_some_and(|&n| n > 0),
+        "both the Rust (0.1.0) and the JavaScript (0.2.0) version mapped orders: {mapped_by:?}"
+    );
+    let ledger = sims.ledger();
+    assert_eq!(ledger.invoices.len(), orders.len(), "each order once");
+    for (n, order) in orders.iter().enumerate() {
+        let posted: Vec<_> = ledger
+            .invoices
+            .iter()
+            .filter(|invoice| invoice.document.number == Some(order.order_number.to_string()))
+            .collect();
+        assert_eq!(posted.len(), 1, "order {}", order.order_number);
+        let quantity = Decimal::from(n as u32 % 7 + 1);
+        assert_eq!(posted[0].document.total, d("14.99") * quantity);
+    }
     drop(run);
 }
