@@ -245,17 +245,10 @@ fn build_python(project: &Project, component: &Path) -> anyhow::Result<()> {
         "  componentize-py {}: typed bindings → bindings/",
         project.toolchain
     );
-    run(
-        Command::new(&tool)
-            .args([
-                "--wit-path",
-                "wit",
-                "--world",
-                WORLD,
-                "bindings",
-                "bindings",
-            ])
-            .current_dir(&project.root),
+    componentize_py(
+        project,
+        &tool,
+        &["bindings", "bindings"],
         "componentize-py bindings",
     )?;
     eprintln!(
@@ -263,21 +256,30 @@ fn build_python(project: &Project, component: &Path) -> anyhow::Result<()> {
         project.toolchain,
         component.display()
     );
-    run(
-        Command::new(&tool)
-            .args([
-                "--wit-path",
-                "wit",
-                "--world",
-                WORLD,
-                "componentize",
-                PY_STUB_WASI,
-                "app",
-            ])
-            .arg("--output")
-            .arg(component)
-            .current_dir(&project.root),
+    let output = component
+        .to_str()
+        .with_context(|| format!("the component's path {} is not UTF-8", component.display()))?;
+    componentize_py(
+        project,
+        &tool,
+        &["componentize", PY_STUB_WASI, "app", "--output", output],
         "componentize-py",
+    )
+}
+
+/// Runs componentize-py `tool` in the project with the contract's WIT and world, then `args`.
+fn componentize_py(
+    project: &Project,
+    tool: &Path,
+    args: &[&str],
+    step: &str,
+) -> anyhow::Result<()> {
+    run(
+        Command::new(tool)
+            .args(["--wit-path", "wit", "--world", WORLD])
+            .args(args)
+            .current_dir(&project.root),
+        step,
     )
 }
 

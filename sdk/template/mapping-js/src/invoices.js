@@ -30,6 +30,14 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 const LOCAL_DATE = /^(\d{4}-\d{2}-\d{2})T/;
 
 /**
+ * The flow's `mapping_config`.
+ *
+ * @typedef {object} Settings
+ * @property {string} customer_id
+ * @property {string} revenue_account
+ */
+
+/**
  * One invoice command per `shopify.order` record; other records are ignored.
  *
  * @param {string} plugin the plugin's name: the start of every command key
@@ -49,7 +57,7 @@ export function invoices(plugin, records, config) {
  *
  * @param {string} plugin
  * @param {unknown} config
- * @returns {{customer_id: string, revenue_account: string}}
+ * @returns {Settings}
  */
 export function readSettings(plugin, config) {
   const refuse = (/** @type {string} */ path, /** @type {string} */ message) =>
@@ -81,7 +89,7 @@ export function readSettings(plugin, config) {
  *
  * @param {string} plugin
  * @param {any} order a `shopify.order` entity's body
- * @param {{customer_id: string, revenue_account: string}} settings
+ * @param {Settings} settings
  * @returns {import('./types').Command}
  */
 function invoice(plugin, order, settings) {
