@@ -65,6 +65,14 @@ impl Secret {
         Self(value.into())
     }
 
+    /// A fresh random secret: 32 bytes from the OS-seeded generator, hex (64 characters). Fit
+    /// for an admin token, a session id or a CSRF token.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        Self(hex::encode(bytes))
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }

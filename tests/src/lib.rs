@@ -6,6 +6,7 @@ pub mod clock;
 pub mod faults;
 pub mod intacct;
 pub mod json_decimal;
+pub mod playground;
 pub mod rate_window;
 pub mod secret_files;
 pub mod server;

@@ -1,22 +1,35 @@
-//! Runs the three simulators standalone on free ports of 127.0.0.1 until interrupted, printing
-//! their URLs and demo credentials: `cargo run -p ml-connector-tests --bin simulators -- --help`.
+//! Runs the playground standalone: the three simulators on free ports of 127.0.0.1 and the control
+//! server that drives them, with an `mlc.toml` for a host that connects to them, until
+//! interrupted; prints their URLs, the demo credentials, the control URL and the config's path:
+//! `cargo run -p ml-connector-tests --bin simulators -- --help`.
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use simulators::clock::SimClock;
 use simulators::faults::Faults;
-use simulators::intacct::{self, IntacctConfig, IntacctSim};
-use simulators::shipstation::{ShipStationConfig, ShipStationSim};
-use simulators::shopify::{ShopifyConfig, ShopifySim};
+use simulators::intacct;
+use simulators::playground::{Playground, PlaygroundOptions};
 
-/// Faults applied to every simulator from the start.
+/// Where the playground writes, and faults applied to every simulator from the start.
 #[derive(Parser)]
 #[command(
     name = "simulators",
-    about = "Shopify, ShipStation and Sage Intacct simulators on 127.0.0.1"
+    about = "Shopify, ShipStation and Sage Intacct simulators on 127.0.0.1, with a control server"
 )]
 struct Args {
+    /// Where mlc.toml, its secrets and playground.url go; a fresh temporary directory by default.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The built components the config names; `<workspace>/target/plugins` by default.
+    #[arg(long)]
+    plugins: Option<PathBuf>,
+    /// The host's `[server] listen` in mlc.toml.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Write the connections only, without the two built-in flows.
+    #[arg(long)]
+    no_flows: bool,
     /// Latency added to every response, in milliseconds.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -40,43 +53,51 @@ impl Args {
     }
 }
 
+/// A new directory under the system's temporary one.
+fn fresh_dir() -> anyhow::Result<PathBuf> {
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
+    Ok(std::env::temp_dir().join(format!("mlc-playground-{}-{nanos}", std::process::id())))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let intacct = IntacctSim::start(IntacctConfig::demo()).await?;
-    let shopify = ShopifySim::start(ShopifyConfig::new(SimClock::real())).await?;
-    let shipstation = ShipStationSim::start(ShipStationConfig::new(SimClock::real())).await?;
-    args.apply(intacct.faults());
-    args.apply(shopify.faults());
-    args.apply(shipstation.faults());
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate is in the workspace");
+    let playground = Playground::start(PlaygroundOptions {
+        dir: args.dir.clone().map_or_else(fresh_dir, Ok)?,
+        plugin_dir: args
+            .plugins
+            .clone()
+            .unwrap_or_else(|| workspace.join("target/plugins")),
+        flows: !args.no_flows,
+        listen: args.listen.clone(),
+        admin_token: None,
+    })
+    .await?;
+    args.apply(playground.intacct().faults());
+    args.apply(playground.shopify().faults());
+    args.apply(playground.shipstation().faults());
 
-    println!("Sage Intacct  {}", intacct.endpoint_url());
+    for line in playground.describe() {
+        println!("{line}");
+    }
     println!(
-        "              sender {} / {}, user {} / {} in company {}",
+        "Credentials   Intacct sender {} / {}, user {} / {}",
         intacct::DEMO_SENDER_ID,
         intacct::DEMO_SENDER_PASSWORD,
         intacct::DEMO_USER_ID,
         intacct::DEMO_USER_PASSWORD,
-        intacct::DEMO_COMPANY_ID
     );
+    let shop = playground.shopify().config();
     println!(
-        "              ledger {}",
-        intacct.ledger_url(intacct::DEMO_COMPANY_ID)
-    );
-    let shop = shopify.config();
-    println!("Shopify       {}", shopify.graphql_url());
-    println!(
-        "              access token {}, client {} / {}",
+        "              Shopify access token {}, client {} / {}",
         shop.access_token, shop.client_id, shop.client_secret
     );
-    let ship = shipstation.config();
+    let ship = playground.shipstation().config();
     println!(
-        "ShipStation   {} (V1), {} (V2)",
-        shipstation.base_url(),
-        shipstation.v2_base_url()
-    );
-    println!(
-        "              V1 key {} / {}, V2 key {}",
+        "              ShipStation V1 key {} / {}, V2 key {}",
         ship.api_key, ship.api_secret, ship.v2_api_key
     );
     println!("Ctrl-C stops them.");

@@ -1,6 +1,6 @@
-//! The ShipStation → Sage Intacct part of the simulators' setup, shared by the end-to-end tests and
-//! the `mlc demo`: the TOML of the `shipstation` connection and of the freight flow into the
-//! `intacct` connection that [`crate::shopify_intacct`]'s config defines (append it as that
+//! The ShipStation → Sage Intacct part of the simulators' setup, shared by the end-to-end tests,
+//! the `mlc demo` and the playground: the TOML of the `shipstation` connection and of the freight
+//! flow into the `intacct` connection that [`crate::shopify_intacct`]'s config defines (append it as that
 //! config's `extra`), its secrets in files, the mapping config for the demo chart, and the webhook
 //! subscriptions (the token rides in the receiver URL: ShipStation's V1 webhooks are unsigned).
 
@@ -25,7 +25,7 @@ pub const EVENTS: &[&str] = &[
     "SHIPMENT_VOIDED",
 ];
 /// The webhooks subscribed by [`subscribe`].
-const WEBHOOKS: &[&str] = &["SHIP_NOTIFY", "ITEM_SHIP_NOTIFY", "FULFILLMENT_SHIPPED"];
+pub const WEBHOOKS: &[&str] = &["SHIP_NOTIFY", "ITEM_SHIP_NOTIFY", "FULFILLMENT_SHIPPED"];
 
 /// The config text of the ShipStation connection and the freight flow, polling every
 /// `poll_interval` (`"4h"`); writes its secrets into `dir/secrets`.
@@ -34,6 +34,11 @@ pub fn config_section(
     dir: &Path,
     poll_interval: &str,
 ) -> anyhow::Result<String> {
+    Ok(connection_section(sim, dir)? + &flow_section(poll_interval))
+}
+
+/// The config text of the ShipStation connection alone; writes its secrets into `dir/secrets`.
+pub fn connection_section(sim: &ShipStationSim, dir: &Path) -> anyhow::Result<String> {
     let config = sim.config();
     crate::secret_files::write(
         dir,
@@ -51,7 +56,17 @@ connector = "shipstation"
 base_url = "{base_url}"
 settings = {{ v2_base_url = "{v2_base_url}" }}
 secrets = {{ api_key = {{ file = "secrets/shipstation-api-key" }}, api_secret = {{ file = "secrets/shipstation-api-secret" }}, v2_api_key = {{ file = "secrets/shipstation-v2-api-key" }}, webhook_token = {{ file = "secrets/shipstation-webhook-token" }} }}
+"#,
+        base_url = sim.base_url(),
+        v2_base_url = sim.v2_base_url(),
+    ))
+}
 
+/// The config text of the freight flow from the ShipStation connection into the Intacct one,
+/// polling every `poll_interval` (`"4h"`).
+pub fn flow_section(poll_interval: &str) -> String {
+    format!(
+        r#"
 [flows.{FLOW}]
 source = "{SHIPSTATION_CONNECTION}"
 events = [{events}]
@@ -60,25 +75,30 @@ sink = "{INTACCT_CONNECTION}"
 poll_interval = "{poll_interval}"
 mapping_config = {mapping}
 "#,
-        base_url = sim.base_url(),
-        v2_base_url = sim.v2_base_url(),
         events = EVENTS
             .iter()
             .map(|event| format!("\"{event}\""))
             .collect::<Vec<_>>()
             .join(", "),
         mapping = toml_inline(&mapping_config()),
-    ))
+    )
 }
 
-/// Subscribes the flow's webhooks to the host at `host_base_url` (`http://127.0.0.1:PORT`).
+/// Subscribes the flow's webhooks to the host at `host_base_url` (`http://127.0.0.1:PORT`); an
+/// event already subscribed to that host is left as it is.
 pub fn subscribe(sim: &ShipStationSim, host_base_url: &str) {
     let target = format!(
         "{}/webhooks/{SHIPSTATION_CONNECTION}/{WEBHOOK_TOKEN}",
         host_base_url.trim_end_matches('/')
     );
+    let existing = sim.subscriptions();
     for event in WEBHOOKS {
-        sim.subscribe(event, &target, None);
+        let subscribed = existing
+            .iter()
+            .any(|sub| sub.event == *event && sub.target_url == target);
+        if !subscribed {
+            sim.subscribe(event, &target, None);
+        }
     }
 }
 

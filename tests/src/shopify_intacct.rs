@@ -49,6 +49,8 @@ pub struct Setup {
     /// `[admin] token`: the admin API and the console, with this token (kept in
     /// `secrets/admin-token`); none by default.
     pub admin_token: Option<String>,
+    /// Whether the config has the flow ([`FLOW`]); without it, only the two connections.
+    pub flow: bool,
 }
 
 impl Setup {
@@ -62,6 +64,7 @@ impl Setup {
             backoff_base: "200ms".to_owned(),
             backoff_max: "2s".to_owned(),
             admin_token: None,
+            flow: true,
         }
     }
 }
@@ -82,7 +85,8 @@ impl ShopifyIntacct {
     }
 
     /// Writes `mlc.toml` and the secret files into `dir` (data under `dir/data`); returns the
-    /// config's path. `extra` is appended to the config as it is.
+    /// config's path. The flow is there when `setup.flow` is; `extra` is appended to the config as
+    /// it is.
     pub fn write_config(&self, dir: &Path, setup: &Setup, extra: &str) -> anyhow::Result<PathBuf> {
         let shop = self.shopify.config();
         let mut secrets = vec![
@@ -131,14 +135,7 @@ settings = {{ company_id = "{DEMO_COMPANY_ID}", user_id = "{DEMO_USER_ID}" }}
 secrets = {{ sender_id = {{ file = "secrets/intacct-sender-id" }}, sender_password = {{ file = "secrets/intacct-sender-password" }}, user_password = {{ file = "secrets/intacct-user-password" }} }}
 concurrency = 1
 batch = {batch}
-
-[flows.{FLOW}]
-source = "{SHOPIFY_CONNECTION}"
-events = [{events}]
-mapping = "shopify-intacct"
-sink = "{INTACCT_CONNECTION}"
-mapping_config = {mapping}
-{admin}{extra}"#,
+{flow}{admin}{extra}"#,
             data = dir.join("data").display(),
             workers = setup.workers,
             listen = setup.listen,
@@ -152,26 +149,32 @@ mapping_config = {mapping}
             shop_domain = shop.shop_domain,
             intacct_url = self.intacct.base_url(),
             batch = setup.batch,
-            events = TOPICS
-                .iter()
-                .map(|topic| format!("\"{topic}\""))
-                .collect::<Vec<_>>()
-                .join(", "),
-            mapping = toml_inline(&mapping_config()),
+            flow = if setup.flow {
+                flow_section()
+            } else {
+                String::new()
+            },
         );
         let path = dir.join("mlc.toml");
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
     }
 
-    /// Subscribes every topic of the flow to the host at `host_base_url` (`http://127.0.0.1:PORT`).
+    /// Subscribes every topic of the flow to the host at `host_base_url` (`http://127.0.0.1:PORT`);
+    /// a topic already subscribed to that host is left as it is.
     pub fn subscribe(&self, host_base_url: &str) {
         let target = format!(
             "{}/webhooks/{SHOPIFY_CONNECTION}",
             host_base_url.trim_end_matches('/')
         );
+        let existing = self.shopify.subscriptions();
         for topic in TOPICS {
-            self.shopify.subscribe(topic, &target);
+            let subscribed = existing
+                .iter()
+                .any(|sub| sub.topic == *topic && sub.url == target);
+            if !subscribed {
+                self.shopify.subscribe(topic, &target);
+            }
         }
     }
 
@@ -184,6 +187,26 @@ mapping_config = {mapping}
     pub fn invoice_numbers(&self, from: usize) -> Vec<Option<String>> {
         self.intacct.invoice_numbers(DEMO_COMPANY_ID, from)
     }
+}
+
+/// The TOML of the flow [`FLOW`], from the shop into the Intacct company.
+fn flow_section() -> String {
+    format!(
+        r#"
+[flows.{FLOW}]
+source = "{SHOPIFY_CONNECTION}"
+events = [{events}]
+mapping = "shopify-intacct"
+sink = "{INTACCT_CONNECTION}"
+mapping_config = {mapping}
+"#,
+        events = TOPICS
+            .iter()
+            .map(|topic| format!("\"{topic}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+        mapping = toml_inline(&mapping_config()),
+    )
 }
 
 /// The mapping config for the demo company's chart (`CompanyConfig::demo`): web orders to 4000

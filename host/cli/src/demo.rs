@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+use mlc_host::Secret;
 use mlc_host::config::Config;
 use mlc_host::flow::{self, EventFilter, Service};
 use simulators::shipstation::{ShipStationConfig, ShipStationSim};
@@ -57,7 +58,7 @@ pub async fn run(workspace: &Path, plugin_dir: &Path, serve: bool) -> anyhow::Re
     let dir = fresh_dir()?;
     let extra = shipstation_intacct::config_section(&ship, &dir, SHIPSTATION_POLL)?;
     let setup = Setup {
-        admin_token: Some(admin_token()),
+        admin_token: Some(Secret::generate().expose().to_owned()),
         ..Setup::new(&plugin_dir)
     };
     let path = sims.write_config(&dir, &setup, &extra)?;
@@ -192,12 +193,6 @@ pub async fn run(workspace: &Path, plugin_dir: &Path, serve: bool) -> anyhow::Re
     }
     service.shutdown().await?;
     Ok(())
-}
-
-/// A fresh admin token for the demo's host: 32 random bytes, hex.
-fn admin_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A new directory under the system's temporary directory, kept after the demo so its config,

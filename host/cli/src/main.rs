@@ -9,6 +9,7 @@ mod plugin_projects;
 mod plugins;
 mod run;
 mod scaffold;
+mod sim;
 mod terminal;
 mod workspace;
 
@@ -87,6 +88,16 @@ enum Command {
         #[arg(long)]
         serve: bool,
     },
+    /// A playground: simulators of a shop, a ShipStation account and an Intacct company to try
+    /// flows on by hand, and the commands that make things happen in them.
+    Sim {
+        /// The playground's control address (default: the one in playground.url beside the
+        /// config).
+        #[arg(long, global = true, env = "MLC_PLAYGROUND", value_name = "URL")]
+        playground: Option<String>,
+        #[command(subcommand)]
+        command: SimCommand,
+    },
     /// Serve the config's flows until SIGTERM or Ctrl-C.
     ///
     /// Webhooks, polling, workers, and the admin API when the config has an [admin] token; a
@@ -116,6 +127,103 @@ enum Command {
     Review {
         #[command(subcommand)]
         command: ReviewCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SimCommand {
+    /// Start the simulators and write an mlc.toml for them; serve until Ctrl-C.
+    ///
+    /// Builds the connectors and mappings of the checkout this mlc was built from (or takes
+    /// them from --plugins DIR), starts the simulated shop, ShipStation account and Intacct
+    /// company, and writes DIR/mlc.toml with their connections (secrets in DIR/secrets, 0600),
+    /// the built-in flows unless --bare, an admin token for the console, and a free port for
+    /// `mlc run`. The other `mlc sim` commands, run in DIR, drive these simulators.
+    Start {
+        /// Where the config goes; must not exist or be empty.
+        #[arg(long, value_name = "DIR", default_value = "playground")]
+        dir: PathBuf,
+        /// Only the connections, no flows: for a flow of your own.
+        #[arg(long)]
+        bare: bool,
+    },
+    /// Subscribe the shop's and ShipStation's webhooks to a host.
+    Subscribe {
+        /// The host's address (default: the config's [server] listen).
+        url: Option<String>,
+    },
+    /// Place an order in the shop (default: 2 T-shirts at 25.00 less 5.00 and 3 mugs at
+    /// 14.99, 7.25 % tax, 8.00 shipping, paid).
+    Order {
+        /// A line instead of the default ones: SKU:QUANTITY:PRICE, e.g. MUG-1:2:14.99 (repeat
+        /// for more lines).
+        #[arg(long = "line", value_name = "SKU:QTY:PRICE")]
+        lines: Vec<String>,
+        /// The shipping charged.
+        #[arg(long, value_name = "AMOUNT")]
+        shipping: Option<String>,
+        /// Leave it unpaid (`mlc sim pay` pays it).
+        #[arg(long)]
+        unpaid: bool,
+    },
+    /// Pay an unpaid order.
+    Pay {
+        /// The order's id (as `mlc sim order` printed it).
+        order: String,
+    },
+    /// Refund an order: everything left, or the lines named.
+    Refund {
+        /// The order's id.
+        order: String,
+        /// Refund only this: SKU:QUANTITY (repeat for more lines); the shipping is then kept.
+        #[arg(long = "line", value_name = "SKU:QTY")]
+        lines: Vec<String>,
+    },
+    /// Cancel an order.
+    Cancel {
+        /// The order's id.
+        order: String,
+        /// Why: customer, fraud, inventory, declined or other.
+        #[arg(long, default_value = "customer")]
+        reason: String,
+    },
+    /// Buy a ShipStation label (its SHIP_NOTIFY webhook goes out).
+    Label {
+        /// The order it ships.
+        #[arg(long, value_name = "NUMBER")]
+        order_number: Option<String>,
+        /// The carrier's code, e.g. ups, fedex, stamps_com.
+        #[arg(long)]
+        carrier: Option<String>,
+        /// What the label cost.
+        #[arg(long, value_name = "AMOUNT")]
+        cost: Option<String>,
+    },
+    /// Void a ShipStation label (no webhook: the flow's poll sees it).
+    Void {
+        /// The label's shipment id (as `mlc sim label` printed it).
+        label: String,
+    },
+    /// Add a GL account to the Intacct company's chart.
+    Account {
+        /// The account number, e.g. 4050.
+        number: String,
+        /// Its title, e.g. "Gift card revenue".
+        title: String,
+    },
+    /// Add a dimension value to the Intacct company.
+    Dimension {
+        /// Which dimension.
+        #[arg(value_enum)]
+        kind: sim::Dimension,
+        /// The new value's id, e.g. MKT.
+        id: String,
+    },
+    /// The Intacct company's books: invoices, GL batches, balances.
+    Ledger {
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -323,6 +431,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let workspace = workspace::root(None)?;
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
             demo::run(&workspace, &dir, serve).await
+        }
+        Command::Sim {
+            playground,
+            command,
+        } => {
+            let find = || sim::Playground::find(playground.clone(), &cli.config);
+            match command {
+                SimCommand::Start { dir, bare } => sim::start(&dir, bare, cli.plugins).await,
+                SimCommand::Subscribe { url } => find()?.subscribe(url, &cli.config).await,
+                SimCommand::Order {
+                    lines,
+                    shipping,
+                    unpaid,
+                } => find()?.order(&lines, shipping, unpaid).await,
+                SimCommand::Pay { order } => find()?.pay(&order).await,
+                SimCommand::Refund { order, lines } => find()?.refund(&order, &lines).await,
+                SimCommand::Cancel { order, reason } => find()?.cancel(&order, &reason).await,
+                SimCommand::Label {
+                    order_number,
+                    carrier,
+                    cost,
+                } => find()?.label(order_number, carrier, cost).await,
+                SimCommand::Void { label } => find()?.void(&label).await,
+                SimCommand::Account { number, title } => find()?.account(&number, &title).await,
+                SimCommand::Dimension { kind, id } => find()?.dimension(kind, &id).await,
+                SimCommand::Ledger { json } => find()?.ledger(json).await,
+            }
         }
         Command::Run => {
             let json_logs = matches!(cli.log_format, LogFormat::Json);

@@ -1,6 +1,7 @@
 //! Finds what `mlc plugin build` builds: an ml-connector workspace (a `Cargo.toml` beside a
 //! `plugins/` directory: every crate under it) or a plugin crate of its own, such as one
-//! `mlc plugin new` made (a `Cargo.toml` with its own `[workspace]` table: that crate).
+//! `mlc plugin new` made (a `Cargo.toml` with its own `[workspace]` table: that crate); and the
+//! checkout `mlc` itself was built from.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,20 @@ pub fn root(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
     let here = std::env::current_dir().context("cannot read the current directory")?;
     find_root(&here)
+}
+
+/// The ml-connector checkout this mlc was built from: its plugins are what `mlc sim start`
+/// serves.
+pub fn built_from() -> anyhow::Result<PathBuf> {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    match root.join("plugins").is_dir() {
+        true => Ok(root.canonicalize()?),
+        false => bail!(
+            "the ml-connector checkout this mlc was built from ({}) is gone: pass --plugins DIR \
+             with built plugins",
+            root.display()
+        ),
+    }
 }
 
 fn find_root(start: &Path) -> anyhow::Result<PathBuf> {

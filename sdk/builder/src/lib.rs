@@ -105,8 +105,7 @@ pub fn build_plugins(
             let world = contract::check(&inspect(&component)?)
                 .with_context(|| format!("plugin `{}` does not fit the contract", krate.name))?;
             let path = options.out_dir.join(format!("{}.wasm", krate.name));
-            std::fs::write(&path, &component)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            write_whole(&path, &component)?;
             let plugin = BuiltPlugin {
                 name: krate.name.clone(),
                 component: path,
@@ -120,6 +119,16 @@ pub fn build_plugins(
             Ok(plugin)
         })
         .collect()
+}
+
+/// Writes `bytes` to `path` whole or not at all: into a file beside it, then renamed over it, so
+/// that a host loading the plugin directory meanwhile reads the old component or the new one,
+/// never half of one.
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let partial = path.with_extension(format!("wasm.partial-{}", std::process::id()));
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

@@ -101,6 +101,26 @@ pub struct CompanyConfig {
     pub sales_orders: Vec<SalesOrder>,
 }
 
+/// The kinds of dimension a GL line may carry, each a list of ids in [`CompanyConfig`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DimensionKind {
+    Location,
+    Department,
+    Class,
+}
+
+impl DimensionKind {
+    /// `location`, `department` or `class`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Location => "location",
+            Self::Department => "department",
+            Self::Class => "class",
+        }
+    }
+}
+
 /// The whole simulated gateway.
 #[derive(Clone, Debug)]
 pub struct IntacctConfig {
@@ -142,6 +162,30 @@ impl IntacctConfig {
 }
 
 impl CompanyConfig {
+    /// Adds GL account `number` titled `title` to the chart; false when the chart has it already
+    /// (its title is kept).
+    pub fn add_account(&mut self, number: &str, title: &str) -> bool {
+        if self.accounts.contains_key(number) {
+            return false;
+        }
+        self.accounts.insert(number.to_owned(), title.to_owned());
+        true
+    }
+
+    /// Adds dimension `id` of `kind`; false when the company has it already.
+    pub fn add_dimension(&mut self, kind: DimensionKind, id: &str) -> bool {
+        let ids = match kind {
+            DimensionKind::Location => &mut self.locations,
+            DimensionKind::Department => &mut self.departments,
+            DimensionKind::Class => &mut self.classes,
+        };
+        if ids.iter().any(|known| known == id) {
+            return false;
+        }
+        ids.push(id.to_owned());
+        true
+    }
+
     /// A ready company: user [`DEMO_USER_ID`], a retail chart of accounts (sales, shipping income,
     /// sales tax, discounts, AR 1200, bank 1010, undeposited funds 1499, freight by carrier 6100–6150,
     /// insurance 6160, surcharges 6170, accrued freight 2100), locations, departments, classes,

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 
 use super::books::Books;
-use super::config::{IntacctConfig, SalesOrder, SenderCredentials};
+use super::config::{CompanyConfig, IntacctConfig, SalesOrder, SenderCredentials};
 use super::error::{AUTHENTICATION_FAILED, IntacctError};
 use super::functions::{self, Outcome};
 use super::ledger::Ledger;
@@ -114,6 +114,18 @@ impl Gateway {
             .companies
             .get_mut(company_id)
             .map(|books| books.add_sales_order(order))
+    }
+
+    /// Changes company `company_id`'s config with `edit`; none when there is no such company.
+    pub fn edit_company<T>(
+        &self,
+        company_id: &str,
+        edit: impl FnOnce(&mut CompanyConfig) -> T,
+    ) -> Option<T> {
+        self.lock()
+            .companies
+            .get_mut(company_id)
+            .map(|books| edit(&mut books.config))
     }
 
     pub fn expire_sessions(&self) {

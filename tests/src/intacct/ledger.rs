@@ -153,6 +153,16 @@ pub enum AdjustmentKind {
     DebitMemo,
 }
 
+impl AdjustmentKind {
+    /// The kind as Intacct shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CreditMemo => "Credit Memo",
+            Self::DebitMemo => "Debit Memo",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Adjustment {
     #[serde(flatten)]

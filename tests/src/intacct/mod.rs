@@ -29,8 +29,8 @@ use serde::Deserialize;
 
 pub use config::{
     CompanyConfig, CustomerSeed, DEFAULT_DUPLICATE_CONTROLID_ERRNO, DEMO_COMPANY_ID,
-    DEMO_SENDER_ID, DEMO_SENDER_PASSWORD, DEMO_USER_ID, DEMO_USER_PASSWORD, IntacctConfig,
-    SalesOrder, SenderCredentials, UserCredentials,
+    DEMO_SENDER_ID, DEMO_SENDER_PASSWORD, DEMO_USER_ID, DEMO_USER_PASSWORD, DimensionKind,
+    IntacctConfig, SalesOrder, SenderCredentials, UserCredentials,
 };
 pub use error::{
     AUTHENTICATION_FAILED, BUSINESS_RULE, DUPLICATE_ID, GATEWAY_SIGN_IN_INCORRECT, RATE_LIMITED,
@@ -134,6 +134,28 @@ impl IntacctSim {
     pub fn add_sales_order(&self, company_id: &str, order: SalesOrder) -> String {
         self.gateway
             .add_sales_order(company_id, order)
+            .unwrap_or_else(|| panic!("no Intacct company {company_id}"))
+    }
+
+    /// Adds GL account `number` titled `title` to a company's chart at run time: from now on the
+    /// company accepts postings to it. False when the chart has it already (nothing changes).
+    ///
+    /// # Panics
+    /// If the company is not configured.
+    pub fn add_account(&self, company_id: &str, number: &str, title: &str) -> bool {
+        self.gateway
+            .edit_company(company_id, |company| company.add_account(number, title))
+            .unwrap_or_else(|| panic!("no Intacct company {company_id}"))
+    }
+
+    /// Adds dimension `id` of `kind` to a company at run time: from now on GL lines may carry
+    /// it. False when the company has it already (nothing changes).
+    ///
+    /// # Panics
+    /// If the company is not configured.
+    pub fn add_dimension(&self, company_id: &str, kind: DimensionKind, id: &str) -> bool {
+        self.gateway
+            .edit_company(company_id, |company| company.add_dimension(kind, id))
             .unwrap_or_else(|| panic!("no Intacct company {company_id}"))
     }
 

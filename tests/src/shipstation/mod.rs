@@ -356,6 +356,15 @@ impl ShipStationSim {
         Ok(shipment.clone())
     }
 
+    pub fn shipment(&self, shipment_id: u64) -> Option<Shipment> {
+        self.store().shipments.get(&shipment_id).cloned()
+    }
+
+    /// Every label shipment, oldest first.
+    pub fn shipments(&self) -> Vec<Shipment> {
+        self.store().shipments.values().cloned().collect()
+    }
+
     /// Marks an order shipped without a label: a fulfillment, the order `shipped`, FULFILLMENT_SHIPPED.
     pub fn mark_shipped(
         &self,
@@ -401,6 +410,11 @@ impl ShipStationSim {
             store_id,
             friendly_name: format!("{event} hook"),
         })
+    }
+
+    /// The webhook subscriptions, oldest first.
+    pub fn subscriptions(&self) -> Vec<Subscription> {
+        self.store().subscriptions.clone()
     }
 
     fn resource_base(&self) -> String {

@@ -445,6 +445,11 @@ impl ShopifySim {
         self.store().orders.get(&id).cloned()
     }
 
+    /// Every order, oldest first.
+    pub fn orders(&self) -> Vec<Order> {
+        self.store().orders.values().cloned().collect()
+    }
+
     /// Changes an order with `edit`, bumps `updated_at`, fires `orders/updated`.
     pub fn update_order(&self, id: u64, edit: impl FnOnce(&mut Order)) -> anyhow::Result<Order> {
         self.change_order(id, &["orders/updated"], edit)

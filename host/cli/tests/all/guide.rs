@@ -1,10 +1,12 @@
-//! The guide `sdk/GUIDE.md`, followed as written so that it cannot drift from the product. The
-//! test reads the guide's fenced blocks in order and does what each one's info string says (the
-//! table at the end of the guide) in a scratch directory holding an `mlc.toml` for the Shopify and
-//! Intacct simulators, with the `mlc` under test first on `PATH`. Then it checks the invoice the
-//! guide's own mapping posted in the simulated Intacct company, to the cent, and what `mlc plugin
-//! list` and `mlc events show` said. It also checks that `mlc plugin new` refuses bad input and
-//! writes nothing then.
+//! The guide `sdk/GUIDE.md`, followed as written so that it cannot drift from the product: once
+//! in each language the guide writes the mapping in (Rust, JavaScript, Python). The test reads
+//! the guide's fenced blocks in order and does what each one's info string says (the table at the
+//! end of the guide) in a scratch directory, with the `mlc` under test first on `PATH`: it starts
+//! the playground (`mlc sim start`), makes, tests, builds and installs the mapping, serves the
+//! flow, and places the order with `mlc sim`. Then it checks the invoice the guide's own mapping
+//! posted in the simulated Intacct company, to the cent, through the playground's control
+//! surface, and what `mlc plugin list`, `mlc events show` and `mlc sim ledger` said. It also
+//! checks that `mlc plugin new` refuses bad input and writes nothing then.
 //!
 //! The guide's cargo steps build with `CARGO_TARGET_DIR` under the workspace's `target/guide`, so
 //! the new crate's dependencies compile once, not once per run.
@@ -13,26 +15,57 @@ use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::time::Duration;
 
+use mlc_host::config::Config;
+use mlc_host::flow::{self, Status};
+use rust_decimal::Decimal;
+use serde_json::Value;
+use simulators::playground::URL_FILE;
+use support::flows::{scratch, wait_settled};
+
+use crate::mapping_languages::ensure_languages;
+use crate::playground::placed;
 use crate::process::{MlcRun, text};
-use crate::shop_invoice::{check_invoice, place_order, write_deployment};
-use simulators::shopify_intacct::{ShopifyIntacct, demo_configs};
-use support::flows::scratch;
 
 /// The plugin and flow the guide makes.
 const PLUGIN: &str = "acme-invoices";
 const FLOW: &str = "web-invoices";
+/// How long the order's event may take, from the webhook to the invoice.
+const SETTLE: Duration = Duration::from_secs(60);
+
+/// A language the guide writes the mapping in: the tag of its own blocks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Language {
+    Rust,
+    JavaScript,
+    Python,
+}
+
+impl Language {
+    const ALL: [Language; 3] = [Self::Rust, Self::JavaScript, Self::Python];
+
+    fn tag(self) -> &'static str {
+        match self {
+            Self::Rust => "rust",
+            Self::JavaScript => "js",
+            Self::Python => "python",
+        }
+    }
+}
 
 /// One fenced block of the guide that the test acts on.
 #[derive(Debug)]
 enum Step {
     /// `sh`: shell commands.
     Shell(String),
+    /// `sh playground`: the playground to start in the background.
+    Playground(String),
     /// `sh serve`: a server to start in the background.
     Serve(String),
-    /// `text files`: the files of the new crate, a path first on each line.
+    /// `text files`: the files of the new project, a path first on each line.
     Files(String),
-    /// `diff`: a change to a file of the crate.
+    /// `diff`: a change to a file of the project.
     Edit(String),
     /// `toml flow`: a flow to add to mlc.toml.
     Flow(String),
@@ -43,9 +76,10 @@ fn guide() -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
-/// The guide's blocks in order, their text unindented. Blocks of other kinds (`rust`, plain
-/// `text`, `sh prerequisite`) are for the reader only; an unknown role is a mistake.
-fn steps(guide: &str) -> Vec<Step> {
+/// The guide's blocks for `language` in order, their text unindented: those without a language
+/// tag and those tagged with this one. Blocks of other kinds (`rust`, plain `text`, `sh
+/// prerequisite`) are for the reader only; an unknown role is a mistake.
+fn steps(guide: &str, language: Language) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut lines = guide.lines();
     while let Some(line) = lines.next() {
@@ -58,16 +92,25 @@ fn steps(guide: &str) -> Vec<Step> {
             .take_while(|line| line.trim_start() != "```")
             .map(|line| format!("{}\n", line.get(indent..).unwrap_or(line.trim_start())))
             .collect();
-        let step = match info.trim() {
-            "sh" => Step::Shell(body),
-            "sh serve" => Step::Serve(body),
-            "text files" => Step::Files(body),
-            "diff" => Step::Edit(body),
-            "toml flow" => Step::Flow(body),
-            "sh prerequisite" => continue,
-            other if other.contains(' ') => {
-                panic!("the guide has a block `{other}` this test does not know")
+        let mut words: Vec<&str> = info.split_whitespace().collect();
+        let tagged = Language::ALL
+            .into_iter()
+            .find(|other| words.len() > 1 && words.last() == Some(&other.tag()));
+        if let Some(tagged) = tagged {
+            words.pop();
+            if tagged != language {
+                continue;
             }
+        }
+        let step = match words[..] {
+            ["sh"] => Step::Shell(body),
+            ["sh", "playground"] => Step::Playground(body),
+            ["sh", "serve"] => Step::Serve(body),
+            ["text", "files"] => Step::Files(body),
+            ["diff"] => Step::Edit(body),
+            ["toml", "flow"] => Step::Flow(body),
+            ["sh", "prerequisite"] => continue,
+            [_, _, ..] => panic!("the guide has a block `{info}` this test does not know"),
             _ => continue,
         };
         steps.push(step);
@@ -140,6 +183,11 @@ impl Session {
     /// Starts a block in the background (`exec`, so that stopping it stops the server).
     fn serve(&self, script: &str) -> MlcRun {
         MlcRun::spawn(self.shell(&format!("exec {}", script.trim())))
+    }
+
+    /// Starts the playground's block in the background, as `serve` does.
+    fn playground(&self, script: &str) -> MlcRun {
+        MlcRun::playground(self.shell(&format!("exec {}", script.trim())))
     }
 }
 
@@ -237,53 +285,55 @@ fn output_of<'a>(outputs: &'a [(String, String)], command: &str) -> &'a str {
         .unwrap_or_else(|| panic!("the guide has no step running `{command}`"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_guide_takes_a_new_mapping_from_nothing_to_posted_invoices() {
+/// Follows the guide's blocks for `language` in a scratch directory of its own; checks what it
+/// posted and printed.
+async fn follow_the_guide(language: Language) {
     let started = std::time::Instant::now();
-    let steps = steps(&guide());
-    let (shopify, intacct) = demo_configs();
-    let sims = ShopifyIntacct::start(shopify, intacct)
-        .await
-        .expect("the simulators start");
-    let dir = scratch("guide");
-    let config = write_deployment(&sims, &dir);
+    if language != Language::Rust {
+        ensure_languages();
+    }
+    let dir = scratch(&format!("guide-{}", language.tag()));
     let mut session = Session::new(&dir);
     let mut outputs = Vec::new();
-    let mut served = None;
-    let mut ordered = None;
+    let mut background = Vec::new();
+    let mut playground = None;
 
-    for step in &steps {
+    for step in &steps(&guide(), language) {
         match step {
             Step::Shell(script) => {
                 let output = session.run(script);
+                if script.contains("mlc sim order") {
+                    wait_for_the_event(&session.dir.join("mlc.toml")).await;
+                }
                 outputs.push((script.clone(), output));
             }
+            Step::Playground(script) => {
+                background.push(session.playground(script));
+                playground = Some(dir.join("playground"));
+            }
+            Step::Serve(script) => background.push(session.serve(script)),
             Step::Files(listing) => {
                 let listed: BTreeSet<PathBuf> = listing
                     .lines()
                     .filter_map(|line| line.split_whitespace().next())
                     .map(PathBuf::from)
                     .collect();
-                assert_eq!(files_under(&session.dir), listed, "the crate's files");
+                assert_eq!(files_under(&session.dir), listed, "the project's files");
             }
             Step::Edit(diff) => apply_diff(&session.dir, diff),
             Step::Flow(flow) => {
+                let config = session.dir.join("mlc.toml");
                 let mut text = std::fs::read_to_string(&config).unwrap();
                 text.push_str(&format!("\n{flow}"));
                 std::fs::write(&config, text).unwrap();
             }
-            Step::Serve(script) => {
-                let run = session.serve(script);
-                sims.subscribe(&run.base);
-                let order = place_order(&sims);
-                check_invoice(&sims, &config, &order, FLOW, Some("SALES")).await;
-                served = Some(run);
-                ordered = Some(order);
-            }
         }
     }
 
-    let order = ordered.expect("the guide serves the flow (a `sh serve` block)");
+    let playground = playground.expect("the guide starts a playground (a `sh playground` block)");
+    let order = output_of(&outputs, "mlc sim order");
+    let (number, id, _) = placed(order);
+    check_invoice(&playground, &number).await;
     let list = output_of(&outputs, "mlc plugin list");
     assert!(
         list.lines()
@@ -298,13 +348,104 @@ async fn the_guide_takes_a_new_mapping_from_nothing_to_posted_invoices() {
         }),
         "the audit trail's map step names the plugin and its version:\n{show}"
     );
-    let key = format!("{PLUGIN}/order/{}/invoice", order.id);
+    let key = format!("{PLUGIN}/order/{id}/invoice");
     assert!(
         show.contains(&format!("command intacct.create-invoice key {key}")),
         "the audit trail shows the command:\n{show}"
     );
-    drop(served);
-    eprintln!("the guide took {:.1?}", started.elapsed());
+    let ledger = output_of(&outputs, "mlc sim ledger");
+    assert!(
+        ledger.contains("total 89.97 USD") && ledger.contains("department SALES"),
+        "`mlc sim ledger` shows the invoice:\n{ledger}"
+    );
+    drop(background);
+    eprintln!("the guide in {language:?} took {:.1?}", started.elapsed());
+}
+
+/// The flow's one event, from the order, is done.
+async fn wait_for_the_event(config: &Path) {
+    let config = Config::load(config).unwrap_or_else(|error| panic!("{error}"));
+    let inbox = flow::open_inbox(&config).expect("the inbox");
+    let rows = wait_settled(
+        &inbox,
+        1,
+        &[Status::Done, Status::Failed, Status::Review],
+        SETTLE,
+    )
+    .await;
+    let summary: Vec<String> = rows.iter().map(|row| row.summary()).collect();
+    assert!(
+        rows.len() == 1 && rows[0].status == Status::Done && rows[0].flow == FLOW,
+        "one event of {FLOW}, done: {summary:?}"
+    );
+}
+
+/// The simulated company's books, read through the playground's control surface, hold exactly
+/// the invoice the templates' mapping makes of the guide's order, with the guide's department.
+async fn check_invoice(playground: &Path, number: &str) {
+    let url = std::fs::read_to_string(playground.join(URL_FILE)).unwrap();
+    let books: Value = reqwest::get(format!("{}/intacct/ledger", url.trim()))
+        .await
+        .and_then(|response| response.error_for_status())
+        .expect("the playground's ledger")
+        .json()
+        .await
+        .expect("the ledger is JSON");
+    let invoices = books["invoices"].as_array().expect("a list of invoices");
+    assert_eq!(invoices.len(), 1, "{books:#}");
+    let invoice = &invoices[0];
+    assert_eq!(invoice["customer_id"], "C-DEMO");
+    assert_eq!(invoice["number"], number);
+    assert_eq!(invoice["currency"], "USD");
+    assert_eq!(amount(&invoice["total"]), d("89.97"));
+    let lines: Vec<(&str, Decimal, &str, &str)> = invoice["lines"]
+        .as_array()
+        .expect("the invoice's lines")
+        .iter()
+        .map(|line| {
+            (
+                line["account"].as_str().unwrap_or_default(),
+                amount(&line["amount"]),
+                line["memo"].as_str().unwrap_or_default(),
+                line["department"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("4000", d("45.00"), "2 × T-Shirt - Blue", "SALES"),
+            ("4000", d("44.97"), "3 × Mug", "SALES"),
+        ]
+    );
+    assert_eq!(amount(&books["balances"]["4000"]), d("-89.97"));
+    assert_eq!(amount(&books["balances"]["1200"]), d("89.97"));
+}
+
+fn amount(value: &Value) -> Decimal {
+    value
+        .as_str()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or_else(|| panic!("{value} is not a decimal string"))
+}
+
+fn d(text: &str) -> Decimal {
+    text.parse().expect("a decimal")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guide_in_rust_takes_a_new_mapping_from_nothing_to_a_posted_invoice() {
+    follow_the_guide(Language::Rust).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guide_in_javascript_takes_a_new_mapping_from_nothing_to_a_posted_invoice() {
+    follow_the_guide(Language::JavaScript).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guide_in_python_takes_a_new_mapping_from_nothing_to_a_posted_invoice() {
+    follow_the_guide(Language::Python).await;
 }
 
 /// `mlc plugin new NAME [--dir DIR] [--sdk DIR]` in `dir`.

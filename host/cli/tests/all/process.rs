@@ -1,4 +1,5 @@
-//! `mlc` as a child process, for the tests that need a real process: crash, SIGTERM, the CLI.
+//! `mlc` as a child process, for the tests that need a real process: crash, SIGTERM, the CLI,
+//! the playground.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -35,6 +36,18 @@ impl MlcRun {
             .next()
             .unwrap();
         run.base = address.to_owned();
+        run
+    }
+
+    /// Starts `command`, an `mlc sim start` however invoked, and waits until its simulators
+    /// serve (the first one builds the plugins: minutes).
+    pub fn playground(command: Command) -> Self {
+        let mut run = Self::launch(command);
+        run.wait_for_in(
+            Stream::Stdout,
+            "serving the simulators until Ctrl-C",
+            Duration::from_secs(900),
+        );
         run
     }
 

@@ -16,7 +16,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use rand::RngCore;
 use serde::Deserialize;
 
 use super::page::{Base, Failure, render};
@@ -141,11 +140,9 @@ impl Sessions {
     }
 }
 
-/// 32 random bytes, hex.
+/// A fresh random token (see [`Secret::generate`]).
 fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
+    Secret::generate().expose().to_owned()
 }
 
 /// The value of cookie `name` in the request's `Cookie` headers.
