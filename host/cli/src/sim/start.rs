@@ -27,11 +27,12 @@ pub async fn start(dir: &Path, bare: bool, plugin_dir: Option<PathBuf>) -> anyho
             dir
         }
     };
+    let listen = free_address()?;
     let options = PlaygroundOptions {
         dir: std::path::absolute(dir)?,
         plugin_dir: std::path::absolute(&plugin_dir)?,
         flows: !bare,
-        listen: free_address()?,
+        listen: listen.clone(),
         admin_token: Some(Secret::generate().expose().to_owned()),
     };
     let playground = Playground::start(options).await?;
@@ -49,6 +50,10 @@ pub async fn start(dir: &Path, bare: bool, plugin_dir: Option<PathBuf>) -> anyho
     println!("  mlc run              # serves the config's flows");
     println!("  mlc sim subscribe    # points the shop's and ShipStation's webhooks at it");
     println!("  mlc sim order        # places an order; `mlc sim --help` lists the rest");
+    println!(
+        "  the console, once `mlc run` serves: http://{listen}/ui, signed in with the token in {}",
+        dir.join("secrets/admin-token").display()
+    );
     println!("\nserving the simulators until Ctrl-C");
     stop_signal().await?;
     println!("stopped");
