@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
+use ml_connector_builder::PluginTarget;
 use mlc_host::Secret;
 use mlc_host::config::Config;
 use mlc_host::flow::{self, EventFilter, Service};
@@ -42,7 +43,7 @@ const SHIPSTATION_POLL: &str = "3s";
 pub async fn run(workspace: &Path, plugin_dir: &Path, serve: bool) -> anyhow::Result<()> {
     record_metrics()?;
     println!("== building plugins");
-    plugins::build(workspace, plugin_dir).await?;
+    plugins::build(workspace, plugin_dir, PluginTarget::Any).await?;
     let plugin_dir = std::path::absolute(plugin_dir)?;
 
     println!("\n== Shopify → Sage Intacct, on the simulators");

@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ml_connector_builder::PluginTarget;
 use mlc_host::config::Config;
 use mlc_host::flow::{self, EventFilter, Status};
 
@@ -52,6 +53,13 @@ struct Cli {
     config: PathBuf,
     #[command(subcommand)]
     command: Command,
+}
+
+/// A wasm target `mlc plugin build --target` can ask for.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BuildTarget {
+    #[value(name = "wasm32-wasip2")]
+    Wasm32Wasip2,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -298,6 +306,11 @@ enum PluginCommand {
         /// directory).
         #[arg(long, value_name = "DIR")]
         workspace: Option<PathBuf>,
+        /// Build Rust plugins for this target instead of the first one this machine reaches:
+        /// `wasm32-wasip2` makes standard WASI 0.2 components (rustup's target, or Debian's
+        /// rustc-web with wasi-libc, installed by plugins/toolchain.sh).
+        #[arg(long, value_enum, value_name = "TARGET")]
+        target: Option<BuildTarget>,
     },
     /// Make a new plugin from the SDK's template: a Rust crate, or a JavaScript or Python
     /// project.
@@ -391,7 +404,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             plugins::list(&dir).await
         }
         Command::Plugin {
-            command: PluginCommand::Build { workspace },
+            command: PluginCommand::Build { workspace, target },
         } => {
             let start = match &workspace {
                 Some(dir) => dir.clone(),
@@ -401,12 +414,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 )?,
             };
             if let Some(project) = plugin_projects::Project::find(&start)? {
+                if target.is_some() {
+                    anyhow::bail!(
+                        "--target is for Rust plugin crates; {} builds with its language's \
+                         toolchain",
+                        project.root.display()
+                    );
+                }
                 let dir = plugins::dir(cli.plugins, Some(&project.root))?;
                 return plugin_projects::build(&project, &dir).await;
             }
             let workspace = workspace::root(workspace)?;
             let dir = plugins::dir(cli.plugins, Some(&workspace))?;
-            plugins::build(&workspace, &dir).await.map(drop)
+            let target = match target {
+                Some(BuildTarget::Wasm32Wasip2) => PluginTarget::Wasip2,
+                None => PluginTarget::Any,
+            };
+            plugins::build(&workspace, &dir, target).await.map(drop)
         }
         Command::Plugin {
             command:

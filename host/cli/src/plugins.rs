@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use ml_connector_builder::{BuildOptions, build_plugins};
+use ml_connector_builder::{BuildOptions, PluginTarget, build_plugins};
 use mlc_host::{Host, PluginSummary, component_files, content_hash};
 
 use crate::workspace;
@@ -20,14 +20,19 @@ pub fn dir(given: Option<PathBuf>, workspace: Option<&Path>) -> anyhow::Result<P
 }
 
 /// Builds the plugins at `root` (every crate under `plugins/` of a workspace, or the plugin crate
-/// at `root`) into `out_dir`, with progress on stderr, then loads each component as the host
-/// would (its world, its `describe`, its name): one the host would refuse is removed, with the
-/// reason. Prints a table of what was built.
-pub async fn build(root: &Path, out_dir: &Path) -> anyhow::Result<Vec<PluginSummary>> {
+/// at `root`) for `target` into `out_dir`, with progress on stderr, then loads each component as
+/// the host would (its world, its `describe`, its name): one the host would refuse is removed,
+/// with the reason. Prints a table of what was built.
+pub async fn build(
+    root: &Path,
+    out_dir: &Path,
+    target: PluginTarget,
+) -> anyhow::Result<Vec<PluginSummary>> {
     let started = Instant::now();
     let options = BuildOptions {
         crates: workspace::plugin_crates(root)?,
         out_dir: out_dir.to_path_buf(),
+        target,
         ..BuildOptions::workspace(root)
     };
     let built = build_plugins(&options, &mut |line| eprintln!("  {line}"))?;

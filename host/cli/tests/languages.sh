@@ -26,8 +26,8 @@ fi
 
 if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "languages.sh: no Node.js 18+ with npm, or no Python 3.10+ with venv; installing ${debian_packages[*]}" >&2
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${debian_packages[@]}"
+    apt-get -o DPkg::Lock::Timeout=300 update
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y "${debian_packages[@]}"
     if has_node && has_python; then
         exit 0
     fi

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, bail};
 
 use crate::BuildOptions;
-use crate::route::{DEBIAN_CARGO, DEBIAN_RUSTC, Route};
+use crate::route::{DEBIAN_CARGO, DEBIAN_RUSTC, DEBIAN_WASI_LIBC, Route};
 
 /// The Cargo profile plugins build with (defined in the workspace's `Cargo.toml`).
 const PROFILE: &str = "plugin";
@@ -23,10 +23,10 @@ const KEPT_PREFIXES: &[&str] = &["CARGO_HOME", "CARGO_NET_", "CARGO_HTTP_", "CAR
 
 /// A command for `cargo <args>` on `route`, with a scrubbed environment.
 pub fn command(route: Route) -> Command {
-    let keep_rustup = route != Route::DebianBuildStd;
-    let mut command = match route {
-        Route::DebianBuildStd => Command::new(DEBIAN_CARGO),
-        Route::RustupWasip2 | Route::RustupWasm32Unknown => Command::new("cargo"),
+    let keep_rustup = !route.is_debian();
+    let mut command = match route.is_debian() {
+        true => Command::new(DEBIAN_CARGO),
+        false => Command::new("cargo"),
     };
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy();
@@ -39,11 +39,14 @@ pub fn command(route: Route) -> Command {
             command.env_remove(name.as_ref());
         }
     }
-    if route == Route::DebianBuildStd {
+    if route.is_debian() {
         command
             .env("PATH", debian_path())
             .env("RUSTC", DEBIAN_RUSTC)
             .env("RUSTC_BOOTSTRAP", "1");
+    }
+    if route == Route::DebianWasip2 {
+        command.env("RUSTFLAGS", format!("-L native={DEBIAN_WASI_LIBC}"));
     }
     command
 }
@@ -64,7 +67,7 @@ pub fn build(
         .arg(&options.target_dir)
         .arg("--manifest-path")
         .arg(options.workspace_root.join("Cargo.toml"));
-    if route == Route::DebianBuildStd {
+    if route.is_debian() {
         command.arg("-Zbuild-std=std,panic_abort");
     }
     for package in packages {

@@ -21,7 +21,7 @@ use anyhow::Context;
 
 pub use componentize::{componentize, validate_component};
 pub use inspect::{ComponentSurface, inspect};
-pub use route::{NoToolchain, Route, detect_route, ensure_route};
+pub use route::{NoToolchain, PluginTarget, Route, detect_route, ensure_route};
 
 /// What to build and where.
 #[derive(Debug, Clone)]
@@ -35,6 +35,8 @@ pub struct BuildOptions {
     pub out_dir: PathBuf,
     /// Cargo's target directory for the wasm build, e.g. `target/plugin-build`.
     pub target_dir: PathBuf,
+    /// Any wasm target, or a `wasm32-wasip2` component.
+    pub target: PluginTarget,
 }
 
 impl BuildOptions {
@@ -48,6 +50,7 @@ impl BuildOptions {
             crates: Vec::new(),
             out_dir: workspace_root.join("target/plugins"),
             target_dir: target.join("plugin-build"),
+            target: PluginTarget::Any,
             workspace_root,
         }
     }
@@ -82,7 +85,7 @@ pub fn build_plugins(
     options: &BuildOptions,
     progress: &mut dyn FnMut(&str),
 ) -> anyhow::Result<Vec<BuiltPlugin>> {
-    let route = route::ensure_route(progress)?;
+    let route = route::ensure_route(options.target, progress)?;
     progress(&format!("plugin build route: {route}"));
     let crates = workspace::plugin_crates(route, options)?;
     let names: Vec<&str> = crates.iter().map(|krate| krate.name.as_str()).collect();

@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use ml_connector_builder::PluginTarget;
 use mlc_host::Secret;
 use simulators::playground::{Playground, PlaygroundOptions};
 
@@ -23,7 +24,7 @@ pub async fn start(dir: &Path, bare: bool, plugin_dir: Option<PathBuf>) -> anyho
                 "== building the connectors and mappings of {}",
                 checkout.display()
             );
-            plugins::build(&checkout, &dir).await?;
+            plugins::build(&checkout, &dir, PluginTarget::Any).await?;
             dir
         }
     };

@@ -3,7 +3,8 @@
 //! JavaScript mapping that throws, loops or returns a malformed command fails that event with the
 //! reason, and the host serves on; one that imports WASI's network is refused at install; a build
 //! without node or python says what to install. A mapping swapped live from Rust to JavaScript
-//! and back (`mlc plugin install`, `mlc plugin rollback`) loses and doubles nothing.
+//! and back (`mlc plugin install`, `mlc plugin rollback`) loses and doubles nothing. A Rust
+//! mapping built as a standard `wasm32-wasip2` component, importing WASI, runs in the flow.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -97,6 +98,76 @@ fn deploy(sims: &ShopifyIntacct, dir: &Path, plugin: &str, component: &Path) -> 
     let installed = mlc(&config, &["plugin", "install", component.to_str().unwrap()]);
     assert!(installed.status.success(), "{}", text(&installed.stderr));
     config
+}
+
+/// The Rust template built with `mlc plugin build --target wasm32-wasip2`: a component whose
+/// standard library imports WASI 0.2 (the host links it, granting nothing), which posts the
+/// template's invoice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rust_mapping_built_for_wasm32_wasip2_imports_wasi_and_posts_its_invoice() {
+    let name = "wasip2-invoices";
+    let dir = scratch("lang-wasip2");
+    let project = plugin_new(&dir, name, &[]);
+    let built = run_in(
+        &project,
+        mlc_command()
+            .args(["plugin", "build", "--target", "wasm32-wasip2"])
+            .env("CARGO_TARGET_DIR", crate::guide::guide_target_dir()),
+    );
+    assert!(
+        built
+            .lines()
+            .any(|line| line.contains("plugin build route") && line.contains("wasm32-wasip2")),
+        "the route says its target: {built}"
+    );
+    let component = project.join(format!("target/plugins/{name}.wasm"));
+    let bytes = std::fs::read(&component).unwrap();
+    let names = |text: &str| {
+        bytes
+            .windows(text.len())
+            .any(|window| window == text.as_bytes())
+    };
+    assert!(
+        names("wasi:cli/environment@0.2") && names("wasi:io/streams@0.2"),
+        "a wasip2 component imports WASI 0.2"
+    );
+
+    let (shopify, intacct) = demo_configs();
+    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
+    let config = deploy(&sims, &dir, name, &component);
+    let run = MlcRun::start(&config);
+    sims.subscribe(&run.base);
+    let order = sims
+        .shopify
+        .create_order(OrderSpec {
+            lines: vec![LineSpec::new("MUG-1", "Mug", 2, d("14.99"))],
+            ..OrderSpec::default()
+        })
+        .unwrap();
+    sims.shopify.wait_idle().await;
+    let inbox = flow::open_inbox(&Config::load(&config).unwrap()).unwrap();
+    let rows = wait_settled(
+        &inbox,
+        1,
+        &[Status::Done, Status::Failed, Status::Review],
+        Duration::from_secs(60),
+    )
+    .await;
+    assert_eq!(rows[0].status, Status::Done, "{:?}", rows[0].summary());
+    let ledger = sims.ledger();
+    let [posted] = &ledger.invoices[..] else {
+        panic!("one invoice: {:#?}", ledger.invoices)
+    };
+    let lines: Vec<(&str, Decimal)> = posted
+        .document
+        .lines
+        .iter()
+        .map(|line| (line.account.as_str(), line.amount))
+        .collect();
+    assert_eq!(lines, [("4000", d("29.98"))]);
+    assert_eq!(posted.document.number, Some(order.order_number.to_string()));
+    let show = text(&mlc(&config, &["events", "show", "1"]).stdout);
+    assert!(show.contains(&format!("{name} 0.1.0 (")), "{show}");
 }
 
 /// What the unruly mapping does with an order, by the order's tag.
@@ -230,7 +301,7 @@ async fn a_javascript_mapping_that_throws_loops_or_returns_a_malformed_command_f
 }
 
 #[test]
-fn a_build_without_node_or_python_says_what_to_install_and_writes_nothing() {
+fn a_build_without_node_or_python_or_for_a_rust_target_says_why_and_writes_nothing() {
     let dir = scratch("lang-missing");
     for (lang, expected) in [
         (
@@ -253,6 +324,17 @@ fn a_build_without_node_or_python_says_what_to_install_and_writes_nothing() {
         let stderr = text(&output.stderr);
         assert!(!output.status.success(), "{stderr}");
         assert!(stderr.contains(expected), "{stderr}");
+        let wasip2 = mlc_command()
+            .args(["plugin", "build", "--target", "wasm32-wasip2"])
+            .current_dir(&project)
+            .output()
+            .unwrap();
+        let stderr = text(&wasip2.stderr);
+        assert!(!wasip2.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("--target is for Rust plugin crates"),
+            "{stderr}"
+        );
         for built in ["node_modules", ".venv", "target"] {
             assert!(!project.join(built).exists(), "{lang}: {built} was made");
         }
