@@ -69,17 +69,13 @@ pub fn flow_section(poll_interval: &str) -> String {
         r#"
 [flows.{FLOW}]
 source = "{SHIPSTATION_CONNECTION}"
-events = [{events}]
+events = {events}
 mapping = "shipstation-intacct"
 sink = "{INTACCT_CONNECTION}"
 poll_interval = "{poll_interval}"
 mapping_config = {mapping}
 "#,
-        events = EVENTS
-            .iter()
-            .map(|event| format!("\"{event}\""))
-            .collect::<Vec<_>>()
-            .join(", "),
+        events = toml_inline(&json!(EVENTS)),
         mapping = toml_inline(&mapping_config()),
     )
 }

@@ -195,16 +195,12 @@ fn flow_section() -> String {
         r#"
 [flows.{FLOW}]
 source = "{SHOPIFY_CONNECTION}"
-events = [{events}]
+events = {events}
 mapping = "shopify-intacct"
 sink = "{INTACCT_CONNECTION}"
 mapping_config = {mapping}
 "#,
-        events = TOPICS
-            .iter()
-            .map(|topic| format!("\"{topic}\""))
-            .collect::<Vec<_>>()
-            .join(", "),
+        events = toml_inline(&json!(TOPICS)),
         mapping = toml_inline(&mapping_config()),
     )
 }

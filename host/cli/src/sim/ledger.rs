@@ -18,32 +18,13 @@ pub fn render(books: &Value) -> String {
     let invoices = list(&books["invoices"]);
     let _ = writeln!(out, "\ninvoices ({})", invoices.len());
     for invoice in invoices {
-        let _ = writeln!(
-            out,
-            "  {}  number {}  customer {}  {}  total {} {}",
-            text(&invoice["key"]),
-            text(&invoice["number"]),
-            text(&invoice["customer_id"]),
-            text(&invoice["date"]),
-            text(&invoice["total"]),
-            text(&invoice["currency"])
-        );
-        lines(&mut out, &invoice["lines"]);
+        let number = format!("number {}", text(&invoice["number"]));
+        document(&mut out, invoice, &number);
     }
     let adjustments = list(&books["adjustments"]);
     let _ = writeln!(out, "\ncredit and debit memos ({})", adjustments.len());
     for memo in adjustments {
-        let _ = writeln!(
-            out,
-            "  {}  {}  customer {}  {}  total {} {}",
-            text(&memo["key"]),
-            text(&memo["kind"]),
-            text(&memo["customer_id"]),
-            text(&memo["date"]),
-            text(&memo["total"]),
-            text(&memo["currency"])
-        );
-        lines(&mut out, &memo["lines"]);
+        document(&mut out, memo, &text(&memo["kind"]));
     }
     let reversals = list(&books["reversals"]);
     let _ = writeln!(out, "\nreversals ({})", reversals.len());
@@ -101,6 +82,20 @@ pub fn render(books: &Value) -> String {
         }
     }
     out
+}
+
+/// An invoice or a memo, `what` it is after its key, then its lines.
+fn document(out: &mut String, document: &Value, what: &str) {
+    let _ = writeln!(
+        out,
+        "  {}  {what}  customer {}  {}  total {} {}",
+        text(&document["key"]),
+        text(&document["customer_id"]),
+        text(&document["date"]),
+        text(&document["total"]),
+        text(&document["currency"])
+    );
+    lines(out, &document["lines"]);
 }
 
 fn list(value: &Value) -> &[Value] {
