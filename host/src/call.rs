@@ -125,17 +125,19 @@ pub(crate) struct Runner {
 }
 
 impl Runner {
-    /// Runs `call` on a fresh instance of `pre` under the sandbox's limits.
+    /// Runs `call` on a fresh instance of `pre` under the sandbox's limits; `taping` keeps what
+    /// the plugin receives, whole, in the report's `tape`.
     pub async fn run<P: WorldPre, T>(
         &self,
         plugin: &Arc<str>,
         pre: &P,
         grant: Grant,
+        taping: bool,
         call: impl for<'a> FnOnce(&'a mut Store<CallState>, P::Bindings) -> BoxFuture<'a, Answer<T>>
         + Send,
     ) -> CallReport<T> {
         let started = Instant::now();
-        let trace = CallTrace::new(self.limits.log_records);
+        let trace = CallTrace::new(self.limits.log_records, taping);
         let state = CallState::new(
             plugin.clone(),
             grant,
@@ -261,7 +263,7 @@ impl ConnectorCall {
         &self.connection
     }
 
-    /// Runs the export `export` (named in the metrics).
+    /// Runs the export `export` (named in the metrics); a `fetch` is taped ([`crate::tape`]).
     async fn run<T>(
         &self,
         export: &'static str,
@@ -278,7 +280,7 @@ impl ConnectorCall {
         );
         let report = self
             .runner
-            .run(&self.plugin, &self.pre, grant, call)
+            .run(&self.plugin, &self.pre, grant, export == "fetch", call)
             .instrument(span)
             .await;
         metrics::plugin_call(&self.summary, export, Some(self.connection.name()), &report);
@@ -410,7 +412,7 @@ impl MappingCall {
         );
         let report = self
             .runner
-            .run(&self.plugin, pre, grant, call)
+            .run(&self.plugin, pre, grant, false, call)
             .instrument(span)
             .await;
         metrics::plugin_call(&self.summary, export, None, &report);
@@ -427,7 +429,7 @@ impl MappingCall {
     /// contract 0.1 has no such export: it is not called, and the config passes.
     pub async fn check_config(&self, config: &str) -> CallReport<Result<(), String>> {
         let Some(pre) = self.pre.checking_config() else {
-            return CallTrace::new(0).report(Ok(Ok(())), Duration::ZERO, Duration::ZERO);
+            return CallTrace::new(0, false).report(Ok(Ok(())), Duration::ZERO, Duration::ZERO);
         };
         let config = config.to_owned();
         self.run("check-config", pre, move |store, plugin| {

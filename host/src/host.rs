@@ -315,11 +315,13 @@ impl Host {
         let grant = Grant::Settings(Arc::default());
         let report = match pre {
             PluginPre::Connector(pre) => {
-                runner.run(&name, pre, grant, ConnectorPre::describe).await
+                runner
+                    .run(&name, pre, grant, false, ConnectorPre::describe)
+                    .await
             }
             PluginPre::Mapping(pre) => {
                 runner
-                    .run(&name, pre, grant, plugin::AnyMappingPre::describe)
+                    .run(&name, pre, grant, false, plugin::AnyMappingPre::describe)
                     .await
             }
         };

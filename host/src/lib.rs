@@ -156,6 +156,7 @@ mod redact;
 mod sandbox;
 mod sqlite;
 pub mod storage;
+pub mod tape;
 mod trace;
 mod wit;
 mod world;

@@ -35,6 +35,11 @@ impl Redactor {
         clip(text, cap, bytes.len())
     }
 
+    /// All of `bytes` as text, redacted as [`Redactor::excerpt`] redacts: what a tape keeps.
+    pub fn whole(&self, bytes: &[u8]) -> String {
+        mask_credential_fields(&self.redact(&String::from_utf8_lossy(bytes)))
+    }
+
     pub fn redact(&self, text: &str) -> String {
         self.secrets.iter().fold(text.to_owned(), |text, secret| {
             text.replace(secret.as_str(), MASK)

@@ -1,5 +1,6 @@
 //! What one plugin call leaves behind for the audit trail: its log records, every outbound request
-//! (secrets already redacted) and where its time went. The collector is shared between the call's
+//! (secrets already redacted), where its time went and, for a taped call, what it received whole
+//! ([`crate::tape`]). The collector is shared between the call's
 //! Store and the caller, so a call that is stopped mid-way still reports what it did.
 
 use std::sync::{Arc, Mutex};
@@ -7,6 +8,7 @@ use std::time::Duration;
 
 use crate::bindings::log::Level;
 use crate::error::CallError;
+use crate::tape::Received;
 
 /// One `log` call of a plugin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,8 @@ pub struct CallReport<T> {
     /// Log records beyond [`crate::Limits::log_records`], dropped from `logs`.
     pub logs_dropped: usize,
     pub http: Vec<HttpExchange>,
+    /// What the plugin received, whole, when the call was taped; empty otherwise.
+    pub tape: Vec<Received>,
     /// Time spent executing the plugin's code.
     pub plugin_time: Duration,
     /// The whole call, instantiation and waits included.
@@ -66,6 +70,7 @@ impl<T> CallReport<T> {
             logs: self.logs,
             logs_dropped: self.logs_dropped,
             http: self.http,
+            tape: self.tape,
             plugin_time: self.plugin_time,
             total_time: self.total_time,
         }
@@ -77,6 +82,7 @@ struct Recorded {
     logs: Vec<LogRecord>,
     logs_dropped: usize,
     http: Vec<HttpExchange>,
+    tape: Vec<Received>,
 }
 
 /// The collector a call writes into.
@@ -84,13 +90,28 @@ struct Recorded {
 pub(crate) struct CallTrace {
     recorded: Arc<Mutex<Recorded>>,
     log_capacity: usize,
+    taping: bool,
 }
 
 impl CallTrace {
-    pub fn new(log_capacity: usize) -> Self {
+    /// A collector; `taping` keeps what the plugin receives, whole.
+    pub fn new(log_capacity: usize, taping: bool) -> Self {
         Self {
             recorded: Arc::default(),
             log_capacity,
+            taping,
+        }
+    }
+
+    /// Whether what the plugin receives is kept whole.
+    pub fn taping(&self) -> bool {
+        self.taping
+    }
+
+    /// Keeps `received` on the tape, when taping.
+    pub fn tape(&self, received: Received) {
+        if self.taping {
+            self.recorded().tape.push(received);
         }
     }
 
@@ -135,6 +156,7 @@ impl CallTrace {
             logs: recorded.logs,
             logs_dropped: recorded.logs_dropped,
             http: recorded.http,
+            tape: recorded.tape,
             plugin_time,
             total_time,
         }

@@ -3,10 +3,12 @@
 //! command is one module; this file holds the argument definitions and the dispatch.
 
 mod demo;
+mod dry_run;
 mod events;
 mod installs;
 mod plugin_projects;
 mod plugins;
+mod replay;
 mod run;
 mod scaffold;
 mod sim;
@@ -130,6 +132,45 @@ enum Command {
         /// Replay every failed event instead.
         #[arg(long, conflicts_with = "id")]
         failed: bool,
+        /// Instead: run the event's recorded attempt again on its recording (the source's
+        /// recorded answers, storage and clock), with no network and without posting anything,
+        /// and report whether its requests, records and commands come out as recorded. Exit
+        /// status 2 when they differ.
+        #[arg(long, requires = "id", conflicts_with = "failed")]
+        deterministic: bool,
+        /// With --deterministic: run this component in place of the recorded version of the
+        /// plugin NAME (a connector or mapping upgrade, checked on recorded traffic). Repeat
+        /// for more.
+        #[arg(long, value_name = "NAME=FILE", requires = "deterministic")]
+        plugin: Vec<String>,
+        /// With --deterministic: the report as JSON.
+        #[arg(long, requires = "deterministic")]
+        json: bool,
+    },
+    /// Run a candidate mapping over a flow's recorded events, never calling the sink, and
+    /// report what it would post differently.
+    ///
+    /// Each event's last recorded attempt gives the records, config and settings its mapping
+    /// saw; the candidate maps them in its own sandbox. Per event: unchanged, changed (with the
+    /// commands' differences), new failure, to review, or not replayable (no recording). Then
+    /// the accounting effect: debit and credit deltas per GL account and per dimension, and the
+    /// invoices whose total changes. Exit status 2 when anything would post differently.
+    DryRun {
+        /// The flow whose events to run over.
+        #[arg(long)]
+        flow: String,
+        /// The candidate mapping component (.wasm).
+        #[arg(long, value_name = "FILE")]
+        mapping: PathBuf,
+        /// The events received since then: RFC 3339 or a duration ago (30d, 12h); default 7d.
+        #[arg(long, value_name = "WHEN", conflicts_with = "events")]
+        since: Option<String>,
+        /// These events instead, e.g. 3,5,8.
+        #[arg(long, value_name = "IDS")]
+        events: Option<String>,
+        /// The report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// List and settle the events held for a person's decision.
     Review {
@@ -339,6 +380,18 @@ enum PluginCommand {
     Install {
         /// The component, e.g. target/plugins/my-mapping.wasm.
         file: PathBuf,
+        /// A mapping: run it over the recent recorded events of the flows that map with its
+        /// name first (see `mlc dry-run`), and install it only if nothing would post
+        /// differently.
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: the events received since then (RFC 3339 or a duration ago, e.g.
+        /// 7d); default 7d.
+        #[arg(long, requires = "dry_run", value_name = "WHEN")]
+        since: Option<String>,
+        /// With --dry-run: install even though the dry-run shows the postings change.
+        #[arg(long, requires = "dry_run")]
+        accept_changes: bool,
     },
     /// List the plugin versions the config's data directory keeps.
     ///
@@ -390,6 +443,10 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if error.is::<dry_run::PostingsChange>() => {
+            eprintln!("mlc: {error:#}");
+            ExitCode::from(2)
+        }
         Err(error) => {
             eprintln!("mlc: {error:#}");
             ExitCode::FAILURE
@@ -443,8 +500,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 },
         } => scaffold::new_project(kind, lang, &name, dir, sdk),
         Command::Plugin {
-            command: PluginCommand::Install { file },
+            command:
+                PluginCommand::Install {
+                    file,
+                    dry_run: false,
+                    ..
+                },
         } => installs::install(&Config::load(&cli.config)?, &file).await,
+        Command::Plugin {
+            command:
+                PluginCommand::Install {
+                    file,
+                    dry_run: true,
+                    since,
+                    accept_changes,
+                },
+        } => {
+            let config = Config::load(&cli.config)?;
+            dry_run::install(&config, &file, since.as_deref(), accept_changes).await
+        }
         Command::Plugin {
             command: PluginCommand::List { json },
         } => installs::list(&Config::load(&cli.config)?, json).await,
@@ -524,7 +598,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 EventsCommand::Show { id, json } => events::show(&config, id, json),
             }
         }
-        Command::Replay { id, failed } => events::replay(&Config::load(&cli.config)?, id, failed),
+        Command::DryRun {
+            flow,
+            mapping,
+            since,
+            events,
+            json,
+        } => {
+            let config = Config::load(&cli.config)?;
+            let selection = (since.as_deref(), events.as_deref());
+            dry_run::dry_run(&config, &flow, &mapping, selection, json).await
+        }
+        Command::Replay {
+            id: Some(id),
+            deterministic: true,
+            plugin,
+            json,
+            ..
+        } => replay::deterministic(&Config::load(&cli.config)?, id, &plugin, json).await,
+        Command::Replay { id, failed, .. } => {
+            events::replay(&Config::load(&cli.config)?, id, failed)
+        }
         Command::Review { command } => {
             let config = Config::load(&cli.config)?;
             match command {

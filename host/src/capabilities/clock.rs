@@ -11,6 +11,7 @@ use crate::bindings::clock::{self, Host, Instant as WitInstant};
 use crate::capabilities::scope::CallScope;
 use crate::clock::Clock;
 use crate::error::to_anyhow;
+use crate::tape::Received;
 
 /// The clock a call's plugin sees.
 pub(crate) struct ClockState {
@@ -39,6 +40,7 @@ pub(crate) fn add_to_linker<T: Send + 'static>(
 impl Host for ClockView<'_> {
     async fn now(&mut self) -> wasmtime::Result<WitInstant> {
         let now = self.state.clock.now();
+        self.scope.trace.tape(Received::Clock { at: now });
         Ok(WitInstant {
             seconds: now.timestamp(),
             nanoseconds: now.timestamp_subsec_nanos(),

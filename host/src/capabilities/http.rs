@@ -2,7 +2,8 @@
 //! connection's allowlist and its time is capped (the plugin's wish, the host's HTTP limit, what is
 //! left of the call); then it goes through the host's [`OutboundHttp`], which never follows
 //! redirects and reads the response only up to the size cap. Every request is written to the
-//! call's trace and the host log with the connection's secrets redacted.
+//! call's trace and the host log with the connection's secrets redacted, and, when the call is
+//! taped, whole to its tape.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ use crate::capabilities::scope::CallScope;
 use crate::connection::Origin;
 use crate::error::to_anyhow;
 use crate::outbound::{OutboundError, OutboundHttp, OutboundRequest};
+use crate::tape::{Received, TapedExchange};
 use crate::trace::HttpExchange;
 
 /// The transport a call's requests go through.
@@ -50,6 +52,10 @@ impl Host for HttpView<'_> {
         let request_bytes = request.body.len() as u64;
         let body_cap = scope.limits.trace_body_bytes;
         let request_body = scope.redactor.excerpt(&request.body, body_cap);
+        let taped_request = scope
+            .trace
+            .taping()
+            .then(|| scope.redactor.whole(&request.body));
         let outcome = match allowed(scope, request) {
             Ok(outbound) => self
                 .state
@@ -89,6 +95,16 @@ impl Host for HttpView<'_> {
             duration_ms = waited.as_millis() as u64,
             "outbound request"
         );
+        if let Some(request_body) = taped_request {
+            scope.trace.tape(Received::Http(taped(
+                scope,
+                method,
+                &url,
+                request_body,
+                &outcome,
+                error.clone(),
+            )));
+        }
         scope.trace.http(HttpExchange {
             method: method.to_owned(),
             url,
@@ -101,6 +117,39 @@ impl Host for HttpView<'_> {
             response_body,
         });
         Ok(outcome)
+    }
+}
+
+/// The whole exchange, redacted, for the call's tape.
+fn taped(
+    scope: &CallScope,
+    method: &str,
+    url: &str,
+    request_body: String,
+    outcome: &Result<Response, Error>,
+    error: Option<String>,
+) -> TapedExchange {
+    let redactor = &scope.redactor;
+    let (status, headers, body) = match outcome {
+        Ok(response) => (
+            Some(response.status),
+            response
+                .headers
+                .iter()
+                .map(|(name, value)| (name.clone(), redactor.redact(value)))
+                .collect(),
+            redactor.whole(&response.body),
+        ),
+        Err(_) => (None, Vec::new(), String::new()),
+    };
+    TapedExchange {
+        method: method.to_owned(),
+        url: url.to_owned(),
+        request_body,
+        status,
+        headers,
+        body,
+        error,
     }
 }
 
@@ -163,7 +212,7 @@ fn describe(error: &Error) -> String {
     }
 }
 
-fn method_name(method: Method) -> &'static str {
+pub(crate) fn method_name(method: Method) -> &'static str {
     match method {
         Method::Get => "GET",
         Method::Post => "POST",

@@ -1,6 +1,7 @@
 //! `storage`: key/value storage in the (plugin, connection) namespace of the call. The plugin names
 //! keys only inside it, so it cannot read or overwrite another plugin's or connection's keys. Backend
-//! calls run on the blocking pool, and their time is not charged to the plugin's CPU budget.
+//! calls run on the blocking pool, and their time is not charged to the plugin's CPU budget. A
+//! taped call keeps each value it reads on its tape.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,6 +13,7 @@ use crate::capabilities::scope::CallScope;
 use crate::error::to_anyhow;
 use crate::limits::STORAGE_KEY_BYTES;
 use crate::storage::{KvStore, Namespace, StoreError};
+use crate::tape::Received;
 
 /// The backend a call's plugin stores into.
 pub(crate) struct StorageState {
@@ -39,8 +41,18 @@ pub(crate) fn add_to_linker<T: Send + 'static>(
 
 impl Host for StorageView<'_> {
     async fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
-        self.with_key(key, None, |store, ns, key| store.get(ns, &key))
-            .await
+        let read = self
+            .with_key(key.clone(), None, |store, ns, key| store.get(ns, &key))
+            .await;
+        if let Ok(Ok(value)) = &read
+            && self.scope.trace.taping()
+        {
+            let value = value
+                .as_deref()
+                .map(|bytes| self.scope.redactor.whole(bytes));
+            self.scope.trace.tape(Received::Storage { key, value });
+        }
+        read
     }
 
     async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), Error>> {

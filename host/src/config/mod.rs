@@ -51,6 +51,7 @@ pub struct Config {
     /// `workers`, 1 to 256; default 4.
     pub workers: usize,
     pub retry: RetryPolicy,
+    pub recording: RecordingPolicy,
     pub connections: BTreeMap<String, ConnectionConfig>,
     pub flows: BTreeMap<String, FlowConfig>,
 }
@@ -105,6 +106,24 @@ impl Default for RetryPolicy {
             max_attempts: 8,
             base: Duration::from_secs(1),
             max: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// `[recording]`: how long and how much of what mappings were given is kept for dry-runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordingPolicy {
+    /// `keep`; default 30 days: recordings older than this go.
+    pub keep: Duration,
+    /// `max_size`; default 1 GiB: past it, the oldest recordings go (compressed bytes).
+    pub max_bytes: u64,
+}
+
+impl Default for RecordingPolicy {
+    fn default() -> Self {
+        Self {
+            keep: Duration::from_secs(30 * 24 * 3600),
+            max_bytes: 1 << 30,
         }
     }
 }

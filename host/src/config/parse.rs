@@ -13,7 +13,9 @@ use url::Url;
 use super::duration::{DURATION_FIX, SIZE_FIX, format_duration, parse_duration, parse_size};
 use super::secret_ref::{Env, resolve};
 use super::table::{Section, segment};
-use super::{Config, ConfigError, ConnectionConfig, FlowConfig, RetryPolicy, ServerConfig};
+use super::{
+    Config, ConfigError, ConnectionConfig, FlowConfig, RecordingPolicy, RetryPolicy, ServerConfig,
+};
 use crate::{Connection, Origin};
 
 /// The largest `max_body` accepted: the server holds a request body in memory.
@@ -49,6 +51,7 @@ pub(super) fn parse(path: &Path, text: &str, env: Env<'_>) -> Result<Config, Con
             "admin",
             "plugins",
             "retry",
+            "recording",
             "connections",
             "flows",
         ],
@@ -93,6 +96,7 @@ pub(super) fn parse(path: &Path, text: &str, env: Env<'_>) -> Result<Config, Con
         admin_listen,
         workers: root.integer("workers", 1..=256, "64")?.unwrap_or(64) as usize,
         retry: retry(&root)?,
+        recording: recording(&root)?,
         connections,
         flows,
     })
@@ -238,6 +242,23 @@ fn retry(root: &Section<'_>) -> Result<RetryPolicy, ConfigError> {
         ));
     }
     Ok(policy)
+}
+
+fn recording(root: &Section<'_>) -> Result<RecordingPolicy, ConfigError> {
+    let defaults = RecordingPolicy::default();
+    let Some(recording) = root.section("recording", &["keep", "max_size"])? else {
+        return Ok(defaults);
+    };
+    let max_bytes = match recording.string("max_size", "\"1GiB\"")? {
+        None => defaults.max_bytes,
+        Some(text) => parse_size(text).ok_or_else(|| {
+            recording.error("max_size", format!("`{text}` is not a size"), SIZE_FIX)
+        })?,
+    };
+    Ok(RecordingPolicy {
+        keep: duration(&recording, "keep", "\"30d\"")?.unwrap_or(defaults.keep),
+        max_bytes,
+    })
 }
 
 fn connections(
@@ -593,7 +614,7 @@ mod tests {
         assert_eq!(
             error(&minimal("worker = 4")).fix,
             "the keys allowed at the top level are: data_dir, workers, server, admin, plugins, \
-             retry, connections, flows"
+             retry, recording, connections, flows"
         );
         assert_eq!(
             key_problem(&shop("colour = \"red\"")),

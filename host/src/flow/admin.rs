@@ -1,6 +1,6 @@
 //! The admin HTTP API (JSON), the same operations as the CLI: list and show events, replay,
-//! review, ping a connection, counts by status, and the plugin lifecycle (list, install a
-//! component sent as the request body, roll back). Every route needs
+//! review, ping a connection, counts by status, the plugin lifecycle (list, install a
+//! component sent as the request body, roll back) and dry-runs of a candidate mapping sent so. Every route needs
 //! `Authorization: Bearer <token>` with the configured `[admin] token`; without one configured the
 //! API is not served at all.
 
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use crate::connection::Secret;
 use crate::flow::diagnose;
+use crate::flow::dry_run::{Candidate, Selection};
 use crate::flow::inbox::{EventFilter, OpsError, Resolution};
 use crate::flow::plugins::Installed;
 use crate::flow::shared::Shared;
@@ -39,6 +40,10 @@ pub(crate) fn routes(token: Secret) -> Router<Arc<Shared>> {
             get(plugin_list).post(plugin_install.layer(DefaultBodyLimit::max(MAX_COMPONENT))),
         )
         .route("/admin/plugins/{name}/rollback", post(plugin_rollback))
+        .route(
+            "/admin/flows/{flow}/dry-run",
+            post(dry_run.layer(DefaultBodyLimit::max(MAX_COMPONENT))),
+        )
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             let token = token.clone();
             async move {
@@ -275,6 +280,50 @@ async fn plugin_install(State(shared): SharedState, component: Bytes) -> Respons
         );
     }
     lifecycle(shared.install_plugin(&component, "admin api").await)
+}
+
+#[derive(Deserialize)]
+struct DryRunQuery {
+    since: Option<String>,
+    events: Option<String>,
+}
+
+/// Runs the candidate mapping sent as the body over the flow's recorded events.
+async fn dry_run(
+    State(shared): SharedState,
+    Path(flow): Path<String>,
+    Query(query): Query<DryRunQuery>,
+    candidate: Bytes,
+) -> Response {
+    if !shared.config.flows.contains_key(&flow) {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("no flow {flow:?} in the config"),
+        );
+    }
+    if candidate.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "send the candidate mapping as the request body (Content-Type: application/wasm)",
+        );
+    }
+    let selection = match Selection::parse(
+        query.since.as_deref(),
+        query.events.as_deref(),
+        shared.now(),
+    ) {
+        Ok(selection) => selection,
+        Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+    };
+    let candidate = Candidate::load(shared.host.clone(), shared.inbox.clone(), &candidate).await;
+    let report = match candidate {
+        Ok(candidate) => candidate.dry_run(&flow, &selection, |_, _| {}).await,
+        Err(why) => Err(why),
+    };
+    match report {
+        Ok(report) => Json(report).into_response(),
+        Err(why) => error(StatusCode::UNPROCESSABLE_ENTITY, &format!("{why:#}")),
+    }
 }
 
 async fn plugin_rollback(State(shared): SharedState, Path(name): Path<String>) -> Response {

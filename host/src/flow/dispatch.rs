@@ -73,7 +73,11 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) ->
 }
 
 async fn settle(shared: &Shared, row: &EventRow, slot: WorkerSlot) {
-    let (finish, steps) = worker::attempt(shared, row, slot).await;
+    let worker::Attempted {
+        finish,
+        steps,
+        recording,
+    } = worker::attempt(shared, row, slot).await;
     match &finish {
         Finish::Done { .. } => {
             tracing::info!(event = row.id, flow = %row.flow, key = %row.key, "done")
@@ -93,7 +97,10 @@ async fn settle(shared: &Shared, row: &EventRow, slot: WorkerSlot) {
     }
     metrics::attempt_finished(&row.flow, finish.outcome());
     let (id, attempt, now) = (row.id, row.attempts, shared.now());
-    let written = shared.inbox.finish(id, attempt, finish, steps, now).await;
+    let written = shared
+        .inbox
+        .finish(id, attempt, finish, steps, recording, now)
+        .await;
     if let Err(error) = written {
         tracing::error!(event = id, %error, "cannot record the outcome; the event runs again after a restart");
     }

@@ -20,6 +20,7 @@ mod audit;
 mod console;
 mod diagnose;
 mod dispatch;
+pub mod dry_run;
 mod inbox;
 mod ingress;
 mod mapping_check;
@@ -28,6 +29,9 @@ mod plugin_watch;
 pub mod plugins;
 mod poller;
 mod probes;
+pub mod recording;
+pub mod replay;
+mod retention;
 mod server;
 mod service;
 mod shared;
@@ -44,7 +48,7 @@ pub use audit::Step;
 pub use diagnose::{PingReport, ping};
 pub use inbox::{
     Arrival, Backlog, EventDetail, EventFilter, EventRow, Finish, HourActivity, Inbox, InboxError,
-    OpsError, PollSave, PollState, Receipt, Resolution,
+    OpsError, PollSave, PollState, Pruned, Receipt, RecordedAttempt, RecordingUsage, Resolution,
 };
 pub use mapping_check::check_mapping_configs;
 pub use service::{Embedded, Listening, Service, Stopped};
@@ -66,6 +70,32 @@ const COMPILED_DIR: &str = "compiled";
 pub fn open_inbox(config: &Config) -> anyhow::Result<Inbox> {
     let path = config.data_dir.join(INBOX_FILE);
     Inbox::open(&path).with_context(|| format!("data_dir in {}", config.path.display()))
+}
+
+/// `component` as a candidate mapping for dry-runs over the config's recorded events, whether or
+/// not `mlc run` is serving; its compiled code shares the data directory's cache.
+pub async fn open_candidate(
+    config: &Config,
+    component: &[u8],
+) -> anyhow::Result<dry_run::Candidate> {
+    let inbox = open_inbox(config)?;
+    let host = Host::builder()
+        .cache_dir(config.data_dir.join(COMPILED_DIR))
+        .build()?;
+    dry_run::Candidate::load(host, inbox, component).await
+}
+
+/// Replays event `id` of the config's inbox deterministically (see [`replay::replay`]), whether
+/// or not `mlc run` is serving.
+pub async fn replay_recorded(
+    config: &Config,
+    id: i64,
+    candidates: &[(String, Vec<u8>)],
+) -> anyhow::Result<replay::ReplayReport> {
+    let inbox = open_inbox(config)?;
+    let store = plugins::open_store(config)?;
+    let cache = config.data_dir.join(COMPILED_DIR);
+    replay::replay(config, &inbox, &store, &cache, id, candidates).await
 }
 
 /// A host for `config`: plugin storage in its data directory, the plugin directory's components

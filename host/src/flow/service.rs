@@ -27,7 +27,7 @@ use crate::flow::inbox::Inbox;
 use crate::flow::plugins::{self, Installed};
 use crate::flow::shared::Shared;
 use crate::flow::{
-    admin, console, dispatch, ingress, open_inbox, plugin_watch, poller, probes, server,
+    admin, console, dispatch, ingress, open_inbox, plugin_watch, poller, probes, retention, server,
 };
 use crate::host::Host;
 use crate::plugin_store::PluginVersions;
@@ -65,6 +65,7 @@ struct Running {
     dispatcher: JoinHandle<usize>,
     pollers: Vec<JoinHandle<()>>,
     plugin_watch: JoinHandle<()>,
+    retention: JoinHandle<()>,
 }
 
 impl Service {
@@ -248,6 +249,7 @@ impl Running {
         let (stop, stopping) = watch::channel(false);
         let dispatcher = tokio::spawn(dispatch::run(shared.clone(), stopping.clone()));
         let plugin_watch = tokio::spawn(plugin_watch::run(shared.clone(), stopping.clone()));
+        let retention = tokio::spawn(retention::run(shared.clone(), stopping.clone()));
         let pollers = shared
             .config
             .flows
@@ -288,6 +290,7 @@ impl Running {
             dispatcher,
             pollers,
             plugin_watch,
+            retention,
         };
         Ok((running, routes))
     }
@@ -304,6 +307,9 @@ impl Running {
         self.plugin_watch
             .await
             .context("the plugin store watcher failed")?;
+        self.retention
+            .await
+            .context("the recordings' pruner failed")?;
         Ok(Stopped { released })
     }
 }

@@ -1,6 +1,7 @@
 //! One attempt at one event: the source connector fetches its records, the mapping turns them into
 //! commands, the sink lane applies them; every step goes to the audit trail, and the outcome
-//! (done, retry at T, review, failed) is decided by `outcome`. The plugin versions are fixed when
+//! (done, retry at T, review, failed) is decided by `outcome`. What the mapping was given and
+//! answered is kept whole as the attempt's [`Recording`]. The plugin versions are fixed when
 //! the attempt starts, so an upgrade mid-way does not change the versions an attempt runs on.
 //! An attempt holds its worker slot while its plugins run and gives it back once it has a place
 //! in the sink lane: waiting for the sink costs no worker, so a batch can carry more events than
@@ -15,6 +16,7 @@ use crate::error::CallError;
 use crate::flow::audit::Step;
 use crate::flow::inbox::{EventRow, Finish};
 use crate::flow::outcome::{after_error, worst};
+use crate::flow::recording::{FetchTape, MappingAnswer, RecordedEntity, Recording};
 use crate::flow::shared::Shared;
 use crate::plugin::PluginSummary;
 use crate::redact::clip;
@@ -23,19 +25,28 @@ use crate::trace::CallReport;
 /// How much of each command body the audit trail keeps.
 const COMMAND_EXCERPT: usize = 2048;
 
-/// Runs one attempt and returns its outcome and steps (not yet written). `slot` is the worker
-/// slot it runs in, given back as soon as the attempt waits for its sink lane.
-pub(crate) async fn attempt(
-    shared: &Shared,
-    row: &EventRow,
-    slot: WorkerSlot,
-) -> (Finish, Vec<Step>) {
+/// What an attempt leaves to be written: its outcome, its steps and, once its mapping ran, its
+/// recording.
+pub(crate) struct Attempted {
+    pub finish: Finish,
+    pub steps: Vec<Step>,
+    pub recording: Option<Recording>,
+}
+
+/// Runs one attempt. `slot` is the worker slot it runs in, given back as soon as the attempt
+/// waits for its sink lane.
+pub(crate) async fn attempt(shared: &Shared, row: &EventRow, slot: WorkerSlot) -> Attempted {
     let mut steps = Vec::new();
-    let finish = match run(shared, row, slot, &mut steps).await {
+    let mut recording = None;
+    let finish = match run(shared, row, slot, &mut steps, &mut recording).await {
         Ok(finish) => finish,
         Err(error) => after_error(&error, row.tries(), &shared.config.retry, shared.now()),
     };
-    (finish, steps)
+    Attempted {
+        finish,
+        steps,
+        recording,
+    }
 }
 
 /// A worker slot: dropping it lets the dispatcher claim another event.
@@ -56,13 +67,19 @@ async fn run(
     row: &EventRow,
     slot: WorkerSlot,
     steps: &mut Vec<Step>,
+    recording: &mut Option<Recording>,
 ) -> Result<Finish, CallError> {
     let attempt = row.attempts;
     let calls = shared.calls(&row.flow)?;
     let event = row.event();
 
     let started = shared.now();
-    let fetched = calls.source.fetch(&event).await;
+    let mut fetched = calls.source.fetch(&event).await;
+    let fetch = FetchTape {
+        connector: calls.source.plugin().into(),
+        connection: calls.source.connection().name().to_owned(),
+        received: std::mem::take(&mut fetched.tape),
+    };
     let source = calls.source.plugin();
     steps.push(call_step(
         attempt,
@@ -88,6 +105,14 @@ async fn run(
         "commands",
         |commands| commands_detail(commands),
     ));
+    *recording = Some(Recording {
+        mapping: mapping.into(),
+        records: records.iter().map(RecordedEntity::from).collect(),
+        config,
+        settings: calls.mapping.settings.as_ref().clone(),
+        answer: MappingAnswer::of(&mapped.result),
+        fetch,
+    });
     let commands = mapped.result?;
     if commands.is_empty() {
         return Ok(Finish::Done {

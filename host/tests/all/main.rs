@@ -13,6 +13,7 @@ mod intacct_signin;
 mod ledger_sink;
 mod outbound_http;
 mod plugin_names;
+mod recorded_history;
 mod sandbox;
 mod shipstation_connector;
 mod shopify_connector;

@@ -4,6 +4,7 @@
 //! comes from the `support` crate.
 
 mod cli;
+mod dry_run;
 mod flow_process;
 mod guide;
 mod mapping_languages;

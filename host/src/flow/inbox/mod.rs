@@ -1,14 +1,16 @@
-//! The durable inbox: every event the engine accepted, its state, and its audit trail, in one
+//! The durable inbox: every event the engine accepted, its state, and its audit trail and the recordings of its attempts, in one
 //! SQLite file opened by `crate::sqlite` (WAL, `synchronous=FULL`, so an event acknowledged to
 //! its sender survives a crash or a power cut; schema changes in `migrations/`). `queue` holds
 //! what the engine does with events, its writes committed in groups by `group_commit`; `ops`
 //! what a person does; `health` and `activity` what the probes, metrics and console read.
 
 mod activity;
+mod blobs;
 mod group_commit;
 mod health;
 mod ops;
 mod queue;
+mod recordings;
 mod rows;
 
 use std::path::Path;
@@ -20,6 +22,7 @@ pub use activity::HourActivity;
 pub use health::Backlog;
 pub use ops::{EventDetail, EventFilter, OpsError, Resolution};
 pub use queue::{Arrival, Finish, PollSave, PollState, Receipt};
+pub use recordings::{Pruned, RecordedAttempt, RecordingUsage};
 pub use rows::EventRow;
 
 use crate::sqlite::{self, Migration, Schema, SharedConnection};
@@ -47,6 +50,10 @@ const SCHEMA: Schema = Schema::new(&[
     Migration::new(
         "0004_console_indexes.sql",
         include_str!("migrations/0004_console_indexes.sql"),
+    ),
+    Migration::new(
+        "0005_recordings.sql",
+        include_str!("migrations/0005_recordings.sql"),
     ),
 ]);
 

@@ -336,7 +336,7 @@ mod tests {
                 },
             };
             inbox
-                .finish(row.id, 1, finish, Vec::new(), later)
+                .finish(row.id, 1, finish, Vec::new(), None, later)
                 .await
                 .unwrap();
         }

@@ -1,5 +1,5 @@
 //! What the engine does with the inbox: take events in (deduplicated), claim the due ones, record
-//! each attempt's outcome with its steps, hand back what a stopping or crashed process held, and
+//! each attempt's outcome with its steps and recording, hand back what a stopping or crashed process held, and
 //! keep each polled flow's cursor, in the same transaction as the events it produced.
 
 use chrono::{DateTime, Utc};
@@ -7,9 +7,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::rows::{EVENT_COLUMNS, EventRow};
-use super::{Inbox, InboxError};
+use super::{Inbox, InboxError, recordings};
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
+use crate::flow::recording::Recording;
 use crate::flow::status::Status;
 use crate::sqlite::{from_ms, to_ms};
 
@@ -133,18 +134,25 @@ impl Inbox {
         self.write(move |db| claim_due(db, limit, now)).await
     }
 
-    /// Records how attempt `attempt` of event `id` ended, with its steps. A row no longer running
-    /// that attempt (released meanwhile) is left alone, and the steps are still kept.
+    /// Records how attempt `attempt` of event `id` ended, with its steps and what its mapping
+    /// was given and answered. A row no longer running that attempt (released meanwhile) is left
+    /// alone, and the steps and the recording are still kept.
     pub async fn finish(
         &self,
         id: i64,
         attempt: u32,
         finish: Finish,
         steps: Vec<Step>,
+        recording: Option<Recording>,
         now: DateTime<Utc>,
     ) -> Result<(), InboxError> {
-        self.write(move |db| record_finish(db, id, attempt, &finish, &steps, now))
-            .await
+        self.write(move |db| {
+            if let Some(recording) = &recording {
+                recordings::insert(db, id, attempt, now, recording)?;
+            }
+            record_finish(db, id, attempt, &finish, &steps, now)
+        })
+        .await
     }
 
     /// Puts events this process holds back to pending (a graceful stop that could not finish them).

@@ -5,8 +5,9 @@
 //! directory, so only the crate itself compiles again; its package is renamed so that its output
 //! does not overwrite the workspace build's. Each variant is built once per test process: tests
 //! that run at the same time and ask for the same variant share one build instead of deleting each
-//! other's output. A variant may also give itself another name in `describe`, to test how the
-//! host treats names.
+//! other's output. A variant may also have one text replaced in a source file: to give itself
+//! another name in `describe` (to test how the host treats names), or to behave otherwise (a
+//! candidate mapping for a dry-run).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,60 +22,104 @@ use super::{plugin_dir, workspace_root};
 /// component's path.
 pub fn build_variant(name: &str, version: &str) -> PathBuf {
     built_once(Variant {
-        name,
-        version,
-        calls_itself: None,
+        name: name.to_owned(),
+        version: version.to_owned(),
+        patch: None,
     })
 }
 
 /// Builds plugin crate `name` as version `version` with its `describe` giving `calls_itself` as
 /// the plugin's name (a vendor's mistake, or an attack on paths); returns the component's path.
 pub fn build_variant_calling_itself(name: &str, version: &str, calls_itself: &str) -> PathBuf {
-    built_once(Variant {
+    build_variant_patched(
         name,
         version,
-        calls_itself: Some(calls_itself),
+        "src/lib.rs",
+        &format!("name: {name:?}.into()"),
+        &format!("name: {calls_itself:?}.into()"),
+    )
+}
+
+/// Builds plugin crate `name` as version `version` with the text `from` replaced by `to` in its
+/// source file `file` (relative to the crate): a vendor's change of behaviour. Returns the
+/// component's path.
+pub fn build_variant_patched(
+    name: &str,
+    version: &str,
+    file: &str,
+    from: &str,
+    to: &str,
+) -> PathBuf {
+    built_once(Variant {
+        name: name.to_owned(),
+        version: version.to_owned(),
+        patch: Some(Patch {
+            file: file.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+        }),
     })
 }
 
-/// What a variant differs from the workspace's plugin by.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Variant<'a> {
-    name: &'a str,
-    version: &'a str,
-    calls_itself: Option<&'a str>,
+/// A candidate `shopify-intacct` 0.9.0 that posts shipping to the order type's revenue account
+/// instead of its shipping account (4000 instead of 4100 in the demo config): a mapping change a
+/// dry-run should show as exactly the shipping amounts moving.
+pub fn shipping_to_revenue() -> PathBuf {
+    build_variant_patched(
+        "shopify-intacct",
+        "0.9.0",
+        "src/rules.rs",
+        "self.order_level(self.accounts.shipping.as_ref())",
+        "self.order_level(self.accounts.revenue.as_ref())",
+    )
 }
 
-impl Variant<'_> {
+/// What a variant differs from the workspace's plugin by.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Variant {
+    name: String,
+    version: String,
+    patch: Option<Patch>,
+}
+
+/// A text replacement in one source file of the copy.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Patch {
+    file: String,
+    from: String,
+    to: String,
+}
+
+impl Variant {
     /// A package name of its own, so variants never overwrite each other's output.
     fn package(&self) -> String {
-        let renamed = if self.calls_itself.is_some() {
-            "-renamed"
-        } else {
-            ""
+        let patched = match &self.patch {
+            Some(patch) => {
+                let mut hasher = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(patch, &mut hasher);
+                format!("-patched-{:08x}", std::hash::Hasher::finish(&hasher) as u32)
+            }
+            None => String::new(),
         };
-        format!("{}-{}{renamed}", self.name, self.version.replace('.', "-"))
+        format!("{}-{}{patched}", self.name, self.version.replace('.', "-"))
     }
 }
 
 /// The component of `variant`, built by the first test of the process that asks for it.
-fn built_once(variant: Variant<'_>) -> PathBuf {
-    type Key = (String, String, Option<String>);
-    static BUILT: Mutex<BTreeMap<Key, PathBuf>> = Mutex::new(BTreeMap::new());
+fn built_once(variant: Variant) -> PathBuf {
+    static BUILT: Mutex<BTreeMap<Variant, PathBuf>> = Mutex::new(BTreeMap::new());
     let mut built = BUILT
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let key = (
-        variant.name.to_owned(),
-        variant.version.to_owned(),
-        variant.calls_itself.map(str::to_owned),
-    );
-    built.entry(key).or_insert_with(|| build(variant)).clone()
+    built
+        .entry(variant.clone())
+        .or_insert_with(|| build(&variant))
+        .clone()
 }
 
 /// Builds the variant afresh, in a scratch workspace it empties first.
-fn build(variant: Variant<'_>) -> PathBuf {
-    let Variant { name, version, .. } = variant;
+fn build(variant: &Variant) -> PathBuf {
+    let (name, version) = (variant.name.as_str(), variant.version.as_str());
     plugin_dir(); // the workspace's own build first: the variant reuses its standard library
     let root = workspace_root();
     let package = variant.package();
@@ -82,9 +127,13 @@ fn build(variant: Variant<'_>) -> PathBuf {
     let _ = std::fs::remove_dir_all(&scratch);
     let crate_dir = scratch.join("plugins").join(name);
     copy_dir(&root.join("plugins").join(name), &crate_dir);
-    rename_package(&crate_dir.join("Cargo.toml"), &package);
-    if let Some(calls_itself) = variant.calls_itself {
-        rename_in_describe(&crate_dir.join("src/lib.rs"), name, calls_itself);
+    rename_package(
+        &crate_dir.join("Cargo.toml"),
+        &package,
+        &root.join("plugins").join(name),
+    );
+    if let Some(patch) = &variant.patch {
+        apply(&crate_dir, patch);
     }
     std::fs::copy(root.join("Cargo.lock"), scratch.join("Cargo.lock")).expect("copying Cargo.lock");
     std::fs::write(
@@ -138,22 +187,23 @@ fn manifest(root: &Path, name: &str, version: &str) -> Table {
     manifest
 }
 
-/// Makes the `describe` of the crate whose root is `lib` give `calls_itself` as its name.
-fn rename_in_describe(lib: &Path, name: &str, calls_itself: &str) {
-    let text = std::fs::read_to_string(lib).expect("reading the crate's lib.rs");
-    let named = format!("name: {name:?}.into()");
+/// Replaces `patch.from` by `patch.to` in the copy's `patch.file`; the text must be there.
+fn apply(crate_dir: &Path, patch: &Patch) {
+    let path = crate_dir.join(&patch.file);
+    let text = std::fs::read_to_string(&path).expect("reading the file to patch");
     assert!(
-        text.contains(&named),
-        "{} has no `{named}` to rename",
-        lib.display()
+        text.contains(&patch.from),
+        "{} has no `{}` to replace",
+        path.display(),
+        patch.from
     );
-    let renamed = text.replace(&named, &format!("name: {calls_itself:?}.into()"));
-    std::fs::write(lib, renamed).expect("writing the crate's lib.rs");
+    std::fs::write(&path, text.replace(&patch.from, &patch.to)).expect("writing the patched file");
 }
 
 /// The copy's package (and so library and artifact) name differs from the original's, so the two
-/// builds, sharing one target directory, never overwrite each other's output.
-fn rename_package(manifest: &Path, package: &str) {
+/// builds, sharing one target directory, never overwrite each other's output. Its path
+/// dependencies (a plugin's dev-dependency on another) are made absolute, from `original`.
+fn rename_package(manifest: &Path, package: &str, original: &Path) {
     let text = std::fs::read_to_string(manifest).expect("reading the crate's manifest");
     let mut table: Table = text.parse().expect("the crate's manifest is TOML");
     table
@@ -161,6 +211,17 @@ fn rename_package(manifest: &Path, package: &str) {
         .and_then(Value::as_table_mut)
         .expect("a [package] table")
         .insert("name".into(), Value::String(package.to_owned()));
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(dependencies) = table.get_mut(section).and_then(Value::as_table_mut) else {
+            continue;
+        };
+        for (_, dependency) in dependencies.iter_mut() {
+            if let Some(path) = dependency.get_mut("path") {
+                let absolute = original.join(path.as_str().expect("a path is text"));
+                *path = Value::String(absolute.display().to_string());
+            }
+        }
+    }
     std::fs::write(manifest, table.to_string()).expect("writing the crate's manifest");
 }
 

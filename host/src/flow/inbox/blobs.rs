@@ -1,0 +1,60 @@
+//! Content-addressed, compressed parts of recordings: a part is stored once under the SHA-256 of
+//! its bytes, zstd-compressed, however many recordings name it; parts no recording names any more
+//! are removed with [`remove_unnamed`].
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use super::InboxError;
+
+/// zstd's level: fast, and most of what the higher levels gain on JSON.
+const LEVEL: i32 = 3;
+
+/// Stores `bytes` unless a blob of that content is there; returns its hash.
+pub(super) fn put(db: &Connection, bytes: &[u8]) -> Result<String, InboxError> {
+    let hash = hex::encode(Sha256::digest(bytes));
+    let known = db
+        .prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?
+        .exists(params![hash])?;
+    if !known {
+        let data = zstd::bulk::compress(bytes, LEVEL)
+            .map_err(|error| InboxError(format!("cannot compress a recording: {error}")))?;
+        db.prepare_cached(
+            "INSERT INTO blobs (hash, size, stored_size, data) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![hash, bytes.len() as i64, data.len() as i64, data])?;
+    }
+    Ok(hash)
+}
+
+/// The bytes of blob `hash`, if it is stored.
+pub(super) fn get(db: &Connection, hash: &str) -> Result<Option<Vec<u8>>, InboxError> {
+    let found: Option<(i64, Vec<u8>)> = db
+        .prepare_cached("SELECT size, data FROM blobs WHERE hash = ?1")?
+        .query_row(params![hash], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let Some((size, data)) = found else {
+        return Ok(None);
+    };
+    let bytes = zstd::bulk::decompress(&data, size as usize)
+        .map_err(|error| InboxError(format!("blob {hash} does not decompress: {error}")))?;
+    Ok(Some(bytes))
+}
+
+/// Removes the blobs no recording names; returns how many.
+pub(super) fn remove_unnamed(db: &Connection) -> Result<usize, InboxError> {
+    Ok(db.execute(
+        "DELETE FROM blobs WHERE hash NOT IN
+             (SELECT part.value FROM recordings, json_each(recordings.parts) AS part)",
+        [],
+    )?)
+}
+
+/// The bytes the blobs take on disk (compressed) and before compression.
+pub(super) fn sizes(db: &Connection) -> Result<(u64, u64), InboxError> {
+    Ok(db.query_row(
+        "SELECT COALESCE(SUM(stored_size), 0), COALESCE(SUM(size), 0) FROM blobs",
+        [],
+        |row| Ok((row.get::<_, i64>(0)? as u64, row.get::<_, i64>(1)? as u64)),
+    )?)
+}
