@@ -263,10 +263,12 @@ impl ConnectorCall {
         &self.connection
     }
 
-    /// Runs the export `export` (named in the metrics); a `fetch` is taped ([`crate::tape`]).
+    /// Runs the export `export` (named in the metrics); `taping` keeps what the plugin receives
+    /// ([`crate::tape`]).
     async fn run<T>(
         &self,
         export: &'static str,
+        taping: bool,
         call: impl for<'a> FnOnce(&'a mut Store<CallState>, Connector) -> BoxFuture<'a, Answer<T>>
         + Send,
     ) -> CallReport<T> {
@@ -280,7 +282,7 @@ impl ConnectorCall {
         );
         let report = self
             .runner
-            .run(&self.plugin, &self.pre, grant, export == "fetch", call)
+            .run(&self.plugin, &self.pre, grant, taping, call)
             .instrument(span)
             .await;
         metrics::plugin_call(&self.summary, export, Some(self.connection.name()), &report);
@@ -289,12 +291,12 @@ impl ConnectorCall {
 
     /// What the connector says about itself.
     pub async fn describe(&self) -> CallReport<PluginInfo> {
-        self.run("describe", ConnectorPre::describe).await
+        self.run("describe", false, ConnectorPre::describe).await
     }
 
     /// Checks the connection end to end; the text says what a person needs to know.
     pub async fn ping(&self) -> CallReport<String> {
-        self.run("ping", |store, plugin| {
+        self.run("ping", false, |store, plugin| {
             Box::pin(async move { Ok(plugin.call_ping(store).await?.map_err(Failure::from)) })
         })
         .await
@@ -303,7 +305,7 @@ impl ConnectorCall {
     /// Checks an inbound webhook (signature, token) and turns it into events.
     pub async fn verify(&self, request: &InboundRequest) -> CallReport<Vec<Event>> {
         let request = request.clone();
-        self.run("verify", move |store, plugin| {
+        self.run("verify", false, move |store, plugin| {
             Box::pin(async move {
                 Ok(plugin
                     .call_verify(store, &request)
@@ -316,8 +318,18 @@ impl ConnectorCall {
 
     /// Loads the full records behind an event.
     pub async fn fetch(&self, event: &Event) -> CallReport<Vec<Entity>> {
+        self.fetch_with(event, false).await
+    }
+
+    /// [`ConnectorCall::fetch`], keeping what the connector receives from the host, whole, in
+    /// the report's `tape` ([`crate::tape`]).
+    pub async fn fetch_taped(&self, event: &Event) -> CallReport<Vec<Entity>> {
+        self.fetch_with(event, true).await
+    }
+
+    async fn fetch_with(&self, event: &Event, taping: bool) -> CallReport<Vec<Entity>> {
         let event = event.clone();
-        self.run("fetch", move |store, plugin| {
+        self.run("fetch", taping, move |store, plugin| {
             Box::pin(async move {
                 Ok(plugin
                     .call_fetch(store, &event)
@@ -331,7 +343,7 @@ impl ConnectorCall {
     /// What changed since `cursor` (none: the connector's start point).
     pub async fn poll(&self, cursor: Option<&str>) -> CallReport<PollResult> {
         let cursor = cursor.map(str::to_owned);
-        self.run("poll", move |store, plugin| {
+        self.run("poll", false, move |store, plugin| {
             Box::pin(async move {
                 Ok(plugin
                     .call_poll(store, cursor.as_deref())
@@ -353,7 +365,7 @@ impl ConnectorCall {
         let sent = commands.len();
         let commands = commands.to_vec();
         let mut report = self
-            .run("apply", move |store, plugin| {
+            .run("apply", false, move |store, plugin| {
                 Box::pin(async move {
                     Ok(plugin
                         .call_apply(store, &commands)

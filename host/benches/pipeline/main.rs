@@ -34,7 +34,7 @@ use anyhow::{Context, anyhow};
 use clap::Parser;
 use ml_connector_builder::{BuildOptions, build_plugins};
 use mlc_host::config::Config;
-use mlc_host::flow::{self, Service};
+use mlc_host::flow::{self, RecordingUsage, Service};
 use simulators::shopify::BucketConfig;
 use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
 
@@ -127,12 +127,31 @@ pub struct Options {
         value_parser = bucket
     )]
     bucket: BucketConfig,
+    /// Whether the host records each attempt (`[recording] enabled`): `on`, or `off` to measure
+    /// what recording costs.
+    #[arg(
+        long,
+        env = "MLC_BENCH_RECORDING",
+        value_name = "on|off",
+        default_value = "on",
+        value_parser = on_off
+    )]
+    recording: bool,
     /// Components built already, relative to the workspace root (default: build the plugins).
     #[arg(long, env = "MLC_BENCH_PLUGINS", value_name = "DIR")]
     plugins: Option<PathBuf>,
     /// Passed by `cargo bench`; nothing to do.
     #[arg(long, hide = true)]
     bench: bool,
+}
+
+/// `on` or `off`.
+fn on_off(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("`{other}`: write on or off")),
+    }
 }
 
 /// A count that must not be zero.
@@ -185,6 +204,8 @@ pub struct Run {
     /// Mean time of one look at the books (the watcher's cost to the simulators' threads), and
     /// the mean time between looks (the resolution of "invoice present").
     pub ledger_poll: (Duration, Duration),
+    /// What the run's recordings take in the inbox.
+    pub recorded: RecordingUsage,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -262,7 +283,8 @@ async fn run(
         batch,
         ..Setup::new(plugin_dir)
     };
-    let path = sims.write_config(dir, &setup, "")?;
+    let recording = format!("\n[recording]\nenabled = {}\n", options.recording);
+    let path = sims.write_config(dir, &setup, &recording)?;
     let config = Config::load(&path).map_err(|error| anyhow!("{error}"))?;
     // The components compiled by an earlier run (or the tests) are reused, not compiled again.
     copy_compiled(compiled_from, &dir.join("data/compiled"))?;
@@ -311,6 +333,7 @@ async fn run(
     let paced = shop.phase(&base, &paced)?;
 
     let ledger_poll = watcher.stop();
+    let recorded = service.inbox().recording_usage()?;
     service.shutdown().await?;
     Ok(Run {
         workers,
@@ -320,6 +343,7 @@ async fn run(
         slow_intacct,
         paced,
         ledger_poll,
+        recorded,
     })
 }
 

@@ -56,6 +56,12 @@ pub fn print(options: &Options, runs: &[Run]) {
             },
         );
     }
+    table.section(&format!("recordings ({})", on_off(options.recording)));
+    table.row("recorded attempts", runs, |run| run.recorded.recordings.to_string());
+    table.row("recorded per attempt: stored / raw (bytes)", runs, |run| {
+        let (stored, raw) = recorded_per_attempt(run);
+        format!("{stored:.0} / {raw:.0}")
+    });
     table.print();
 
     for run in runs {
@@ -208,6 +214,23 @@ fn latency_rows(table: &mut Table, runs: &[Run], phase: fn(&Run) -> &Phase) {
     });
 }
 
+fn on_off(flag: bool) -> &'static str {
+    match flag {
+        true => "on",
+        false => "off",
+    }
+}
+
+/// The bytes the recordings take per recorded attempt: compressed on disk, and before.
+fn recorded_per_attempt(run: &Run) -> (f64, f64) {
+    let recorded = &run.recorded;
+    let attempts = recorded.recordings.max(1) as f64;
+    (
+        recorded.stored_bytes as f64 / attempts,
+        recorded.raw_bytes as f64 / attempts,
+    )
+}
+
 /// The machine-readable line.
 fn summary(options: &Options, run: &Run) -> String {
     let (burst, slow) = (&run.burst, &run.slow_intacct);
@@ -258,6 +281,9 @@ fn summary(options: &Options, run: &Run) -> String {
             "slow_intacct_ms",
             options.slow_intacct.as_millis().to_string(),
         ),
+        ("recording", on_off(options.recording).to_owned()),
+        ("recorded_bytes_per_attempt", number(recorded_per_attempt(run).0, 0)),
+        ("recorded_raw_bytes_per_attempt", number(recorded_per_attempt(run).1, 0)),
         ("workers", run.workers.to_string()),
         ("batch", run.batch.to_string()),
     ];

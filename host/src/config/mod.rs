@@ -110,9 +110,13 @@ impl Default for RetryPolicy {
     }
 }
 
-/// `[recording]`: how long and how much of what mappings were given is kept for dry-runs.
+/// `[recording]`: whether each attempt's fetch tape and mapping input are kept (for dry-runs and
+/// deterministic replay), and how long and how much.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordingPolicy {
+    /// `enabled`; default true. Off, new attempts are not recorded; those recorded are still
+    /// pruned.
+    pub enabled: bool,
     /// `keep`; default 30 days: recordings older than this go.
     pub keep: Duration,
     /// `max_size`; default 1 GiB: past it, the oldest recordings go (compressed bytes).
@@ -122,6 +126,7 @@ pub struct RecordingPolicy {
 impl Default for RecordingPolicy {
     fn default() -> Self {
         Self {
+            enabled: true,
             keep: Duration::from_secs(30 * 24 * 3600),
             max_bytes: 1 << 30,
         }

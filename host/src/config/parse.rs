@@ -246,7 +246,7 @@ fn retry(root: &Section<'_>) -> Result<RetryPolicy, ConfigError> {
 
 fn recording(root: &Section<'_>) -> Result<RecordingPolicy, ConfigError> {
     let defaults = RecordingPolicy::default();
-    let Some(recording) = root.section("recording", &["keep", "max_size"])? else {
+    let Some(recording) = root.section("recording", &["enabled", "keep", "max_size"])? else {
         return Ok(defaults);
     };
     let max_bytes = match recording.string("max_size", "\"1GiB\"")? {
@@ -256,6 +256,9 @@ fn recording(root: &Section<'_>) -> Result<RecordingPolicy, ConfigError> {
         })?,
     };
     Ok(RecordingPolicy {
+        enabled: recording
+            .boolean("enabled", "true")?
+            .unwrap_or(defaults.enabled),
         keep: duration(&recording, "keep", "\"30d\"")?.unwrap_or(defaults.keep),
         max_bytes,
     })
@@ -939,5 +942,29 @@ mod tests {
         let (first, second) = twice.rsplit_once("\"orders\"").unwrap();
         let configured_apart = format!("{first}\"refunds\"{second}");
         assert_eq!(load(&configured_apart).unwrap().flows.len(), 2);
+    }
+
+    #[test]
+    fn recording_is_on_for_30_days_and_1_gib_unless_told_otherwise() {
+        use std::time::Duration;
+
+        use super::super::RecordingPolicy;
+
+        let loaded = |text: &str| load(&minimal(text)).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(loaded("").recording, RecordingPolicy::default());
+        let told = loaded("[recording]\nenabled = false\nkeep = \"7d\"\nmax_size = \"200MiB\"")
+            .recording;
+        assert_eq!(
+            told,
+            RecordingPolicy {
+                enabled: false,
+                keep: Duration::from_secs(7 * 24 * 3600),
+                max_bytes: 200 << 20,
+            }
+        );
+        let wrong = error(&minimal("[recording]\nenabled = \"no\""));
+        assert_eq!(wrong.key, "recording.enabled", "{wrong}");
+        let wrong = error(&minimal("[recording]\nmax_size = \"lots\""));
+        assert_eq!(wrong.key, "recording.max_size", "{wrong}");
     }
 }

@@ -133,6 +133,15 @@ impl<'a> Section<'a> {
         }
     }
 
+    /// A boolean.
+    pub fn boolean(&self, key: &str, example: &str) -> Result<Option<bool>, ConfigError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(Value::Boolean(flag)) => Ok(Some(*flag)),
+            Some(other) => Err(self.wrong_type(key, "true or false", other, example)),
+        }
+    }
+
     /// An integer within `range`.
     pub fn integer(
         &self,

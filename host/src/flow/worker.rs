@@ -74,7 +74,11 @@ async fn run(
     let event = row.event();
 
     let started = shared.now();
-    let mut fetched = calls.source.fetch(&event).await;
+    let recording_on = shared.config.recording.enabled;
+    let mut fetched = match recording_on {
+        true => calls.source.fetch_taped(&event).await,
+        false => calls.source.fetch(&event).await,
+    };
     let fetch = FetchTape {
         connector: calls.source.plugin().into(),
         connection: calls.source.connection().name().to_owned(),
@@ -105,7 +109,7 @@ async fn run(
         "commands",
         |commands| commands_detail(commands),
     ));
-    *recording = Some(Recording {
+    *recording = recording_on.then(|| Recording {
         mapping: mapping.into(),
         records: records.iter().map(RecordedEntity::from).collect(),
         config,

@@ -63,14 +63,14 @@ impl Scene {
 }
 
 /// A browser without JavaScript: it keeps the session cookie and follows no redirect by itself.
-struct Visitor {
+pub(crate) struct Visitor {
     http: reqwest::Client,
     base: String,
     cookie: String,
 }
 
 impl Visitor {
-    fn new(base: &str) -> Self {
+    pub(crate) fn new(base: &str) -> Self {
         Self {
             http: reqwest::Client::builder()
                 .redirect(Policy::none())
@@ -81,7 +81,7 @@ impl Visitor {
         }
     }
 
-    async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
         let response = self
             .http
             .get(format!("{}{path}", self.base))
@@ -111,8 +111,48 @@ impl Visitor {
         (status, response.text().await.unwrap(), location)
     }
 
+    /// Posts a `multipart/form-data` form, as a browser sends a form with a file input: `fields`,
+    /// then `file` as (field name, file name, bytes). Returns the answer's status and page.
+    pub(crate) async fn post_file(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> (u16, String) {
+        const BOUNDARY: &str = "mlc-test-boundary-7f3a";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, file_name, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\ncontent-disposition: form-data; name=\"{name}\"; \
+                 filename=\"{file_name}\"\r\ncontent-type: application/wasm\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, &self.cookie)
+            .header(CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
     /// Signs in with `token`; returns the answer's status and page.
-    async fn sign_in(&mut self, token: &str) -> (u16, String) {
+    pub(crate) async fn sign_in(&mut self, token: &str) -> (u16, String) {
         let answer = self
             .http
             .post(format!("{}/ui/login", self.base))
@@ -146,7 +186,7 @@ fn cookie_pair(set_cookie: &str) -> String {
 }
 
 /// The CSRF token a page's forms carry.
-fn csrf_of(page: &str) -> String {
+pub(crate) fn csrf_of(page: &str) -> String {
     let marker = "name=\"csrf\" value=\"";
     let start = page.find(marker).expect("the page has a form") + marker.len();
     page[start..start + 64].to_owned()

@@ -1,8 +1,8 @@
 //! What the recordings give, on a recorded Shopify day: the real `shopify`, `shopify-intacct` and
 //! `intacct` components post a few orders to the Intacct simulator, and each attempt's fetch tape
 //! and mapping input are recorded. Then
-//! - dry-runs, through the admin API, of candidate mappings built from the `shopify-intacct`
-//!   sources with one change, over that history, never reaching Intacct;
+//! - dry-runs, through the admin API and the console, of candidate mappings built from the
+//!   `shopify-intacct` sources with one change, over that history, never reaching Intacct;
 //! - deterministic replays of recorded events with the simulators gone, as recorded and with a
 //!   candidate connector or mapping in place of the recorded version.
 
@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use mlc_host::config::Config;
 use mlc_host::flow::replay::RequestOutcome;
+
+use crate::console::{Visitor, csrf_of};
 use mlc_host::flow::{self, EventRow, Service, Status};
 use rust_decimal::Decimal;
 use serde_json::Value;

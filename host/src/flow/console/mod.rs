@@ -7,6 +7,8 @@
 //! - `/ui/review`: the queue with each reason's class, resolve or skip (`review`);
 //! - `/ui/replay`: bulk replay by filter or selection, count first, then each item (`bulk`);
 //! - `/ui/plugins`: versions, upload, roll back (`plugins`);
+//! - `/ui/dry-run`: a candidate mapping run over a flow's recorded events, and its report
+//!   (`dry_run`);
 //! - `/ui/connections`: ping, last poll, last error (`connections`).
 //!
 //! Access (`session`): a login with the admin token sets an HttpOnly, SameSite=Strict cookie;
@@ -17,6 +19,7 @@
 mod bulk;
 mod charts;
 mod connections;
+mod dry_run;
 mod events;
 mod overview;
 mod page;
@@ -55,6 +58,10 @@ pub(crate) fn routes(token: Secret) -> Router<Arc<Shared>> {
                 .post(plugins::upload.layer(DefaultBodyLimit::max(plugins::MAX_COMPONENT))),
         )
         .route("/ui/plugins/{name}/rollback", post(plugins::rollback))
+        .route(
+            "/ui/dry-run",
+            get(dry_run::page).post(dry_run::run.layer(DefaultBodyLimit::max(plugins::MAX_COMPONENT))),
+        )
         .route("/ui/connections", get(connections::page))
         .route("/ui/connections/{name}/ping", get(connections::ping))
         .route("/ui/logout", post(session::logout))

@@ -190,8 +190,6 @@ fn decode<T: DeserializeOwned>(id: i64, name: &str, bytes: &[u8]) -> Result<T, I
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use chrono::{DateTime, Utc};
 
     use super::*;
@@ -334,10 +332,7 @@ mod tests {
         .await;
         let now = at("2026-12-01T10:00:00Z");
 
-        let month = RecordingPolicy {
-            keep: Duration::from_secs(30 * 24 * 3600),
-            max_bytes: 1 << 30,
-        };
+        let month = RecordingPolicy::default();
         let pruned = inbox.prune_recordings(month, now).await.unwrap();
         assert_eq!(
             pruned,
