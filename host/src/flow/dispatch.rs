@@ -11,7 +11,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::flow::inbox::{EventRow, Finish};
+use crate::flow::inbox::{EventRow, Finish, PreparedRecording};
 use crate::flow::shared::Shared;
 use crate::flow::worker::{self, WorkerSlot};
 use crate::metrics;
@@ -97,6 +97,11 @@ async fn settle(shared: &Shared, row: &EventRow, slot: WorkerSlot) {
     }
     metrics::attempt_finished(&row.flow, finish.outcome());
     let (id, attempt, now) = (row.id, row.attempts, shared.now());
+    let recording = recording.and_then(|recording| {
+        PreparedRecording::of(&recording)
+            .inspect_err(|error| tracing::error!(event = id, %error, "cannot record the attempt"))
+            .ok()
+    });
     let written = shared
         .inbox
         .finish(id, attempt, finish, steps, recording, now)

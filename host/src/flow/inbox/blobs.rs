@@ -1,6 +1,7 @@
 //! Content-addressed, compressed parts of recordings: a part is stored once under the SHA-256 of
 //! its bytes, zstd-compressed, however many recordings name it; parts no recording names any more
-//! are removed with [`remove_unnamed`].
+//! are removed with [`remove_unnamed`]. Hashing and compressing ([`Blob::of`]) happen where the
+//! attempt ran, off the inbox's one writer thread.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -10,21 +11,39 @@ use super::InboxError;
 /// zstd's level: fast, and most of what the higher levels gain on JSON.
 const LEVEL: i32 = 3;
 
-/// Stores `bytes` unless a blob of that content is there; returns its hash.
-pub(super) fn put(db: &Connection, bytes: &[u8]) -> Result<String, InboxError> {
-    let hash = hex::encode(Sha256::digest(bytes));
-    let known = db
-        .prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?
-        .exists(params![hash])?;
-    if !known {
+/// A part hashed and compressed, ready to store: made where the attempt ran, so the inbox's one
+/// writer only inserts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Blob {
+    pub hash: String,
+    size: usize,
+    data: Vec<u8>,
+}
+
+impl Blob {
+    pub fn of(bytes: &[u8]) -> Result<Self, InboxError> {
         let data = zstd::bulk::compress(bytes, LEVEL)
             .map_err(|error| InboxError(format!("cannot compress a recording: {error}")))?;
-        db.prepare_cached(
-            "INSERT INTO blobs (hash, size, stored_size, data) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![hash, bytes.len() as i64, data.len() as i64, data])?;
+        Ok(Self {
+            hash: hex::encode(Sha256::digest(bytes)),
+            size: bytes.len(),
+            data,
+        })
     }
-    Ok(hash)
+}
+
+/// Stores `blob` unless a blob of that content is there.
+pub(super) fn put(db: &Connection, blob: &Blob) -> Result<(), InboxError> {
+    db.prepare_cached(
+        "INSERT OR IGNORE INTO blobs (hash, size, stored_size, data) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![
+        blob.hash,
+        blob.size as i64,
+        blob.data.len() as i64,
+        blob.data
+    ])?;
+    Ok(())
 }
 
 /// The bytes of blob `hash`, if it is stored.

@@ -7,10 +7,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use super::rows::{EVENT_COLUMNS, EventRow};
-use super::{Inbox, InboxError, recordings};
+use super::recordings::{self, PreparedRecording};
+use super::{Inbox, InboxError};
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
-use crate::flow::recording::Recording;
 use crate::flow::status::Status;
 use crate::sqlite::{from_ms, to_ms};
 
@@ -143,7 +143,7 @@ impl Inbox {
         attempt: u32,
         finish: Finish,
         steps: Vec<Step>,
-        recording: Option<Recording>,
+        recording: Option<PreparedRecording>,
         now: DateTime<Utc>,
     ) -> Result<(), InboxError> {
         self.write(move |db| {

@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::{Inbox, InboxError, blobs};
+use super::blobs::{self, Blob};
+use super::{Inbox, InboxError};
 use crate::config::RecordingPolicy;
 use crate::flow::recording::Recording;
 use crate::sqlite::{from_ms, to_ms};
@@ -40,24 +41,46 @@ pub struct RecordedAttempt {
     pub recording: Recording,
 }
 
+/// A recording encoded into its parts, each hashed and compressed, ready for the inbox's writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedRecording {
+    parts: Vec<(&'static str, Blob)>,
+}
+
+impl PreparedRecording {
+    /// Encodes `recording`; the work of hashing and compressing is done here, by the caller.
+    pub fn of(recording: &Recording) -> Result<Self, InboxError> {
+        let parts = vec![
+            ("mapping", json_blob(&recording.mapping)?),
+            ("records", json_blob(&recording.records)?),
+            ("config", Blob::of(recording.config.as_bytes())?),
+            ("settings", json_blob(&recording.settings)?),
+            ("answer", json_blob(&recording.answer)?),
+            ("fetch", json_blob(&recording.fetch)?),
+        ];
+        Ok(Self { parts })
+    }
+}
+
+fn json_blob(value: &impl Serialize) -> Result<Blob, InboxError> {
+    let bytes = serde_json::to_vec(value)
+        .map_err(|error| InboxError(format!("cannot encode a recording: {error}")))?;
+    Blob::of(&bytes)
+}
+
 /// Stores attempt `attempt` of event `event_id`, replacing an earlier recording of it.
 pub(super) fn insert(
     db: &Connection,
     event_id: i64,
     attempt: u32,
     now: DateTime<Utc>,
-    recording: &Recording,
+    recording: &PreparedRecording,
 ) -> Result<(), InboxError> {
     let mut parts = Map::new();
-    parts.insert("mapping".into(), put_json(db, &recording.mapping)?);
-    parts.insert("records".into(), put_json(db, &recording.records)?);
-    parts.insert(
-        "config".into(),
-        Value::String(blobs::put(db, recording.config.as_bytes())?),
-    );
-    parts.insert("settings".into(), put_json(db, &recording.settings)?);
-    parts.insert("answer".into(), put_json(db, &recording.answer)?);
-    parts.insert("fetch".into(), put_json(db, &recording.fetch)?);
+    for (name, blob) in &recording.parts {
+        blobs::put(db, blob)?;
+        parts.insert((*name).into(), Value::String(blob.hash.clone()));
+    }
     db.prepare_cached(
         "INSERT OR REPLACE INTO recordings (event_id, attempt, recorded_at, parts)
          VALUES (?1, ?2, ?3, ?4)",
@@ -69,12 +92,6 @@ pub(super) fn insert(
         Value::Object(parts).to_string()
     ])?;
     Ok(())
-}
-
-fn put_json(db: &Connection, value: &impl Serialize) -> Result<Value, InboxError> {
-    let bytes = serde_json::to_vec(value)
-        .map_err(|error| InboxError(format!("cannot encode a recording: {error}")))?;
-    Ok(Value::String(blobs::put(db, &bytes)?))
 }
 
 impl Inbox {
@@ -267,8 +284,9 @@ mod tests {
         let done = Finish::Done {
             external_ids: Vec::new(),
         };
+        let prepared = PreparedRecording::of(&recording).unwrap();
         inbox
-            .finish(receipts[0].id, 1, done, Vec::new(), Some(recording), now)
+            .finish(receipts[0].id, 1, done, Vec::new(), Some(prepared), now)
             .await
             .unwrap();
         receipts[0].id
