@@ -57,7 +57,9 @@ pub fn print(options: &Options, runs: &[Run]) {
         );
     }
     table.section(&format!("recordings ({})", on_off(options.recording)));
-    table.row("recorded attempts", runs, |run| run.recorded.recordings.to_string());
+    table.row("recorded attempts", runs, |run| {
+        run.recorded.recordings.to_string()
+    });
     table.row("recorded per attempt: stored / raw (bytes)", runs, |run| {
         let (stored, raw) = recorded_per_attempt(run);
         format!("{stored:.0} / {raw:.0}")
@@ -282,8 +284,14 @@ fn summary(options: &Options, run: &Run) -> String {
             options.slow_intacct.as_millis().to_string(),
         ),
         ("recording", on_off(options.recording).to_owned()),
-        ("recorded_bytes_per_attempt", number(recorded_per_attempt(run).0, 0)),
-        ("recorded_raw_bytes_per_attempt", number(recorded_per_attempt(run).1, 0)),
+        (
+            "recorded_bytes_per_attempt",
+            number(recorded_per_attempt(run).0, 0),
+        ),
+        (
+            "recorded_raw_bytes_per_attempt",
+            number(recorded_per_attempt(run).1, 0),
+        ),
         ("workers", run.workers.to_string()),
         ("batch", run.batch.to_string()),
     ];

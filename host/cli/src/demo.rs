@@ -6,7 +6,9 @@
 //! [`actions`]) and a shipping day in ShipStation ([`ship_day`], [`shipping`]), and the demo prints
 //! the events the flows took in ([`event_report`]), the books they left in Intacct
 //! ([`ledger_report`]) and the freight by carrier and warehouse ([`freight_report`]), and ends with
-//! the sandbox refusing a request off the allowlist and stopping an endless loop ([`sandbox`]).
+//! the sandbox refusing a request off the allowlist and stopping an endless loop ([`sandbox`]),
+//! and what the recordings of the day's attempts give: a replay with no network and a dry-run
+//! ([`recordings`]).
 //! It ends by naming the console and `/metrics` of the host that ran it; with `--serve` the host
 //! and the simulators stay up until Ctrl-C, so the demo's events can be clicked through.
 
@@ -15,6 +17,7 @@ mod day;
 mod event_report;
 mod freight_report;
 mod ledger_report;
+mod recordings;
 mod sandbox;
 mod settle;
 mod ship_day;
@@ -150,6 +153,10 @@ pub async fn run(workspace: &Path, plugin_dir: &Path, serve: bool) -> anyhow::Re
     println!("\n== the sandbox");
     sandbox::show(service.host()).await?;
 
+    println!("\n== the recordings (dry-runs and deterministic replay)");
+    let mapping = plugin_dir.join("shopify-intacct.wasm");
+    recordings::show(&Config::load(&path)?, service.inbox(), &events, &mapping).await?;
+
     let config = path.display();
     println!("\n== what to try next");
     println!("  the inbox and its audit trail stay in {}:", dir.display());
@@ -171,7 +178,15 @@ pub async fn run(workspace: &Path, plugin_dir: &Path, serve: bool) -> anyhow::Re
             "  cargo mlc -- events show {} --config {config}    (fetch, map, apply: every request, secrets redacted)",
             paid.id
         );
+        println!(
+            "  cargo mlc -- replay {} --deterministic --config {config}    (its fetch and map again, on its recording)",
+            paid.id
+        );
     }
+    println!(
+        "  cargo mlc -- dry-run --flow {FLOW} --mapping {} --config {config}    (a candidate mapping over the day)",
+        mapping.display()
+    );
 
     println!("\n== the console");
     let token_file = dir.join("secrets/admin-token");

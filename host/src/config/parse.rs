@@ -952,8 +952,8 @@ mod tests {
 
         let loaded = |text: &str| load(&minimal(text)).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(loaded("").recording, RecordingPolicy::default());
-        let told = loaded("[recording]\nenabled = false\nkeep = \"7d\"\nmax_size = \"200MiB\"")
-            .recording;
+        let told =
+            loaded("[recording]\nenabled = false\nkeep = \"7d\"\nmax_size = \"200MiB\"").recording;
         assert_eq!(
             told,
             RecordingPolicy {

@@ -143,7 +143,10 @@ impl Visitor {
             .http
             .post(format!("{}{path}", self.base))
             .header(COOKIE, &self.cookie)
-            .header(CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+            .header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
             .body(body)
             .send()
             .await

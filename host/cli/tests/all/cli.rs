@@ -158,6 +158,20 @@ async fn demo_posts_the_day_to_intacct_the_books_balance_and_it_serves_its_conso
         "{stdout}"
     );
     assert!(!stdout.contains("OUT OF BALANCE"), "{stdout}");
+    // The day's attempts were recorded: an order replays on its recording as it ran, and the
+    // mapping that served the day, dry-run over it, would post exactly what it posted.
+    assert!(
+        stdout.contains("with no network: identical requests, records and commands"),
+        "{stdout}"
+    );
+    let dry_run = stdout
+        .lines()
+        .find(|line| line.contains("dry-run over the day's"))
+        .unwrap_or_else(|| panic!("no dry-run line: {stdout}"));
+    assert!(
+        dry_run.contains("· changed 0 · new failures 0 · not replayable 0; no amount moves"),
+        "{dry_run}"
+    );
     // The config it points at serves `mlc events list`.
     let config = stdout
         .lines()

@@ -189,7 +189,13 @@ fn view(report: &DryRunReport) -> ReportView {
             .effect
             .accounts
             .iter()
-            .map(|delta| (delta.account.clone(), amount(delta.debit), amount(delta.credit)))
+            .map(|delta| {
+                (
+                    delta.account.clone(),
+                    amount(delta.debit),
+                    amount(delta.credit),
+                )
+            })
             .collect(),
         dimensions: report
             .effect

@@ -60,7 +60,8 @@ pub(crate) fn routes(token: Secret) -> Router<Arc<Shared>> {
         .route("/ui/plugins/{name}/rollback", post(plugins::rollback))
         .route(
             "/ui/dry-run",
-            get(dry_run::page).post(dry_run::run.layer(DefaultBodyLimit::max(plugins::MAX_COMPONENT))),
+            get(dry_run::page)
+                .post(dry_run::run.layer(DefaultBodyLimit::max(plugins::MAX_COMPONENT))),
         )
         .route("/ui/connections", get(connections::page))
         .route("/ui/connections/{name}/ping", get(connections::ping))

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use super::rows::{EVENT_COLUMNS, EventRow};
 use super::recordings::{self, PreparedRecording};
+use super::rows::{EVENT_COLUMNS, EventRow};
 use super::{Inbox, InboxError};
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
