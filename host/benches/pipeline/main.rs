@@ -134,7 +134,8 @@ pub struct Options {
         env = "MLC_BENCH_RECORDING",
         value_name = "on|off",
         default_value = "on",
-        value_parser = on_off
+        value_parser = on_off,
+        action = clap::ArgAction::Set
     )]
     recording: bool,
     /// Components built already, relative to the workspace root (default: build the plugins).
