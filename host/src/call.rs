@@ -362,10 +362,27 @@ impl ConnectorCall {
         &self,
         commands: &[Command],
     ) -> CallReport<Vec<Result<Applied, PluginError>>> {
+        self.apply_with(commands, false).await
+    }
+
+    /// [`ConnectorCall::apply`], keeping what the connector receives from the host, whole, in
+    /// the report's `tape` ([`crate::tape`]).
+    pub async fn apply_taped(
+        &self,
+        commands: &[Command],
+    ) -> CallReport<Vec<Result<Applied, PluginError>>> {
+        self.apply_with(commands, true).await
+    }
+
+    async fn apply_with(
+        &self,
+        commands: &[Command],
+        taping: bool,
+    ) -> CallReport<Vec<Result<Applied, PluginError>>> {
         let sent = commands.len();
         let commands = commands.to_vec();
         let mut report = self
-            .run("apply", false, move |store, plugin| {
+            .run("apply", taping, move |store, plugin| {
                 Box::pin(async move {
                     Ok(plugin
                         .call_apply(store, &commands)

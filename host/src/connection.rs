@@ -150,8 +150,11 @@ impl Connection {
         self.secrets.get(name)
     }
 
-    pub(crate) fn secret_values(&self) -> impl Iterator<Item = &str> {
-        self.secrets.values().map(Secret::expose)
+    /// Each secret's name and value.
+    pub(crate) fn secret_pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.secrets
+            .iter()
+            .map(|(name, secret)| (name.as_str(), secret.expose()))
     }
 }
 

@@ -8,41 +8,66 @@ const SHORTEST_SECRET: usize = 4;
 /// OAuth token) are unknown to the host, but they travel under names like these.
 const CREDENTIAL_NAMES: [&str; 5] = ["password", "sessionid", "token", "secret", "api_key"];
 
-/// The secret values of one call, longest first so a secret containing another is masked whole.
+/// The secrets of one call, by value and name, longest value first so a secret containing
+/// another is masked whole.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Redactor {
-    secrets: Vec<String>,
+    secrets: Vec<Secret>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Secret {
+    value: String,
+    /// `[secret:NAME]`: what a tape keeps in its place.
+    placeholder: String,
 }
 
 impl Redactor {
-    pub fn new<'a>(values: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut secrets: Vec<String> = values
+    /// A redactor of the secrets `(name, value)`.
+    pub fn new<'a>(secrets: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut secrets: Vec<Secret> = secrets
             .into_iter()
-            .filter(|value| value.len() >= SHORTEST_SECRET)
-            .map(str::to_owned)
+            .filter(|(_, value)| value.len() >= SHORTEST_SECRET)
+            .map(|(name, value)| Secret {
+                value: value.to_owned(),
+                placeholder: format!("[secret:{name}]"),
+            })
             .collect();
-        secrets.sort_by_key(|value| std::cmp::Reverse(value.len()));
-        secrets.dedup();
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.value.len()));
+        secrets.dedup_by(|a, b| a.value == b.value);
         Self { secrets }
     }
 
     /// The start of `bytes` as text, at most `cap` bytes of it, redacted. Redaction runs before the
     /// cut, over enough text that a secret straddling the cut is masked rather than half shown.
     pub fn excerpt(&self, bytes: &[u8], cap: usize) -> String {
-        let longest = self.secrets.first().map_or(0, String::len);
+        let longest = self.secrets.first().map_or(0, |secret| secret.value.len());
         let window = &bytes[..bytes.len().min(cap + longest)];
         let text = mask_credential_fields(&self.redact(&String::from_utf8_lossy(window)));
         clip(text, cap, bytes.len())
     }
 
-    /// All of `bytes` as text, redacted as [`Redactor::excerpt`] redacts: what a tape keeps.
+    /// All of `bytes` as text for a tape: each secret of the connection replaced by a placeholder
+    /// naming it (`[secret:NAME]`, which [`Redactor::restore`] puts back at a replay), and the
+    /// values of credential-named fields masked, as in [`Redactor::excerpt`].
     pub fn whole(&self, bytes: &[u8]) -> String {
-        mask_credential_fields(&self.redact(&String::from_utf8_lossy(bytes)))
+        let text = self.secrets.iter().fold(
+            String::from_utf8_lossy(bytes).into_owned(),
+            |text, secret| text.replace(secret.value.as_str(), &secret.placeholder),
+        );
+        mask_credential_fields(&text)
+    }
+
+    /// Text from a tape with the placeholders of this redactor's secrets replaced by their values.
+    pub fn restore(&self, text: &str) -> String {
+        self.secrets.iter().fold(text.to_owned(), |text, secret| {
+            text.replace(secret.placeholder.as_str(), &secret.value)
+        })
     }
 
     pub fn redact(&self, text: &str) -> String {
         self.secrets.iter().fold(text.to_owned(), |text, secret| {
-            text.replace(secret.as_str(), MASK)
+            text.replace(secret.value.as_str(), MASK)
         })
     }
 }
@@ -139,7 +164,11 @@ mod tests {
 
     #[test]
     fn masks_every_occurrence_longest_first_and_leaves_short_values() {
-        let redactor = Redactor::new(["hunter2-secret", "hunter2-secret-long", "ab"]);
+        let redactor = Redactor::new([
+            ("short", "hunter2-secret"),
+            ("long", "hunter2-secret-long"),
+            ("tiny", "ab"),
+        ]);
         assert_eq!(
             redactor.redact("k=hunter2-secret-long&x=hunter2-secret&y=ab"),
             "k=[redacted]&x=[redacted]&y=ab"
@@ -148,7 +177,7 @@ mod tests {
 
     #[test]
     fn excerpts_mask_a_secret_cut_by_the_cap() {
-        let redactor = Redactor::new(["topsecret"]);
+        let redactor = Redactor::new([("password", "topsecret")]);
         assert_eq!(
             redactor.excerpt(b"pw=topsecret", 6),
             "pw=[re… (12 bytes in all)"
@@ -168,6 +197,27 @@ mod tests {
         assert_eq!(
             redactor.excerpt(json, 1000),
             r#"{"access_token": "[redacted]", "refresh_token":"[redacted]", "scope": "read", "sessionid": null}"#
+        );
+    }
+
+    #[test]
+    fn a_tape_names_each_secret_it_leaves_out_and_a_replay_puts_it_back() {
+        let redactor = Redactor::new([("sender-id", "acme-sender"), ("password", "topsecret")]);
+        let stored = br#"{"sessionid": "live.42", "identity": "https://gw acme-sender C1"}"#;
+        let taped = redactor.whole(stored);
+        assert_eq!(
+            taped,
+            r#"{"sessionid": "[redacted]", "identity": "https://gw [secret:sender-id] C1"}"#
+        );
+        assert_eq!(
+            redactor.restore(&taped),
+            r#"{"sessionid": "[redacted]", "identity": "https://gw acme-sender C1"}"#,
+            "the secret comes back from the config; what the remote gave at run time does not"
+        );
+        assert_eq!(
+            redactor.redact("pw=topsecret"),
+            "pw=[redacted]",
+            "logs name nothing"
         );
     }
 }

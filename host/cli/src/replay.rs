@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use mlc_host::config::Config;
-use mlc_host::flow::replay::{ReplayReport, RequestOutcome, Versions};
+use mlc_host::flow::replay::{ReplayReport, RequestOutcome, RequestReplay, Versions};
 use mlc_host::flow::{self, dry_run::Difference};
 
 use crate::dry_run::PostingsChange;
@@ -56,26 +56,7 @@ fn text(report: &ReplayReport) -> String {
         report.event, report.attempt
     );
     out += &format!("  fetch  {}\n", versions(&report.source));
-    for request in &report.requests {
-        let outcome = match &request.outcome {
-            RequestOutcome::Same => "answered from the recording".to_owned(),
-            RequestOutcome::BodyDiffers { recorded, replayed } => {
-                format!(
-                    "answered, but its body differs:\n           recorded {recorded}\n           replayed {replayed}"
-                )
-            }
-            RequestOutcome::NotRecorded => {
-                "not in the recording: answered with a connection error".to_owned()
-            }
-        };
-        out += &format!("         {} {}: {outcome}\n", request.method, request.url);
-    }
-    for request in &report.unasked {
-        out += &format!(
-            "         {} {}: recorded, not asked this time\n",
-            request.method, request.url
-        );
-    }
+    out += &requests(&report.requests, &report.unasked);
     if let Some(error) = &report.fetch_error {
         out += &format!("         failed: {error}\n");
     }
@@ -85,17 +66,49 @@ fn text(report: &ReplayReport) -> String {
         out += &format!("         {answer}\n");
     }
     for change in &report.command_changes {
-        out += &format!(
-            "         {:?} {} {}\n",
-            change.change, change.kind, change.key
-        )
-        .to_lowercase();
+        out += &format!("         {change}\n");
         out += &differences("", &change.differences);
+    }
+    if let Some(apply) = &report.apply {
+        out += &format!(
+            "  apply  {}: the batch's {} command(s) again\n",
+            versions(&apply.sink),
+            apply.commands
+        );
+        out += &requests(&apply.requests, &apply.unasked);
+        if let Some(error) = &apply.error {
+            out += &format!("         failed: {error}\n");
+        }
     }
     out += match report.identical {
         true => "identical: the same requests, records and commands as recorded\n",
         false => "differs from the recording\n",
     };
+    out
+}
+
+/// Each request and what became of it, then the recorded ones not asked for again.
+fn requests(requests: &[RequestReplay], unasked: &[RequestReplay]) -> String {
+    let mut out = String::new();
+    for request in requests {
+        let outcome = match &request.outcome {
+            RequestOutcome::Same => "answered from the recording".to_owned(),
+            RequestOutcome::BodyDiffers { recorded, replayed } => format!(
+                "answered, but its body differs:\n           recorded {recorded}\n           \
+                 replayed {replayed}"
+            ),
+            RequestOutcome::NotRecorded => {
+                "not in the recording: answered with a connection error".to_owned()
+            }
+        };
+        out += &format!("         {} {}: {outcome}\n", request.method, request.url);
+    }
+    for request in unasked {
+        out += &format!(
+            "         {} {}: recorded, not asked this time\n",
+            request.method, request.url
+        );
+    }
     out
 }
 
@@ -122,22 +135,12 @@ fn versions(versions: &Versions) -> String {
 }
 
 fn differences(what: &str, differences: &[Difference]) -> String {
-    let show = |value: &Option<serde_json::Value>| {
-        value
-            .as_ref()
-            .map_or("(none)".to_owned(), ToString::to_string)
-    };
     let mut out = String::new();
     if !what.is_empty() && !differences.is_empty() {
         out += &format!("         {what} differ:\n");
     }
     for difference in differences {
-        out += &format!(
-            "           {}: {} -> {}\n",
-            difference.path,
-            show(&difference.before),
-            show(&difference.after)
-        );
+        out += &format!("           {difference}\n");
     }
     out
 }

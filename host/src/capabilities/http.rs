@@ -136,7 +136,7 @@ fn taped(
             response
                 .headers
                 .iter()
-                .map(|(name, value)| (name.clone(), redactor.redact(value)))
+                .map(|(name, value)| (name.clone(), redactor.whole(value.as_bytes())))
                 .collect(),
             redactor.whole(&response.body),
         ),

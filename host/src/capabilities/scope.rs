@@ -34,7 +34,7 @@ pub(crate) struct CallScope {
 impl CallScope {
     pub fn new(plugin: Arc<str>, grant: Grant, limits: Limits, trace: CallTrace) -> Self {
         let redactor = match &grant {
-            Grant::Connection(connection) => Redactor::new(connection.secret_values()),
+            Grant::Connection(connection) => Redactor::new(connection.secret_pairs()),
             Grant::Settings(_) => Redactor::default(),
         };
         Self {

@@ -77,6 +77,7 @@ async fn settle(shared: &Shared, row: &EventRow, slot: WorkerSlot) {
         finish,
         steps,
         recording,
+        apply_tape,
     } = worker::attempt(shared, row, slot).await;
     match &finish {
         Finish::Done { .. } => {
@@ -98,7 +99,7 @@ async fn settle(shared: &Shared, row: &EventRow, slot: WorkerSlot) {
     metrics::attempt_finished(&row.flow, finish.outcome());
     let (id, attempt, now) = (row.id, row.attempts, shared.now());
     let recording = recording.and_then(|recording| {
-        PreparedRecording::of(&recording)
+        PreparedRecording::of(&recording, apply_tape)
             .inspect_err(|error| tracing::error!(event = id, %error, "cannot record the attempt"))
             .ok()
     });

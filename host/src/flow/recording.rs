@@ -2,7 +2,8 @@
 //! fetched, the mapping's config and settings, and its commands (or its refusal); and the tape of
 //! the fetch, what the source connector received from the host ([`crate::tape`]). With it, a
 //! candidate mapping can be run over real history without calling any system (`dry_run`), and the
-//! fetch and map replayed with no network (`replay`). The
+//! fetch and map replayed with no network (`replay`). The tape of the sink's `apply` is its
+//! batch's ([`ApplyTape`]), kept once for all the events the batch carried. The
 //! inbox stores each part as a content-addressed, compressed blob, so a config or a record that
 //! many attempts saw costs its bytes once; `[recording]` bounds what is kept by age and size.
 //!
@@ -31,6 +32,17 @@ pub struct Recording {
     pub answer: MappingAnswer,
     /// The fetch that gave `records`.
     pub fetch: FetchTape,
+}
+
+/// A sink connector's `apply` of the batch that carried an attempt's commands, taped: the same
+/// for every event of the batch, and so stored once for all of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyTape {
+    pub connector: RecordedPlugin,
+    pub connection: String,
+    /// The whole batch's commands, in the order they were applied.
+    pub commands: Vec<RecordedCommand>,
+    pub received: Vec<Received>,
 }
 
 /// A source connector's `fetch`, taped.
@@ -103,6 +115,17 @@ impl From<&Command> for RecordedCommand {
             kind: command.kind.clone(),
             key: command.key.clone(),
             body: command.body.clone(),
+        }
+    }
+}
+
+impl RecordedCommand {
+    /// The command as a connector takes it.
+    pub(crate) fn to_command(&self) -> Command {
+        Command {
+            kind: self.kind.clone(),
+            key: self.key.clone(),
+            body: self.body.clone(),
         }
     }
 }

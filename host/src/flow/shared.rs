@@ -66,7 +66,12 @@ impl Shared {
                 let sink = &config.connections[&flow.sink];
                 (
                     flow.sink.clone(),
-                    SinkLane::start(&flow.sink, sink.concurrency, sink.batch),
+                    SinkLane::start(
+                        &flow.sink,
+                        sink.concurrency,
+                        sink.batch,
+                        config.recording.enabled,
+                    ),
                 )
             })
             .collect();

@@ -3,7 +3,8 @@
 //! batched into one apply call of up to `batch` commands, for connectors that send a batch as one
 //! request. Each event gets back its own slice of the results, and the call's requests and times.
 //! An event waiting here gives its worker back (see `worker`), so the lane has room of its own:
-//! `2 × batch × concurrency` events, a full batch being applied and the next one filling.
+//! `2 × batch × concurrency` events, a full batch being applied and the next one filling. When
+//! attempts are recorded, the apply is taped and its tape encoded once for the batch's events.
 
 use std::sync::Arc;
 
@@ -12,6 +13,9 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use crate::bindings::types::{Applied, Command, PluginError};
 use crate::call::ConnectorCall;
 use crate::error::HostError;
+use crate::flow::inbox::{EncodedApply, encode_apply};
+use crate::flow::recording::{ApplyTape, RecordedCommand};
+use crate::tape::Received;
 use crate::trace::CallReport;
 
 /// What one event's commands came back with.
@@ -21,6 +25,8 @@ pub(crate) struct LaneAnswer {
     /// Commands and events in the apply call that carried these.
     pub batch_commands: usize,
     pub batch_events: usize,
+    /// The batch's apply tape, encoded once for all its events (when recording).
+    pub tape: Option<EncodedApply>,
 }
 
 struct Job {
@@ -43,11 +49,12 @@ pub(crate) struct Place {
 }
 
 impl SinkLane {
-    /// The lane of sink connection `connection`.
-    pub fn start(connection: &str, concurrency: usize, batch: usize) -> Self {
+    /// The lane of sink connection `connection`; `taping` tapes each apply for the recordings.
+    pub fn start(connection: &str, concurrency: usize, batch: usize, taping: bool) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
         let (concurrency, batch) = (concurrency.max(1), batch.max(1));
-        tokio::spawn(drive(queue, Arc::new(Semaphore::new(concurrency)), batch));
+        let slots = Arc::new(Semaphore::new(concurrency));
+        tokio::spawn(drive(queue, slots, batch, taping));
         Self {
             connection: connection.into(),
             jobs,
@@ -100,13 +107,19 @@ impl SinkLane {
             },
             batch_commands: 0,
             batch_events: 0,
+            tape: None,
         }
     }
 }
 
 /// Takes jobs in arrival order; once a slot is free, adds every job already waiting (same plugin
 /// version, within the batch size) and runs them as one apply call.
-async fn drive(mut queue: mpsc::UnboundedReceiver<Job>, slots: Arc<Semaphore>, batch: usize) {
+async fn drive(
+    mut queue: mpsc::UnboundedReceiver<Job>,
+    slots: Arc<Semaphore>,
+    batch: usize,
+    taping: bool,
+) {
     let mut carried: Option<Job> = None;
     loop {
         let first = match carried.take() {
@@ -132,15 +145,21 @@ async fn drive(mut queue: mpsc::UnboundedReceiver<Job>, slots: Arc<Semaphore>, b
             jobs.push(job);
         }
         tokio::spawn(async move {
-            run_batch(jobs).await;
+            run_batch(jobs, taping).await;
             drop(slot);
         });
     }
 }
 
-async fn run_batch(jobs: Vec<Job>) {
+async fn run_batch(jobs: Vec<Job>, taping: bool) {
     let commands: Vec<Command> = jobs.iter().flat_map(|job| job.commands.clone()).collect();
-    let report = jobs[0].call.apply(&commands).await;
+    let call = &jobs[0].call;
+    let mut report = match taping {
+        true => call.apply_taped(&commands).await,
+        false => call.apply(&commands).await,
+    };
+    let tape = taping.then(|| tape(call, &commands, std::mem::take(&mut report.tape)));
+    let tape = tape.flatten();
     let batch_events = jobs.len();
     let mut results = report.result.map(Vec::into_iter);
     for job in jobs {
@@ -160,7 +179,25 @@ async fn run_batch(jobs: Vec<Job>) {
             },
             batch_commands: commands.len(),
             batch_events,
+            tape: tape.clone(),
         };
         let _receiver_gone = job.reply.send(answer);
     }
+}
+
+/// The batch's apply tape, encoded once; none (and an error in the log) if it cannot be.
+fn tape(
+    call: &ConnectorCall,
+    commands: &[Command],
+    received: Vec<Received>,
+) -> Option<EncodedApply> {
+    let tape = ApplyTape {
+        connector: call.plugin().into(),
+        connection: call.connection().name().to_owned(),
+        commands: commands.iter().map(RecordedCommand::from).collect(),
+        received,
+    };
+    encode_apply(&tape)
+        .inspect_err(|error| tracing::error!(%error, "cannot record an apply's tape"))
+        .ok()
 }

@@ -14,7 +14,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::bindings::types::{Applied, Command, Entity, PluginError};
 use crate::error::CallError;
 use crate::flow::audit::Step;
-use crate::flow::inbox::{EventRow, Finish};
+use crate::flow::inbox::{EncodedApply, EventRow, Finish};
 use crate::flow::outcome::{after_error, worst};
 use crate::flow::recording::{FetchTape, MappingAnswer, RecordedEntity, Recording};
 use crate::flow::shared::Shared;
@@ -26,27 +26,30 @@ use crate::trace::CallReport;
 const COMMAND_EXCERPT: usize = 2048;
 
 /// What an attempt leaves to be written: its outcome, its steps and, once its mapping ran, its
-/// recording.
+/// recording, with the tape of the apply that carried its commands.
 pub(crate) struct Attempted {
     pub finish: Finish,
     pub steps: Vec<Step>,
     pub recording: Option<Recording>,
+    pub apply_tape: Option<EncodedApply>,
 }
 
 /// Runs one attempt. `slot` is the worker slot it runs in, given back as soon as the attempt
 /// waits for its sink lane.
 pub(crate) async fn attempt(shared: &Shared, row: &EventRow, slot: WorkerSlot) -> Attempted {
-    let mut steps = Vec::new();
-    let mut recording = None;
-    let finish = match run(shared, row, slot, &mut steps, &mut recording).await {
+    let mut attempted = Attempted {
+        finish: Finish::Done {
+            external_ids: Vec::new(),
+        },
+        steps: Vec::new(),
+        recording: None,
+        apply_tape: None,
+    };
+    attempted.finish = match run(shared, row, slot, &mut attempted).await {
         Ok(finish) => finish,
         Err(error) => after_error(&error, row.tries(), &shared.config.retry, shared.now()),
     };
-    Attempted {
-        finish,
-        steps,
-        recording,
-    }
+    attempted
 }
 
 /// A worker slot: dropping it lets the dispatcher claim another event.
@@ -66,9 +69,9 @@ async fn run(
     shared: &Shared,
     row: &EventRow,
     slot: WorkerSlot,
-    steps: &mut Vec<Step>,
-    recording: &mut Option<Recording>,
+    attempted: &mut Attempted,
 ) -> Result<Finish, CallError> {
+    let steps = &mut attempted.steps;
     let attempt = row.attempts;
     let calls = shared.calls(&row.flow)?;
     let event = row.event();
@@ -109,7 +112,7 @@ async fn run(
         "commands",
         |commands| commands_detail(commands),
     ));
-    *recording = recording_on.then(|| Recording {
+    attempted.recording = recording_on.then(|| Recording {
         mapping: mapping.into(),
         records: records.iter().map(RecordedEntity::from).collect(),
         config,
@@ -128,6 +131,7 @@ async fn run(
     slot.give_back(shared);
     let started = shared.now();
     let answer = calls.lane.apply(place, calls.sink.clone(), commands).await;
+    attempted.apply_tape = answer.tape;
     let report = answer.report;
     let (external_ids, errors) = match &report.result {
         Ok(results) => split(results),

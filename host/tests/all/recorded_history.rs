@@ -48,12 +48,26 @@ fn shopify_asking_fewer_lines() -> std::path::PathBuf {
     )
 }
 
+/// The `intacct` connector asking Intacct to keep whitespace in its answers: each request it
+/// sends differs, the answers it needs do not.
+fn intacct_keeping_whitespace() -> std::path::PathBuf {
+    build_variant_patched(
+        "intacct",
+        "0.9.3",
+        "src/envelope.rs",
+        ".text(\"includewhitespace\", \"false\");",
+        ".text(\"includewhitespace\", \"true\");",
+    )
+}
+
 /// A day of the shop, posted and recorded: two customers and three orders.
 struct RecordedDay {
     sims: ShopifyIntacct,
     service: Service,
     config: Config,
     events: Vec<EventRow>,
+    /// The `orders/create` event of the order shipped Express.
+    express: i64,
 }
 
 impl RecordedDay {
@@ -81,16 +95,24 @@ impl RecordedDay {
         let grace = customer(&sims, "Grace", &["wholesale", "region:east"]);
         order(&sims, &ada, "Standard", "5.00");
         order(&sims, &grace, "Standard", "5.00");
-        order(&sims, &grace, "Express", "12.00");
+        let express = order(&sims, &grace, "Express", "12.00");
         sims.shopify.wait_idle().await;
         let mut events = wait_settled(service.inbox(), 5, &[Status::Done], SETTLE).await;
         events.sort_by_key(|row| row.id);
         assert_eq!(events.len(), 5, "{events:?}");
+        let express = events
+            .iter()
+            .find(|row| {
+                row.topic == "orders/create" && row.reference.contains(&express.to_string())
+            })
+            .unwrap_or_else(|| panic!("no event of order {express}: {events:?}"))
+            .id;
         Self {
             sims,
             service,
             config,
             events,
+            express,
         }
     }
 
@@ -135,7 +157,8 @@ fn customer(sims: &ShopifyIntacct, first: &str, tags: &[&str]) -> Customer {
 }
 
 /// 2 × 19.99 widgets at 7.25 % tax, and untaxed shipping `title` at `price`.
-fn order(sims: &ShopifyIntacct, customer: &Customer, title: &str, price: &str) {
+/// Returns the order's id.
+fn order(sims: &ShopifyIntacct, customer: &Customer, title: &str, price: &str) -> u64 {
     sims.shopify
         .create_order(OrderSpec {
             customer_id: Some(customer.id),
@@ -149,7 +172,8 @@ fn order(sims: &ShopifyIntacct, customer: &Customer, title: &str, price: &str) {
             }],
             ..OrderSpec::default()
         })
-        .expect("the shop takes the order");
+        .expect("the shop takes the order")
+        .id
 }
 
 fn d(text: &str) -> Decimal {
@@ -258,6 +282,48 @@ async fn moving_shipping_to_revenue_shows_exactly_the_shipping_amounts_moving_an
     );
     assert_eq!(report["review"], Value::Array(Vec::new()));
 
+    // The console shows the same report to an operator who uploads the candidate.
+    let mut visitor = Visitor::new(&day.base());
+    assert_eq!(visitor.sign_in(TOKEN).await.0, 303);
+    let (status, form, _) = visitor.get("/ui/dry-run").await;
+    assert_eq!(status, 200, "{form}");
+    let csrf = csrf_of(&form);
+    let bytes = std::fs::read(&candidate).unwrap();
+    let fields = [("csrf", csrf.as_str()), ("flow", FLOW), ("since", "1d")];
+    let (status, page) = visitor
+        .post_file(
+            "/ui/dry-run",
+            &fields,
+            ("component", "candidate.wasm", &bytes),
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("unchanged 2 · changed 3 · new failures 0"),
+        "{page}"
+    );
+    assert!(
+        page.contains("The candidate would post differently."),
+        "{page}"
+    );
+    assert!(
+        page.contains("<tr><td>4000</td><td>0</td><td>22.00</td></tr>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<tr><td>4100</td><td>0</td><td>-22.00</td></tr>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("gl_account_no: &#34;4100&#34; -&#62; &#34;4000&#34;"),
+        "{page}"
+    );
+    let (status, page) = visitor
+        .post_file("/ui/dry-run", &fields, ("component", "empty.wasm", b""))
+        .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("choose a candidate mapping"), "{page}");
+
     assert_eq!(
         day.sims.ledger().invoices.len(),
         invoices_before,
@@ -286,7 +352,7 @@ async fn the_mapping_that_ran_shows_no_change_and_a_candidate_that_traps_fails_o
 
     let (status, report) = day.dry_run(FLOW, "since=1d", &traps_on_express()).await;
     assert_eq!(status, 200, "{report}");
-    let express = *day.ids("orders/create").last().unwrap();
+    let express = day.express;
     for (id, verdict) in verdicts(&report) {
         let expected = if id == express {
             "new_failure"
@@ -394,14 +460,19 @@ async fn a_recorded_event_replays_with_the_simulators_gone_into_identical_reques
     let connector = tokio::task::spawn_blocking(shopify_asking_fewer_lines)
         .await
         .unwrap();
+    let sink = tokio::task::spawn_blocking(intacct_keeping_whitespace)
+        .await
+        .unwrap();
     let RecordedDay {
         sims,
         service,
         config,
         events,
+        ..
     } = day;
     service.shutdown().await.expect("the service stops");
     drop(sims);
+    assert_no_secret_recorded(&config);
 
     for row in &events {
         let report = flow::replay_recorded(&config, row.id, &[])
@@ -412,6 +483,8 @@ async fn a_recorded_event_replays_with_the_simulators_gone_into_identical_reques
             "event {} ({}): {report:#?}",
             row.id, row.topic
         );
+        let apply = report.apply.as_ref().expect("every event reached Intacct");
+        assert!(!apply.requests.is_empty(), "{report:#?}");
         assert!(
             !report.requests.is_empty(),
             "the fetch asked the tape: {report:#?}"
@@ -480,12 +553,44 @@ async fn a_recorded_event_replays_with_the_simulators_gone_into_identical_reques
         .iter()
         .find(|row| row.topic == "customers/create")
         .unwrap();
-    let wrong = std::fs::read(support::plugin_dir().join("intacct.wasm")).unwrap();
-    let error = flow::replay_recorded(&config, customer.id, &[("intacct".into(), wrong)])
+    // The sink's apply of the customer's batch, replayed with the intacct candidate: every
+    // request it sends differs from the recorded one in that one element.
+    let component = std::fs::read(&sink).unwrap();
+    let report = flow::replay_recorded(&config, customer.id, &[("intacct".into(), component)])
         .await
-        .expect_err("intacct did not run the event");
+        .unwrap();
+    assert!(!report.identical, "{report:#?}");
+    let apply = report.apply.as_ref().expect("the customer reached Intacct");
+    assert_eq!(apply.sink.replayed.version, "0.9.3");
+    assert!(!apply.requests.is_empty(), "{report:#?}");
+    for request in &apply.requests {
+        let RequestOutcome::BodyDiffers { recorded, replayed } = &request.outcome else {
+            panic!("{request:?}")
+        };
+        assert!(
+            recorded.contains("<includewhitespace>false</includewhitespace>")
+                && replayed.contains("<includewhitespace>true</includewhitespace>"),
+            "{request:?}"
+        );
+        assert_eq!(
+            recorded.replace("whitespace>false", "whitespace>true"),
+            *replayed,
+            "nothing else differs, the session id redacted alike on both sides"
+        );
+    }
     assert!(
-        format!("{error:#}").contains("replaces neither shopify nor shopify-intacct"),
+        report
+            .requests
+            .iter()
+            .all(|request| request.outcome == RequestOutcome::Same)
+    );
+
+    let wrong = std::fs::read(support::plugin_dir().join("shipstation.wasm")).unwrap();
+    let error = flow::replay_recorded(&config, customer.id, &[("shipstation".into(), wrong)])
+        .await
+        .expect_err("shipstation did not run the event");
+    assert!(
+        format!("{error:#}").contains("replaces none of shopify, shopify-intacct, intacct"),
         "{error:#}"
     );
     let named_wrong = std::fs::read(support::plugin_dir().join("shopify.wasm")).unwrap();
@@ -510,5 +615,38 @@ async fn a_recorded_event_replays_with_the_simulators_gone_into_identical_reques
     assert!(
         format!("{error:#}").contains("is not replayable"),
         "{error:#}"
+    );
+}
+
+/// No blob of the recordings holds a secret of the config, and the Intacct session the
+/// connector keeps in its storage is recorded with its id masked.
+fn assert_no_secret_recorded(config: &Config) {
+    let secrets: Vec<&str> = config
+        .connections
+        .values()
+        .flat_map(|connection| connection.secrets.values().map(|secret| secret.expose()))
+        .collect();
+    assert!(secrets.len() >= 6, "{secrets:?}");
+    let db = rusqlite::Connection::open(config.data_dir.join("inbox.db")).unwrap();
+    let mut statement = db.prepare("SELECT size, data FROM blobs").unwrap();
+    let blobs: Vec<String> = statement
+        .query_map([], |row| {
+            let (size, data): (i64, Vec<u8>) = (row.get(0)?, row.get(1)?);
+            Ok(zstd::bulk::decompress(&data, size as usize).expect("a zstd blob"))
+        })
+        .unwrap()
+        .map(|blob| String::from_utf8(blob.unwrap()).unwrap())
+        .collect();
+    assert!(!blobs.is_empty());
+    for blob in &blobs {
+        for secret in &secrets {
+            assert!(!blob.contains(secret), "a secret in a recording: {blob}");
+        }
+    }
+    assert!(
+        blobs
+            .iter()
+            .any(|blob| blob.contains(r#"\"sessionid\":\"[redacted]\""#)),
+        "the stored Intacct session, its id masked"
     );
 }

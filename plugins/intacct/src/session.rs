@@ -22,6 +22,9 @@ const LIFETIME_MINUTES: i64 = 50;
 /// A session and where to send the requests that use it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
+    /// Stored as `sessionid`, a name the host masks in what it records of a plugin's storage
+    /// (sessions stored before as `id` still read).
+    #[serde(rename = "sessionid", alias = "id")]
     pub id: String,
     pub endpoint: String,
     opened_at: DateTime<Utc>,

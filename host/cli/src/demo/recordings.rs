@@ -21,8 +21,8 @@ pub async fn show(
     let usage = inbox.recording_usage()?;
     let per_attempt = usage.stored_bytes / usage.recordings.max(1);
     println!(
-        "  {} attempts recorded (each fetch's tape, each mapping's input and answer): {} KiB on \
-         disk, {} KiB before compression, {per_attempt} bytes an attempt",
+        "  {} attempts recorded (the tapes of each fetch and apply, each mapping's input and \
+         answer): {} KiB on disk, {} KiB before compression, {per_attempt} bytes an attempt",
         usage.recordings,
         usage.stored_bytes.div_ceil(1024),
         usage.raw_bytes.div_ceil(1024)
@@ -35,9 +35,13 @@ pub async fn show(
         })
         .context("the day has an order done")?;
     let replay = flow::replay_recorded(config, order.id, &[]).await?;
+    let applied = replay
+        .apply
+        .as_ref()
+        .map_or(0, |apply| apply.requests.len());
     println!(
-        "  event {} ({}) replayed on its recording, with no network: {}, {} request(s) answered \
-         from the recording",
+        "  event {} ({}) replayed on its recording, with no network: {}; {} request(s) of its \
+         fetch and {applied} of its batch's apply answered from the recording",
         order.id,
         order.topic,
         match replay.identical {

@@ -131,33 +131,17 @@ async fn dry_run(
 }
 
 fn view(report: &DryRunReport) -> ReportView {
-    let summary = report.summary;
-    let candidate = &report.candidate;
     let amount = |value: rust_decimal::Decimal| value.to_string();
     ReportView {
-        title: format!(
-            "{} {} ({}) over {} event(s) of {}",
-            candidate.name,
-            candidate.version,
-            &candidate.hash[..12.min(candidate.hash.len())],
-            summary.events,
-            report.flow
-        ),
-        counts: format!(
-            "unchanged {} · changed {} · new failures {} · to review {} · not replayable {}",
-            summary.unchanged,
-            summary.changed,
-            summary.new_failure,
-            summary.new_review,
-            summary.not_replayable
-        ),
+        title: report.title(),
+        counts: report.summary.to_string(),
         events: report
             .events
             .iter()
             .filter(|event| event.verdict != Verdict::Unchanged)
             .map(|event| EventView {
                 id: event.id,
-                verdict: verdict(event.verdict),
+                verdict: event.verdict.label(),
                 what: format!(
                     "{} {}",
                     event.topic.as_deref().unwrap_or("-"),
@@ -168,19 +152,8 @@ fn view(report: &DryRunReport) -> ReportView {
                     .changes
                     .iter()
                     .flat_map(|change| {
-                        let head = format!("{:?} {} {}", change.change, change.kind, change.key)
-                            .to_lowercase();
-                        std::iter::once(head).chain(change.differences.iter().map(|difference| {
-                            let show = |value: &Option<serde_json::Value>| {
-                                value.as_ref().map_or("(none)".into(), ToString::to_string)
-                            };
-                            format!(
-                                "{}: {} → {}",
-                                difference.path,
-                                show(&difference.before),
-                                show(&difference.after)
-                            )
-                        }))
+                        std::iter::once(change.to_string())
+                            .chain(change.differences.iter().map(ToString::to_string))
                     })
                     .collect(),
             })
@@ -213,19 +186,7 @@ fn view(report: &DryRunReport) -> ReportView {
             .effect
             .documents
             .iter()
-            .map(|document| {
-                let total = |value: Option<rust_decimal::Decimal>| {
-                    value.map_or("(not posted)".into(), |value| value.to_string())
-                };
-                format!(
-                    "event {}: {} {}: {} → {}",
-                    document.event,
-                    document.kind,
-                    document.key,
-                    total(document.before),
-                    total(document.after)
-                )
-            })
+            .map(ToString::to_string)
             .collect(),
         review: report
             .review
@@ -234,15 +195,5 @@ fn view(report: &DryRunReport) -> ReportView {
             .collect::<Vec<_>>()
             .join(", "),
         changes_postings: report.changes_postings(),
-    }
-}
-
-fn verdict(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Unchanged => "unchanged",
-        Verdict::Changed => "changed",
-        Verdict::NewFailure => "new failure",
-        Verdict::NewReview => "to review",
-        Verdict::NotReplayable => "not replayable",
     }
 }

@@ -2,6 +2,7 @@
 //! body compared as JSON (so formatting never counts), and the paths where two bodies differ.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -33,6 +34,32 @@ pub struct Difference {
     pub path: String,
     pub before: Option<Value>,
     pub after: Option<Value>,
+}
+
+impl fmt::Display for CommandChange {
+    /// `changed intacct.create-invoice KEY`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let change = match self.change {
+            Change::Added => "added",
+            Change::Removed => "removed",
+            Change::Changed => "changed",
+        };
+        write!(f, "{change} {} {}", self.kind, self.key)
+    }
+}
+
+impl fmt::Display for Difference {
+    /// `lines[1].gl_account_no: "4100" -> "4000"`; `(none)` for a side without the value.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |value: &Option<Value>| value.as_ref().map_or("(none)".into(), Value::to_string);
+        write!(
+            f,
+            "{}: {} -> {}",
+            self.path,
+            show(&self.before),
+            show(&self.after)
+        )
+    }
 }
 
 /// The changes from `before` to `after`, in `before`'s order, then what `after` adds.

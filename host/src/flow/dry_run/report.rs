@@ -1,12 +1,12 @@
 //! A dry-run's report: what the candidate would have done with each event, and the accounting
 //! effect of the difference, as JSON (serde) and as text for a terminal.
 
-use std::fmt::Write;
+use std::fmt::{self, Write};
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::diff::{Change, CommandChange};
+use super::diff::CommandChange;
 use super::effect::Effect;
 use crate::flow::recording::RecordedPlugin;
 
@@ -31,6 +31,17 @@ pub struct Summary {
     pub new_failure: usize,
     pub new_review: usize,
     pub not_replayable: usize,
+}
+
+impl fmt::Display for Summary {
+    /// `unchanged 2 · changed 3 · new failures 0 · to review 0 · not replayable 0`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unchanged {} · changed {} · new failures {} · to review {} · not replayable {}",
+            self.unchanged, self.changed, self.new_failure, self.new_review, self.not_replayable
+        )
+    }
 }
 
 /// One event's verdict.
@@ -64,7 +75,8 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    fn label(self) -> &'static str {
+    /// As a person reads it: `unchanged`, `new failure`, `to review`, ….
+    pub fn label(self) -> &'static str {
         match self {
             Self::Unchanged => "unchanged",
             Self::Changed => "changed",
@@ -107,6 +119,23 @@ pub struct DocumentChange {
     pub kind: String,
     pub before: Option<Decimal>,
     pub after: Option<Decimal>,
+}
+
+impl fmt::Display for DocumentChange {
+    /// `event 7: intacct.create-invoice KEY: 54.88 -> (not posted)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let total =
+            |amount: Option<Decimal>| amount.map_or("(not posted)".into(), |a| a.to_string());
+        write!(
+            f,
+            "event {}: {} {}: {} -> {}",
+            self.event,
+            self.kind,
+            self.key,
+            total(self.before),
+            total(self.after)
+        )
+    }
 }
 
 impl EffectReport {
@@ -152,31 +181,24 @@ impl DryRunReport {
             || !self.effect.documents.is_empty()
     }
 
-    /// The report for a terminal.
-    pub fn text(&self) -> String {
-        let mut out = String::new();
-        let Summary {
-            events,
-            unchanged,
-            changed,
-            new_failure,
-            new_review,
-            not_replayable,
-        } = self.summary;
+    /// `shopify-intacct 0.9.0 (3b1f0c2d9e4a) over 5 event(s) of flow orders-to-ar`.
+    pub fn title(&self) -> String {
         let candidate = &self.candidate;
-        let _ = writeln!(
-            out,
-            "dry-run of {} {} ({}) over {events} event(s) of flow {}",
+        format!(
+            "{} {} ({}) over {} event(s) of flow {}",
             candidate.name,
             candidate.version,
             &candidate.hash[..12.min(candidate.hash.len())],
+            self.summary.events,
             self.flow
-        );
-        let _ = writeln!(
-            out,
-            "  unchanged {unchanged} · changed {changed} · new failures {new_failure} · \
-             to review {new_review} · not replayable {not_replayable}"
-        );
+        )
+    }
+
+    /// The report for a terminal.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "dry-run of {}", self.title());
+        let _ = writeln!(out, "  {}", self.summary);
         let noteworthy: Vec<&EventVerdict> = self
             .events
             .iter()
@@ -222,15 +244,7 @@ impl DryRunReport {
         if !self.effect.documents.is_empty() {
             let _ = writeln!(out, "\ndocuments whose total changes");
             for document in &self.effect.documents {
-                let _ = writeln!(
-                    out,
-                    "  event {:>6}  {} {}: {} -> {}",
-                    document.event,
-                    document.kind,
-                    document.key,
-                    total(document.before),
-                    total(document.after)
-                );
+                let _ = writeln!(out, "  {document}");
             }
         }
         if !self.review.is_empty() {
@@ -258,25 +272,9 @@ fn write_event(out: &mut String, event: &EventVerdict) {
         let _ = writeln!(out, "          {message}");
     }
     for change in &event.changes {
-        let what = match change.change {
-            Change::Added => "added",
-            Change::Removed => "removed",
-            Change::Changed => "changed",
-        };
-        let _ = writeln!(out, "          {what} {} {}", change.kind, change.key);
+        let _ = writeln!(out, "          {change}");
         for difference in &change.differences {
-            let show = |value: &Option<serde_json::Value>| {
-                value
-                    .as_ref()
-                    .map_or("(none)".to_owned(), ToString::to_string)
-            };
-            let _ = writeln!(
-                out,
-                "            {}: {} -> {}",
-                difference.path,
-                show(&difference.before),
-                show(&difference.after)
-            );
+            let _ = writeln!(out, "            {difference}");
         }
     }
 }
@@ -289,8 +287,4 @@ fn signed(amount: Decimal) -> String {
     } else {
         amount.to_string()
     }
-}
-
-fn total(amount: Option<Decimal>) -> String {
-    amount.map_or("(not posted)".into(), |amount| amount.to_string())
 }

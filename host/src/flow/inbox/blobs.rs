@@ -14,7 +14,7 @@ const LEVEL: i32 = 3;
 /// A part hashed and compressed, ready to store: made where the attempt ran, so the inbox's one
 /// writer only inserts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Blob {
+pub struct Blob {
     pub hash: String,
     size: usize,
     data: Vec<u8>,

@@ -22,7 +22,8 @@ pub use activity::HourActivity;
 pub use health::Backlog;
 pub use ops::{EventDetail, EventFilter, OpsError, Resolution};
 pub use queue::{Arrival, Finish, PollSave, PollState, Receipt};
-pub use recordings::{PreparedRecording, Pruned, RecordedAttempt, RecordingUsage};
+pub(crate) use recordings::encode_apply;
+pub use recordings::{EncodedApply, PreparedRecording, Pruned, RecordedAttempt, RecordingUsage};
 pub use rows::EventRow;
 
 use crate::sqlite::{self, Migration, Schema, SharedConnection};

@@ -1,6 +1,8 @@
 //! The recorded attempts (see [`crate::flow::recording`]): written in the transaction that
 //! records the attempt's outcome, read by dry-runs, and pruned to `[recording]`'s age and size.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -10,7 +12,7 @@ use serde_json::{Map, Value};
 use super::blobs::{self, Blob};
 use super::{Inbox, InboxError};
 use crate::config::RecordingPolicy;
-use crate::flow::recording::Recording;
+use crate::flow::recording::{ApplyTape, Recording};
 use crate::sqlite::{from_ms, to_ms};
 
 /// How many of the oldest recordings go at a time while the blobs exceed their size.
@@ -39,33 +41,45 @@ pub struct RecordedAttempt {
     pub attempt: u32,
     pub recorded_at: DateTime<Utc>,
     pub recording: Recording,
+    /// The tape of the apply that carried its commands, when it reached the sink.
+    pub apply: Option<ApplyTape>,
 }
 
 /// A recording encoded into its parts, each hashed and compressed, ready for the inbox's writer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedRecording {
-    parts: Vec<(&'static str, Blob)>,
+    parts: Vec<(&'static str, Arc<Blob>)>,
 }
 
+/// An apply's tape, encoded once for all the events of its batch ([`encode_apply`]).
+pub type EncodedApply = Arc<Blob>;
+
 impl PreparedRecording {
-    /// Encodes `recording`; the work of hashing and compressing is done here, by the caller.
-    pub fn of(recording: &Recording) -> Result<Self, InboxError> {
-        let parts = vec![
+    /// Encodes `recording`, with the tape of the apply that carried its commands; the work of
+    /// hashing and compressing is done here, by the caller.
+    pub fn of(recording: &Recording, apply: Option<EncodedApply>) -> Result<Self, InboxError> {
+        let mut parts = vec![
             ("mapping", json_blob(&recording.mapping)?),
             ("records", json_blob(&recording.records)?),
-            ("config", Blob::of(recording.config.as_bytes())?),
+            ("config", Arc::new(Blob::of(recording.config.as_bytes())?)),
             ("settings", json_blob(&recording.settings)?),
             ("answer", json_blob(&recording.answer)?),
             ("fetch", json_blob(&recording.fetch)?),
         ];
+        parts.extend(apply.map(|apply| ("apply", apply)));
         Ok(Self { parts })
     }
 }
 
-fn json_blob(value: &impl Serialize) -> Result<Blob, InboxError> {
+/// Encodes a batch's apply tape once, for the recordings of all its events.
+pub(crate) fn encode_apply(tape: &ApplyTape) -> Result<EncodedApply, InboxError> {
+    json_blob(tape)
+}
+
+fn json_blob(value: &impl Serialize) -> Result<Arc<Blob>, InboxError> {
     let bytes = serde_json::to_vec(value)
         .map_err(|error| InboxError(format!("cannot encode a recording: {error}")))?;
-    Blob::of(&bytes)
+    Ok(Arc::new(Blob::of(&bytes)?))
 }
 
 /// Stores attempt `attempt` of event `event_id`, replacing an earlier recording of it.
@@ -119,6 +133,10 @@ impl Inbox {
                 InboxError(format!("recording of event {id}: its {name} is missing"))
             })
         };
+        let apply = match parts.get("apply") {
+            Some(_) => Some(decode(id, "apply", &part("apply")?)?),
+            None => None,
+        };
         let recording = Recording {
             mapping: decode(id, "mapping", &part("mapping")?)?,
             records: decode(id, "records", &part("records")?)?,
@@ -131,6 +149,7 @@ impl Inbox {
             attempt,
             recorded_at: from_ms(recorded_at),
             recording,
+            apply,
         }))
     }
 
@@ -284,7 +303,7 @@ mod tests {
         let done = Finish::Done {
             external_ids: Vec::new(),
         };
-        let prepared = PreparedRecording::of(&recording).unwrap();
+        let prepared = PreparedRecording::of(&recording, None).unwrap();
         inbox
             .finish(receipts[0].id, 1, done, Vec::new(), Some(prepared), now)
             .await

@@ -3,11 +3,14 @@
 //! network; the mapping maps what it fetched with the recorded config and settings; and the
 //! records and commands are compared with the recorded ones. The plugin versions are the recorded
 //! ones, taken by hash from the plugin store, unless a candidate replaces one of them: how a
-//! connector or mapping upgrade would have behaved on that very input, calling no one.
+//! connector or mapping upgrade would have behaved on that very input, calling no one. When the
+//! attempt reached the sink, the apply of its batch runs again too, on the apply's tape, and its
+//! requests are compared with the recorded ones.
 
 mod playback;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -15,14 +18,19 @@ use serde::Serialize;
 
 pub use playback::{RequestOutcome, RequestReplay};
 
+use crate::bindings::types::Command;
 use crate::config::Config;
+use crate::connection::Connection;
 use crate::flow::dry_run::{CommandChange, Difference, diff};
 use crate::flow::inbox::Inbox;
-use crate::flow::recording::{MappingAnswer, RecordedEntity, RecordedPlugin};
+use crate::flow::recording::{
+    ApplyTape, MappingAnswer, RecordedCommand, RecordedEntity, RecordedPlugin,
+};
 use crate::host::Host;
 use crate::plugin_store::PluginStore;
 use crate::redact::Redactor;
 use crate::storage::Namespace;
+use crate::tape::Received;
 use playback::{Playback, PlaybackClock, PlaybackHttp};
 
 /// What a deterministic replay found.
@@ -45,8 +53,24 @@ pub struct ReplayReport {
     /// The mapping's answer when it is not commands (a refusal, a review), or not the recorded one.
     pub answer_differs: Option<String>,
     pub command_changes: Vec<CommandChange>,
+    /// The replayed apply of the batch that carried the event's commands; none when the attempt
+    /// never reached the sink.
+    pub apply: Option<ApplyReplay>,
     /// Nothing differs: the same requests, records and commands.
     pub identical: bool,
+}
+
+/// The batch's apply, replayed: the recorded batch's commands through the sink connector, on the
+/// apply's tape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplyReplay {
+    pub sink: Versions,
+    /// Commands in the batch (this event's and the others it carried).
+    pub commands: usize,
+    pub requests: Vec<RequestReplay>,
+    pub unasked: Vec<RequestReplay>,
+    /// The apply's error for the whole batch, if it failed this time.
+    pub error: Option<String>,
 }
 
 /// A plugin's version in the replay and in the recording.
@@ -63,7 +87,7 @@ pub async fn replay(
     config: &Config,
     inbox: &Inbox,
     store: &PluginStore,
-    cache_dir: &std::path::Path,
+    cache_dir: &Path,
     id: i64,
     candidates: &[(String, Vec<u8>)],
 ) -> anyhow::Result<ReplayReport> {
@@ -78,55 +102,15 @@ pub async fn replay(
     })?;
     let recording = recorded.recording;
     let fetch = &recording.fetch;
-    let connection = config.connections.get(&fetch.connection).with_context(|| {
-        format!(
-            "event {id} was fetched on connection {:?}, which {} no longer has",
-            fetch.connection,
-            config.path.display()
-        )
-    })?;
-    let connection = Arc::new(connection.connection()?);
-    let playback = Playback::new(&fetch.received, Redactor::new(connection.secret_values()));
-    let namespace = Namespace::new(fetch.connector.name.as_str(), fetch.connection.as_str());
-    let storage = Playback::storage(&fetch.received, &namespace)?;
-    let host = Host::builder()
-        .cache_dir(cache_dir)
-        .storage(Arc::new(storage))
-        .clock(Arc::new(PlaybackClock(playback.clone())))
-        .outbound_http(Arc::new(PlaybackHttp(playback.clone())))
-        .build()?;
-    for plugin in [&fetch.connector, &recording.mapping] {
-        let component = store.component(&plugin.hash).with_context(|| {
-            format!(
-                "the recorded {} {} ({}) is not in the plugin store",
-                plugin.name, plugin.version, plugin.hash
-            )
-        })?;
-        host.load_plugin(&component).await?;
-    }
-    for (name, candidate) in candidates {
-        let summary = host
-            .load_plugin(candidate)
-            .await
-            .with_context(|| format!("the candidate for {name} does not load"))?;
-        if &summary.name != name {
-            anyhow::bail!(
-                "the candidate for {name} calls itself {} {}",
-                summary.name,
-                summary.version
-            );
-        }
-        if summary.name != fetch.connector.name && summary.name != recording.mapping.name {
-            anyhow::bail!(
-                "the candidate {} {} replaces neither {} nor {}, the plugins event {id} ran",
-                summary.name,
-                summary.version,
-                fetch.connector.name,
-                recording.mapping.name
-            );
-        }
-    }
+    let mut ran = vec![&fetch.connector.name, &recording.mapping.name];
+    ran.extend(recorded.apply.as_ref().map(|apply| &apply.connector.name));
+    let candidates = checked(candidates, &ran, id, cache_dir).await?;
 
+    let connection = connection(config, &fetch.connection, id)?;
+    let (host, playback) =
+        playback_host(cache_dir, &fetch.received, &fetch.connector, &connection)?;
+    load(&host, store, &fetch.connector, &candidates).await?;
+    load(&host, store, &recording.mapping, &candidates).await?;
     let event = row.event();
     let source = host.connector(&fetch.connector.name, connection)?;
     let fetched = source.fetch(&event).await;
@@ -148,6 +132,7 @@ pub async fn replay(
         record_differences: Vec::new(),
         answer_differs: None,
         command_changes: Vec::new(),
+        apply: None,
         identical: false,
     };
     match fetched.result {
@@ -177,16 +162,147 @@ pub async fn replay(
         }
     }
     (report.requests, report.unasked) = playback.requests();
+    if let Some(apply) = &recorded.apply {
+        report.apply = Some(replay_apply(config, store, cache_dir, apply, &candidates, id).await?);
+    }
     report.identical = report.fetch_error.is_none()
-        && report.unasked.is_empty()
-        && report
-            .requests
-            .iter()
-            .all(|request| request.outcome == RequestOutcome::Same)
+        && all_same(&report.requests, &report.unasked)
         && report.record_differences.is_empty()
         && report.answer_differs.is_none()
-        && report.command_changes.is_empty();
+        && report.command_changes.is_empty()
+        && report
+            .apply
+            .as_ref()
+            .is_none_or(|apply| all_same(&apply.requests, &apply.unasked));
     Ok(report)
+}
+
+/// Replays the apply of the batch that carried the event's commands: the recorded batch's
+/// commands through the sink connector, on the apply's tape.
+async fn replay_apply(
+    config: &Config,
+    store: &PluginStore,
+    cache_dir: &Path,
+    apply: &ApplyTape,
+    candidates: &[(String, Vec<u8>)],
+    id: i64,
+) -> anyhow::Result<ApplyReplay> {
+    let connection = connection(config, &apply.connection, id)?;
+    let (host, playback) =
+        playback_host(cache_dir, &apply.received, &apply.connector, &connection)?;
+    load(&host, store, &apply.connector, candidates).await?;
+    let sink = host.connector(&apply.connector.name, connection)?;
+    let commands: Vec<Command> = apply
+        .commands
+        .iter()
+        .map(RecordedCommand::to_command)
+        .collect();
+    let applied = sink.apply(&commands).await;
+    let (requests, unasked) = playback.requests();
+    Ok(ApplyReplay {
+        sink: Versions {
+            replayed: sink.plugin().into(),
+            recorded: apply.connector.clone(),
+        },
+        commands: commands.len(),
+        requests,
+        unasked,
+        error: applied.result.err().map(|error| error.to_string()),
+    })
+}
+
+/// Loads each candidate to read its name: it must be the one given, and one of the plugins
+/// `ran` (those event `id` ran). Returns the candidates, checked.
+async fn checked(
+    candidates: &[(String, Vec<u8>)],
+    ran: &[&String],
+    id: i64,
+    cache_dir: &Path,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let host = Host::builder().cache_dir(cache_dir).build()?;
+    for (name, candidate) in candidates {
+        let summary = host
+            .prepare_plugin(candidate)
+            .await
+            .with_context(|| format!("the candidate for {name} does not load"))?;
+        let summary = summary.summary();
+        if &summary.name != name {
+            anyhow::bail!(
+                "the candidate for {name} calls itself {} {}",
+                summary.name,
+                summary.version
+            );
+        }
+        if !ran.contains(&name) {
+            let ran: Vec<&str> = ran.iter().map(|name| name.as_str()).collect();
+            anyhow::bail!(
+                "the candidate {} {} replaces none of {}, the plugins event {id} ran",
+                summary.name,
+                summary.version,
+                ran.join(", ")
+            );
+        }
+    }
+    Ok(candidates.to_vec())
+}
+
+/// Connection `name` of the config, which event `id` ran on.
+fn connection(config: &Config, name: &str, id: i64) -> anyhow::Result<Arc<Connection>> {
+    let connection = config.connections.get(name).with_context(|| {
+        format!(
+            "event {id} ran on connection {name:?}, which {} no longer has",
+            config.path.display()
+        )
+    })?;
+    Ok(Arc::new(connection.connection()?))
+}
+
+/// A host with nothing but `tape` for its network, clock and storage (that of `plugin` on
+/// `connection`).
+fn playback_host(
+    cache_dir: &Path,
+    tape: &[Received],
+    plugin: &RecordedPlugin,
+    connection: &Connection,
+) -> anyhow::Result<(Host, Arc<Playback>)> {
+    let redactor = Redactor::new(connection.secret_pairs());
+    let namespace = Namespace::new(plugin.name.as_str(), connection.name());
+    let storage = Playback::storage(tape, &namespace, &redactor)?;
+    let playback = Playback::new(tape, redactor);
+    let host = Host::builder()
+        .cache_dir(cache_dir)
+        .storage(Arc::new(storage))
+        .clock(Arc::new(PlaybackClock(playback.clone())))
+        .outbound_http(Arc::new(PlaybackHttp(playback.clone())))
+        .build()?;
+    Ok((host, playback))
+}
+
+/// Loads the recorded version of `plugin` from the store, or the candidate of its name.
+async fn load(
+    host: &Host,
+    store: &PluginStore,
+    plugin: &RecordedPlugin,
+    candidates: &[(String, Vec<u8>)],
+) -> anyhow::Result<()> {
+    let component = match candidates.iter().find(|(name, _)| *name == plugin.name) {
+        Some((_, candidate)) => candidate.clone(),
+        None => store.component(&plugin.hash).with_context(|| {
+            format!(
+                "the recorded {} {} ({}) is not in the plugin store",
+                plugin.name, plugin.version, plugin.hash
+            )
+        })?,
+    };
+    host.load_plugin(&component).await?;
+    Ok(())
+}
+
+fn all_same(requests: &[RequestReplay], unasked: &[RequestReplay]) -> bool {
+    unasked.is_empty()
+        && requests
+            .iter()
+            .all(|request| request.outcome == RequestOutcome::Same)
 }
 
 /// Records as JSON, their bodies parsed, so they compare field by field.

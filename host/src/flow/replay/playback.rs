@@ -55,8 +55,9 @@ struct PlaybackState {
 }
 
 impl Playback {
-    /// Plays `tape` back; `redactor` redacts what the replayed connector sends, to compare it with
-    /// what was recorded.
+    /// Plays `tape` back; `redactor` (of the connection's secrets now) redacts what the replayed
+    /// connector sends, to compare it with what was recorded, and puts the secrets back into the
+    /// recorded answers.
     pub fn new(tape: &[Received], redactor: Redactor) -> Arc<Self> {
         let mut exchanges = Vec::new();
         let mut clock = Vec::new();
@@ -75,8 +76,13 @@ impl Playback {
         })
     }
 
-    /// An in-memory store holding, in namespace `ns`, the first value the tape read of each key.
-    pub fn storage(tape: &[Received], ns: &Namespace) -> Result<SqliteStore, StoreError> {
+    /// An in-memory store holding, in namespace `ns`, the first value the tape read of each key,
+    /// its secrets put back by `redactor`.
+    pub fn storage(
+        tape: &[Received],
+        ns: &Namespace,
+        redactor: &Redactor,
+    ) -> Result<SqliteStore, StoreError> {
         let store = SqliteStore::in_memory()?;
         let mut seen = BTreeSet::new();
         for received in tape {
@@ -84,7 +90,7 @@ impl Playback {
                 && seen.insert(key.clone())
                 && let Some(value) = value
             {
-                store.set(ns, key, value.as_bytes())?;
+                store.set(ns, key, redactor.restore(value).as_bytes())?;
             }
         }
         Ok(store)
@@ -148,8 +154,12 @@ impl Playback {
         match exchange.status {
             Some(status) => Ok(OutboundResponse {
                 status,
-                headers: exchange.headers.clone(),
-                body: exchange.body.clone().into_bytes(),
+                headers: exchange
+                    .headers
+                    .iter()
+                    .map(|(name, value)| (name.clone(), self.redactor.restore(value)))
+                    .collect(),
+                body: self.redactor.restore(&exchange.body).into_bytes(),
             }),
             None => Err(OutboundError::Connection(
                 exchange
