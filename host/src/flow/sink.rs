@@ -144,20 +144,19 @@ async fn drive(
             count += job.commands.len();
             jobs.push(job);
         }
-        tokio::spawn(async move {
-            run_batch(jobs, taping).await;
-            drop(slot);
-        });
+        tokio::spawn(run_batch(jobs, slot, taping));
     }
 }
 
-async fn run_batch(jobs: Vec<Job>, taping: bool) {
+/// Applies the jobs' commands in one call, holding `slot` only while the sink is called.
+async fn run_batch(jobs: Vec<Job>, slot: OwnedSemaphorePermit, taping: bool) {
     let commands: Vec<Command> = jobs.iter().flat_map(|job| job.commands.clone()).collect();
     let call = &jobs[0].call;
     let mut report = match taping {
         true => call.apply_taped(&commands).await,
         false => call.apply(&commands).await,
     };
+    drop(slot);
     let tape = taping.then(|| tape(call, &commands, std::mem::take(&mut report.tape)));
     let tape = tape.flatten();
     let batch_events = jobs.len();

@@ -32,17 +32,22 @@ impl Blob {
     }
 }
 
-/// Stores `blob` unless a blob of that content is there.
+/// Stores `blob` unless a blob of that content is there (looked up first: a batch's apply tape
+/// comes once per event of the batch, and is not handed to SQLite again each time).
 pub(super) fn put(db: &Connection, blob: &Blob) -> Result<(), InboxError> {
-    db.prepare_cached(
-        "INSERT OR IGNORE INTO blobs (hash, size, stored_size, data) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        blob.hash,
-        blob.size as i64,
-        blob.data.len() as i64,
-        blob.data
-    ])?;
+    let known = db
+        .prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?
+        .exists(params![blob.hash])?;
+    if known {
+        return Ok(());
+    }
+    db.prepare_cached("INSERT INTO blobs (hash, size, stored_size, data) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(params![
+            blob.hash,
+            blob.size as i64,
+            blob.data.len() as i64,
+            blob.data
+        ])?;
     Ok(())
 }
 
