@@ -94,6 +94,7 @@ impl Variant {
     /// A package name of its own, so variants never overwrite each other's output.
     fn package(&self) -> String {
         let patched = match &self.patch {
+            Some(patch) if patch.from.starts_with("name: ") => "-renamed".to_owned(),
             Some(patch) => {
                 let mut hasher = std::hash::DefaultHasher::new();
                 std::hash::Hash::hash(patch, &mut hasher);
