@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 use wasmtime::{Engine, Store, UpdateDeadline};
 
-use crate::bindings::connector::{Connector, ConnectorPre};
 use crate::bindings::mapping::{Mapping, MappingPre};
 use crate::bindings::types::{
     Applied, Command, Entity, Event, InboundRequest, PluginError, PluginInfo, PollResult,
@@ -27,10 +26,10 @@ use crate::connection::Connection;
 use crate::error::{CallError, HostError, SandboxStop, chain_text};
 use crate::limits::Limits;
 use crate::metrics;
-use crate::plugin::{AnyMappingPre, PluginSummary};
+use crate::plugin::{AnyConnectorPre, AnyMappingPre, PluginSummary};
 use crate::sandbox::{CallState, Services};
 use crate::trace::{CallReport, CallTrace};
-use crate::wit::AnyMapping;
+use crate::wit::{AnyConnector, AnyMapping};
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -68,17 +67,17 @@ pub(crate) trait WorldPre: Send + Sync {
     ) -> BoxFuture<'_, Answer<PluginInfo>>;
 }
 
-impl WorldPre for ConnectorPre<CallState> {
-    type Bindings = Connector;
+impl WorldPre for AnyConnectorPre {
+    type Bindings = AnyConnector;
     fn instantiate<'a>(
         &'a self,
         store: &'a mut Store<CallState>,
-    ) -> BoxFuture<'a, wasmtime::Result<Connector>> {
+    ) -> BoxFuture<'a, wasmtime::Result<AnyConnector>> {
         Box::pin(self.instantiate_async(store))
     }
     fn describe(
         store: &mut Store<CallState>,
-        plugin: Connector,
+        plugin: AnyConnector,
     ) -> BoxFuture<'_, Answer<PluginInfo>> {
         Box::pin(async move { Ok(Ok(plugin.call_describe(store).await?)) })
     }
@@ -248,7 +247,7 @@ pub struct ConnectorCall {
     pub(crate) runner: Runner,
     pub(crate) plugin: Arc<str>,
     pub(crate) summary: Arc<PluginSummary>,
-    pub(crate) pre: ConnectorPre<CallState>,
+    pub(crate) pre: AnyConnectorPre,
     pub(crate) connection: Arc<Connection>,
 }
 
@@ -269,7 +268,7 @@ impl ConnectorCall {
         &self,
         export: &'static str,
         taping: bool,
-        call: impl for<'a> FnOnce(&'a mut Store<CallState>, Connector) -> BoxFuture<'a, Answer<T>>
+        call: impl for<'a> FnOnce(&'a mut Store<CallState>, AnyConnector) -> BoxFuture<'a, Answer<T>>
         + Send,
     ) -> CallReport<T> {
         let grant = Grant::Connection(self.connection.clone());
@@ -291,7 +290,7 @@ impl ConnectorCall {
 
     /// What the connector says about itself.
     pub async fn describe(&self) -> CallReport<PluginInfo> {
-        self.run("describe", false, ConnectorPre::describe).await
+        self.run("describe", false, AnyConnectorPre::describe).await
     }
 
     /// Checks the connection end to end; the text says what a person needs to know.
@@ -352,6 +351,43 @@ impl ConnectorCall {
             })
         })
         .await
+    }
+
+    /// What changed from `since` to `until` (RFC 3339), one page from `cursor` (none: the
+    /// first). A connector built before contract 0.3.0 has no `history`: that is the report's
+    /// error ([`HostError::NoSuchExport`]).
+    pub async fn history(
+        &self,
+        since: &str,
+        until: &str,
+        cursor: Option<&str>,
+    ) -> CallReport<PollResult> {
+        let (since, until) = (since.to_owned(), until.to_owned());
+        let cursor = cursor.map(str::to_owned);
+        let report = self
+            .run("history", false, move |store, plugin| {
+                Box::pin(async move {
+                    match plugin
+                        .call_history(store, &since, &until, cursor.as_deref())
+                        .await
+                    {
+                        Some(answer) => Ok(answer?.map(Some).map_err(Failure::from)),
+                        None => Ok(Ok(None)),
+                    }
+                })
+            })
+            .await;
+        report.and_then(|page| {
+            page.ok_or_else(|| {
+                HostError::NoSuchExport {
+                    plugin: self.summary.name.clone(),
+                    version: self.summary.version.clone(),
+                    export: "history",
+                    since_contract: "0.3.0",
+                }
+                .into()
+            })
+        })
     }
 
     /// One result per command, in order; an error for the whole batch is the report's error. A

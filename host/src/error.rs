@@ -105,6 +105,16 @@ pub enum HostError {
         "plugin `{plugin}` could not be instantiated: {detail}; upgrade or roll back the plugin"
     )]
     InstantiationFailed { plugin: String, detail: String },
+    #[error(
+        "plugin `{plugin}` {version} has no `{export}`: it was built for a contract before \
+         {since_contract}; rebuild it with a current SDK"
+    )]
+    NoSuchExport {
+        plugin: String,
+        version: String,
+        export: &'static str,
+        since_contract: &'static str,
+    },
 }
 
 impl HostError {
@@ -116,9 +126,9 @@ impl HostError {
             | Self::UnknownConnection { .. }
             | Self::FlowRemoved { .. } => HostErrorKind::Config,
             Self::PoolExhausted { .. } | Self::LaneStopped { .. } => HostErrorKind::Capacity,
-            Self::MalformedAnswer { .. } | Self::InstantiationFailed { .. } => {
-                HostErrorKind::PluginFault
-            }
+            Self::MalformedAnswer { .. }
+            | Self::InstantiationFailed { .. }
+            | Self::NoSuchExport { .. } => HostErrorKind::PluginFault,
         }
     }
 }

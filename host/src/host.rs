@@ -8,7 +8,6 @@ use std::sync::{Arc, RwLock};
 use anyhow::Context;
 use wasmtime::component::Linker;
 
-use crate::bindings::connector::ConnectorPre;
 use crate::call::{ConnectorCall, MappingCall, Runner, WorldPre};
 use crate::capabilities::scope::Grant;
 use crate::clock::{Clock, SystemClock};
@@ -316,7 +315,7 @@ impl Host {
         let report = match pre {
             PluginPre::Connector(pre) => {
                 runner
-                    .run(&name, pre, grant, false, ConnectorPre::describe)
+                    .run(&name, pre, grant, false, plugin::AnyConnectorPre::describe)
                     .await
             }
             PluginPre::Mapping(pre) => {

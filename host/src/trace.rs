@@ -65,8 +65,14 @@ pub struct CallReport<T> {
 impl<T> CallReport<T> {
     /// The same report with its value transformed.
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> CallReport<U> {
+        self.and_then(|value| Ok(f(value)))
+    }
+
+    /// The same report with its value checked and transformed: an error from `f` becomes the
+    /// report's error.
+    pub fn and_then<U>(self, f: impl FnOnce(T) -> Result<U, CallError>) -> CallReport<U> {
         CallReport {
-            result: self.result.map(f),
+            result: self.result.and_then(f),
             logs: self.logs,
             logs_dropped: self.logs_dropped,
             http: self.http,

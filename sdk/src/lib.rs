@@ -35,7 +35,9 @@ pub use error::{PluginError, VerifyError};
 pub use plugin::{Connector, Mapping};
 #[cfg(not(target_arch = "wasm32"))]
 pub use sys::testing;
-pub use types::{Applied, Command, Entity, Event, InboundRequest, PluginInfo, PollResult};
+pub use types::{
+    Applied, Command, Entity, Event, InboundRequest, PluginInfo, PollResult, TimeRange,
+};
 
 pub use chrono;
 pub use serde_json;

@@ -5,7 +5,7 @@
 
 use crate::{
     Applied, Command, Entity, Event, InboundRequest, PluginError, PluginInfo, PollResult,
-    VerifyError,
+    TimeRange, VerifyError,
 };
 
 /// A connector: speaks to one external system as a source, a sink, or both. Export it with
@@ -35,6 +35,16 @@ pub trait Connector {
     fn poll(cursor: Option<String>) -> Result<PollResult, PluginError> {
         let _ = cursor;
         Ok(PollResult::default())
+    }
+
+    /// Lists what changed in `range`, oldest first, one page a call, as the events a webhook or
+    /// [`Connector::poll`] gives for the same changes (same topics, keys and references), for a
+    /// backfill. `cursor` is the previous page's [`PollResult::cursor`] (`None`: the first page);
+    /// [`PollResult::more`] says another page waits. A range the system no longer keeps is an
+    /// error that says how far back it goes.
+    fn history(range: TimeRange, cursor: Option<String>) -> Result<PollResult, PluginError> {
+        let _ = (range, cursor);
+        Err(PluginError::rejected("this connector lists no history"))
     }
 
     /// Applies commands. The outer error means nothing was applied; otherwise one result per

@@ -169,7 +169,7 @@ impl Applied {
     }
 }
 
-/// What `poll` found.
+/// What `poll` or `history` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PollResult {
     pub events: Vec<Event>,
@@ -177,6 +177,44 @@ pub struct PollResult {
     pub cursor: Option<String>,
     /// More events are waiting: the host polls again at once.
     pub more: bool,
+}
+
+/// The range `history` lists: from `since` (inclusive) to `until` (exclusive), UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeRange {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+impl TimeRange {
+    /// The range the host asked for, from its RFC 3339 texts; one that is not a time, or ends
+    /// where it starts or before, is `Rejected`.
+    pub fn parse(since: &str, until: &str) -> Result<Self, PluginError> {
+        let time = |text: &str, name: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|time| time.with_timezone(&Utc))
+                .map_err(|error| {
+                    PluginError::rejected(format!(
+                        "the history's `{name}` `{text}` is not an RFC 3339 time: {error}"
+                    ))
+                })
+        };
+        let range = Self {
+            since: time(since, "since")?,
+            until: time(until, "until")?,
+        };
+        if range.until <= range.since {
+            return Err(PluginError::rejected(format!(
+                "the history's range ends ({until}) where or before it starts ({since})"
+            )));
+        }
+        Ok(range)
+    }
+
+    /// Whether `time` is in the range.
+    pub fn contains(&self, time: DateTime<Utc>) -> bool {
+        self.since <= time && time < self.until
+    }
 }
 
 fn to_json(value: &impl Serialize) -> Result<String, PluginError> {

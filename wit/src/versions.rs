@@ -13,6 +13,8 @@ pub enum Version {
     V0_1_0,
     /// `since_v0.2.0`: as 0.1.0, and the mapping exports `check-config`.
     V0_2_0,
+    /// `since_v0.3.0`: as 0.2.0, and the connector exports `history`.
+    V0_3_0,
 }
 
 /// `WitFile`s of the given paths under `wit/`, their text embedded.
@@ -25,6 +27,23 @@ macro_rules! wit_files {
 /// Every supported version, newest first: the first is the current one (the SDK builds plugins
 /// for it), the others are kept so that plugins built for them still load.
 pub static CONTRACTS: &[Contract] = &[
+    Contract {
+        version: Version::V0_3_0,
+        plugin: "0.3.0",
+        host: "0.1.0",
+        worlds: &["connector", "mapping"],
+        folder: "since_v0.3.0",
+        packages: &[
+            wit_files!(
+                "since_v0.3.0/deps/host/clock.wit",
+                "since_v0.3.0/deps/host/config.wit",
+                "since_v0.3.0/deps/host/http.wit",
+                "since_v0.3.0/deps/host/log.wit",
+                "since_v0.3.0/deps/host/storage.wit",
+            ),
+            wit_files!("since_v0.3.0/types.wit", "since_v0.3.0/worlds.wit"),
+        ],
+    },
     Contract {
         version: Version::V0_2_0,
         plugin: "0.2.0",

@@ -35,7 +35,7 @@ pub async fn dry_run(
     selection: (Option<&str>, Option<&str>),
     json: bool,
 ) -> anyhow::Result<()> {
-    known_flow(config, flow)?;
+    config.flow(flow)?;
     let selection = Selection::parse(selection.0, selection.1, Utc::now())
         .map_err(|why| anyhow::anyhow!("{why}"))?;
     let candidate = load(config, mapping).await?;
@@ -93,18 +93,6 @@ pub async fn install(
         );
     }
     crate::installs::install(config, file).await
-}
-
-fn known_flow(config: &Config, flow: &str) -> anyhow::Result<()> {
-    if config.flows.contains_key(flow) {
-        return Ok(());
-    }
-    let known: Vec<&str> = config.flows.keys().map(String::as_str).collect();
-    anyhow::bail!(
-        "no flow {flow:?} in {}; its flows: {}",
-        config.path.display(),
-        known.join(", ")
-    )
 }
 
 async fn load(config: &Config, file: &Path) -> anyhow::Result<Candidate> {

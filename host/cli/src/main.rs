@@ -2,6 +2,7 @@
 //! on their events, build, scaffold and install plugins, and the demo on the simulators. Each
 //! command is one module; this file holds the argument definitions and the dispatch.
 
+mod backfill;
 mod demo;
 mod dry_run;
 mod events;
@@ -171,6 +172,25 @@ enum Command {
         /// The report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Walk a flow's source history into the inbox: what changed from --since to --until.
+    ///
+    /// The source lists its history page by page (Shopify: orders updated in the range and
+    /// their refunds; ShipStation: labels created or voided in it) within its rate limits. Each
+    /// event goes into the inbox with the same dedupe as webhooks and polls, so what is there is
+    /// skipped and nothing posts twice; `mlc run` posts the rest (a running host picks them up
+    /// at once). Progress goes to stderr. Ctrl-C, a crash or a kill stops between pages: the same
+    /// command resumes where it stopped.
+    Backfill {
+        /// The flow whose source to walk.
+        #[arg(long)]
+        flow: String,
+        /// From: a date (2026-11-01, midnight UTC), an RFC 3339 time, or a duration ago (30d).
+        #[arg(long, value_name = "WHEN")]
+        since: String,
+        /// To (not included), as --since; default now.
+        #[arg(long, value_name = "WHEN")]
+        until: Option<String>,
     },
     /// List and settle the events held for a person's decision.
     Review {
@@ -597,6 +617,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 EventsCommand::Show { id, json } => events::show(&config, id, json),
             }
+        }
+        Command::Backfill { flow, since, until } => {
+            let config = Config::load(&cli.config)?;
+            backfill::backfill(&config, &flow, &since, until.as_deref()).await
         }
         Command::DryRun {
             flow,

@@ -228,6 +228,18 @@ impl Config {
         parse::load(path, &|name| std::env::var(name))
     }
 
+    /// The flow named `name`, or an error that names the file and its flows.
+    pub fn flow(&self, name: &str) -> anyhow::Result<&FlowConfig> {
+        self.flows.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.flows.keys().map(String::as_str).collect();
+            anyhow::anyhow!(
+                "no flow {name:?} in {}; its flows: {}",
+                self.path.display(),
+                known.join(", ")
+            )
+        })
+    }
+
     /// The checks that need the loaded plugins: each connection's connector is a loaded
     /// connector, each flow's mapping a loaded mapping; a flow's events are topics of its source's
     /// connector and of its mapping; the sink's connector applies every command kind the mapping

@@ -1,6 +1,7 @@
 //! The admin HTTP API (JSON), the same operations as the CLI: list and show events, replay,
 //! review, ping a connection, counts by status, the plugin lifecycle (list, install a
-//! component sent as the request body, roll back) and dry-runs of a candidate mapping sent so. Every route needs
+//! component sent as the request body, roll back), dry-runs of a candidate mapping sent so, and
+//! backfills of a flow's source history (started here, run by the host). Every route needs
 //! `Authorization: Bearer <token>` with the configured `[admin] token`; without one configured the
 //! API is not served at all.
 
@@ -18,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::connection::Secret;
+use crate::flow::backfill::{Backfill, Range};
 use crate::flow::diagnose;
 use crate::flow::dry_run::{Candidate, Selection};
 use crate::flow::inbox::{EventFilter, OpsError, Resolution};
@@ -44,6 +46,8 @@ pub(crate) fn routes(token: Secret) -> Router<Arc<Shared>> {
             "/admin/flows/{flow}/dry-run",
             post(dry_run.layer(DefaultBodyLimit::max(MAX_COMPONENT))),
         )
+        .route("/admin/flows/{flow}/backfill", post(backfill_start))
+        .route("/admin/backfills", get(backfill_list))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             let token = token.clone();
             async move {
@@ -323,6 +327,90 @@ async fn dry_run(
     match report {
         Ok(report) => Json(report).into_response(),
         Err(why) => error(StatusCode::UNPROCESSABLE_ENTITY, &format!("{why:#}")),
+    }
+}
+
+#[derive(Deserialize)]
+struct BackfillQuery {
+    since: Option<String>,
+    until: Option<String>,
+}
+
+/// Starts a backfill of the flow's source history on the host, or resumes the unfinished one of
+/// the same flow and range: 202 at once, with the backfill it resumes if any; its progress is at
+/// `GET /admin/backfills`.
+async fn backfill_start(
+    State(shared): SharedState,
+    Path(flow): Path<String>,
+    Query(query): Query<BackfillQuery>,
+) -> Response {
+    if !shared.config.flows.contains_key(&flow) {
+        return error(
+            StatusCode::NOT_FOUND,
+            &format!("no flow {flow:?} in the config"),
+        );
+    }
+    let Some(since) = query.since.as_deref() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "give ?since= (a date, 2026-11-01; an RFC 3339 time; or a duration ago, 30d)",
+        );
+    };
+    let range = match Range::parse(since, query.until.as_deref(), shared.now()) {
+        Ok(range) => range,
+        Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+    };
+    let backfill = match Backfill::new(
+        &shared.config,
+        &shared.host,
+        shared.inbox.clone(),
+        &flow,
+        range,
+    ) {
+        Ok(backfill) => backfill,
+        Err(why) => return error(StatusCode::UNPROCESSABLE_ENTITY, &format!("{why:#}")),
+    };
+    let resumes = match backfill.resumes().await {
+        Ok(resumes) => resumes,
+        Err(why) => return error(StatusCode::INTERNAL_SERVER_ERROR, &format!("{why:#}")),
+    };
+    if !shared.backfills.try_start(&flow, range) {
+        return error(
+            StatusCode::CONFLICT,
+            &format!("a backfill of flow {flow:?} is running in this host; see /admin/backfills"),
+        );
+    }
+    let running = shared.clone();
+    let name = flow.clone();
+    tokio::spawn(async move {
+        let ended = backfill.run(|_| running.work.notify_one()).await;
+        if let Err(error) = &ended {
+            tracing::warn!(flow = %name, error = format!("{error:#}"), "backfill failed");
+        }
+        running.backfills.finish(&name, &ended);
+    });
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "flow": flow,
+            "since": range.since,
+            "until": range.until,
+            "resumes": resumes,
+        })),
+    )
+        .into_response()
+}
+
+/// Every stored backfill with its progress, and how the ones this host ran ended.
+async fn backfill_list(State(shared): SharedState) -> Response {
+    let stored = shared.inbox.run(|inbox| inbox.backfills()).await;
+    match stored {
+        Ok(stored) => Json(json!({
+            "in_this_host": shared.backfills.states(),
+            "backfills": stored,
+        }))
+        .into_response(),
+        Err(why) => error(StatusCode::INTERNAL_SERVER_ERROR, &why.to_string()),
     }
 }
 

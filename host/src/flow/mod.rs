@@ -17,6 +17,7 @@
 
 mod admin;
 mod audit;
+pub mod backfill;
 mod console;
 mod diagnose;
 mod dispatch;
@@ -47,8 +48,9 @@ use chrono::{DateTime, Utc};
 pub use audit::Step;
 pub use diagnose::{PingReport, ping};
 pub use inbox::{
-    Arrival, Backlog, EventDetail, EventFilter, EventRow, Finish, HourActivity, Inbox, InboxError,
-    OpsError, PollSave, PollState, Pruned, Receipt, RecordedAttempt, RecordingUsage, Resolution,
+    Arrival, BackfillRow, Backlog, EventDetail, EventFilter, EventRow, Finish, HourActivity, Inbox,
+    InboxError, OpsError, PollSave, PollState, Pruned, Receipt, RecordedAttempt, RecordingUsage,
+    Resolution,
 };
 pub use mapping_check::check_mapping_configs;
 pub use service::{Embedded, Listening, Service, Stopped};

@@ -1,6 +1,7 @@
 //! What the engine's parts share: the host, the inbox, the plugin store, the clock, the flows and
 //! connections from the config, one sink lane per sink connection, and the signal that new work is
-//! waiting. Plugin installs and rollbacks go through here, one at a time.
+//! waiting, and the backfills the admin API runs. Plugin installs and rollbacks go through here,
+//! one at a time.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use crate::clock::Clock;
 use crate::config::{Config, FlowConfig};
 use crate::connection::Connection;
 use crate::error::{CallError, HostError};
+use crate::flow::backfill;
 use crate::flow::inbox::Inbox;
 use crate::flow::plugins::{self, Installed};
 use crate::flow::sink::SinkLane;
@@ -37,6 +39,8 @@ pub(crate) struct Shared {
     pub work: Notify,
     /// Cleared when shutdown begins: webhooks are refused from then on.
     pub accepting: AtomicBool,
+    /// The backfills the admin API started.
+    pub backfills: backfill::Runs,
 }
 
 /// The plugin handles of one attempt, resolved when it starts.
@@ -86,6 +90,7 @@ impl Shared {
             lanes,
             work: Notify::new(),
             accepting: AtomicBool::new(true),
+            backfills: backfill::Runs::default(),
         })
     }
 

@@ -11,7 +11,6 @@ use wasmtime::Engine;
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{Component, Linker};
 
-use crate::bindings::connector::ConnectorPre;
 use crate::bindings::types::PluginInfo;
 use crate::capabilities::wasi;
 use crate::error::chain_text;
@@ -54,9 +53,12 @@ impl PluginSummary {
 /// version (chosen by [`wit::connector_pre`] and [`wit::mapping_pre`]).
 #[derive(Clone)]
 pub(crate) enum PluginPre {
-    Connector(ConnectorPre<CallState>),
+    Connector(AnyConnectorPre),
     Mapping(AnyMappingPre),
 }
+
+/// A connector's ready-to-instantiate form in this host's sandbox.
+pub(crate) type AnyConnectorPre = wit::AnyConnectorPre<CallState>;
 
 /// A mapping's ready-to-instantiate form in this host's sandbox.
 pub(crate) type AnyMappingPre = wit::AnyMappingPre<CallState>;

@@ -16,7 +16,7 @@ pub(crate) fn check(imports: &[String]) -> anyhow::Result<&'static Contract> {
             "it imports no `{PLUGIN_PACKAGE}/types` interface, so it was not built for a plugin \
              world; this host supports {PLUGIN_PACKAGE} {} (build it with an ml-connector SDK for \
              one of those)",
-            plugin_series().join(" and ")
+            listed(&plugin_series())
         );
     };
     let Some(contract) = serving(version) else {
@@ -64,8 +64,17 @@ fn refusal(package: &str, version: &str, import: &str, supported: &[&str]) -> St
     format!(
         "it was built for {package}@{version} (it imports {import}); this host supports {package} \
          {} (rebuild it with an ml-connector SDK for one of those)",
-        supported.join(" and ")
+        listed(supported)
     )
+}
+
+/// `0.3, 0.2 and 0.1`.
+fn listed(versions: &[&str]) -> String {
+    match versions.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -100,8 +109,8 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "it was built for ml-connector:plugin@0.9.0 (it imports \
-             ml-connector:plugin/types@0.9.0); this host supports ml-connector:plugin 0.2 and 0.1 \
-             (rebuild it with an ml-connector SDK for one of those)"
+             ml-connector:plugin/types@0.9.0); this host supports ml-connector:plugin 0.3, 0.2 and \
+             0.1 (rebuild it with an ml-connector SDK for one of those)"
         );
         for version in ["0.21.0", "1.2.0", "0.0.1"] {
             let import = format!("ml-connector:plugin/types@{version}");

@@ -35,8 +35,8 @@ async fn a_mapping_built_for_0_1_loads_and_is_not_asked_to_check_its_config() {
         "{:?}",
         legacy.imports
     );
-    assert_eq!(summary("testkit-mapping").contract, "0.2.0");
-    assert_eq!(summary("testkit").contract, "0.2.0");
+    assert_eq!(summary("testkit-mapping").contract, "0.3.0");
+    assert_eq!(summary("testkit").contract, "0.3.0");
 
     let legacy = host.mapping("legacy-mapping", BTreeMap::new()).unwrap();
     let report = legacy.check_config("{not json").await;
@@ -119,7 +119,8 @@ async fn components_built_for_other_versions_are_refused_naming_the_supported_on
     assert!(
         error.contains(
             "it was built for ml-connector:plugin@0.9.0 (it imports \
-             ml-connector:plugin/types@0.9.0); this host supports ml-connector:plugin 0.2 and 0.1 \
+             ml-connector:plugin/types@0.9.0); this host supports ml-connector:plugin 0.3, 0.2 and \
+             0.1 \
              (rebuild it with an ml-connector SDK for one of those)"
         ),
         "{error}"
@@ -127,10 +128,10 @@ async fn components_built_for_other_versions_are_refused_naming_the_supported_on
     let error = load(&host, &current_wit("connector", "0.0.1", "0.1.0")).await;
     assert!(
         error.contains("built for ml-connector:plugin@0.0.1")
-            && error.contains("supports ml-connector:plugin 0.2 and 0.1"),
+            && error.contains("supports ml-connector:plugin 0.3, 0.2 and 0.1"),
         "{error}"
     );
-    let error = load(&host, &current_wit("mapping", "0.2.0", "0.5.0")).await;
+    let error = load(&host, &current_wit("mapping", "0.3.0", "0.5.0")).await;
     assert!(
         error.contains(
             "it was built for ml-connector:host@0.5.0 (it imports ml-connector:host/log@0.5.0); \
@@ -144,17 +145,22 @@ async fn components_built_for_other_versions_are_refused_naming_the_supported_on
 #[tokio::test]
 async fn supported_versions_link_and_only_then_are_asked_to_describe() {
     // The components of this file trap in every export, so getting as far as `describe` shows
-    // that the version check and linking passed: for the current worlds, and for a 0.1 connector,
-    // which links as the current connector world.
+    // that the version check and linking passed: for the current worlds, for a 0.2 mapping, which
+    // links as the current mapping world, and for 0.2 and 0.1 connectors, which lack `history`.
     let host = Host::builder().build().unwrap();
-    let v0_1_0 = CONTRACTS
-        .iter()
-        .find(|contract| contract.version == Version::V0_1_0)
-        .unwrap();
+    let contract = |version| {
+        CONTRACTS
+            .iter()
+            .find(|contract| contract.version == version)
+            .unwrap()
+    };
+    let as_it_is = |text: &str| text.to_owned();
     for component in [
-        current_wit("mapping", "0.2.0", "0.1.0"),
-        current_wit("connector", "0.2.0", "0.1.0"),
-        component(v0_1_0, "connector", |text| text.to_owned(), None),
+        current_wit("mapping", "0.3.0", "0.1.0"),
+        current_wit("connector", "0.3.0", "0.1.0"),
+        component(contract(Version::V0_2_0), "mapping", as_it_is, None),
+        component(contract(Version::V0_2_0), "connector", as_it_is, None),
+        component(contract(Version::V0_1_0), "connector", as_it_is, None),
     ] {
         let error = load(&host, &component).await;
         assert!(error.starts_with("its `describe` failed"), "{error}");

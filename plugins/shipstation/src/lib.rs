@@ -1,7 +1,8 @@
 //! `shipstation`: the ShipStation source connector. Pointer webhooks in through `verify`, label
 //! shipments (with their items and costs) and fulfillments read over the V1 API by `fetch`, new
-//! and voided labels found by `poll`, optionally label costs from the V2 API. It takes no
-//! commands: `apply` is `Rejected` ("shipstation is a source connector").
+//! and voided labels found by `poll`, those of a range listed by `history`, optionally label costs
+//! from the V2 API. It takes no commands: `apply` is `Rejected` ("shipstation is a source
+//! connector").
 //!
 //! **Settings and secrets** ([`settings`]): `base_url` (default `https://ssapi.shipstation.com`),
 //! secrets `api_key` and `api_secret` (V1 Basic auth; refused → `Auth`), `webhook_token`; optional
@@ -24,6 +25,13 @@
 //! `shipment/<shipmentId>` and `SHIPMENT_VOIDED` events keyed `void/<shipmentId>`, reference
 //! `shipment/<shipmentId>`, with the listed shipment as payload. The cursor (JSON, UTC) moves only
 //! past windows read to their last page. The flow's `poll_interval` (e.g. `4h`) sets how often.
+//!
+//! **History** ([`history`]): the labels created in the range (since inclusive, until exclusive),
+//! then those voided in it, as the poll's `SHIP_NOTIFY` (`shipment/<shipmentId>`) and
+//! `SHIPMENT_VOIDED` (`void/<shipmentId>`) events with the listed shipment as payload; one page of
+//! 500 a call, through the same rate limiter. The cursor (JSON) names the stream and page next:
+//! `{"stream": "shipments", "page": 2}`. The filters cover at least the range, so a label at its
+//! very edge may come twice, under one key.
 //!
 //! **One posting per shipment.** A webhook's event names a batch, a poll's a shipment: for one
 //! label the inbox may hold both (and a replay re-runs either). Both fetch to the same
@@ -93,6 +101,7 @@
 mod client;
 mod cursor;
 mod fetch;
+mod history;
 mod labels;
 mod normalize;
 mod pacific;
@@ -108,7 +117,7 @@ mod wire;
 
 use ml_connector_sdk::{
     Applied, Command, Connector, Entity, Event, InboundRequest, PluginError, PluginInfo,
-    PollResult, VerifyError,
+    PollResult, TimeRange, VerifyError,
 };
 
 /// Why `apply` refuses.
@@ -123,8 +132,8 @@ impl Connector for ShipStation {
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Reads ShipStation label shipments (items, costs, voids) and \
                           fulfillments from token-guarded pointer webhooks and the V1 API, polls \
-                          for new and voided labels, and takes label costs from V2 when it has a \
-                          V2 key."
+                          for new and voided labels, lists those of a range for a backfill, and \
+                          takes label costs from V2 when it has a V2 key."
                 .into(),
             topics: topics::TOPICS
                 .iter()
@@ -148,6 +157,10 @@ impl Connector for ShipStation {
 
     fn poll(cursor: Option<String>) -> Result<PollResult, PluginError> {
         poll::poll(cursor)
+    }
+
+    fn history(range: TimeRange, cursor: Option<String>) -> Result<PollResult, PluginError> {
+        history::history(&range, cursor)
     }
 
     fn apply(commands: Vec<Command>) -> Result<Vec<Result<Applied, PluginError>>, PluginError> {

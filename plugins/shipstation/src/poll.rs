@@ -22,6 +22,7 @@
 
 use ml_connector_sdk::chrono::{DateTime, Utc};
 use ml_connector_sdk::{Event, PluginError, PollResult, clock};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::Client;
@@ -36,16 +37,19 @@ use crate::wire::Page;
 /// The most pages one poll reads.
 pub const MAX_PAGES: u32 = 8;
 
-/// The two streams a poll reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// The two streams a poll (and a history) reads, named in a history's cursor as the poll's cursor
+/// names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Kind {
+    #[serde(rename = "shipments")]
     Created,
+    #[serde(rename = "voids")]
     Voided,
 }
 
 impl Kind {
     /// The list request of page `window.page` of `window`.
-    fn query(self, window: &Window) -> String {
+    pub fn query(self, window: &Window) -> String {
         let filter = match self {
             Self::Created => "createDate",
             Self::Voided => "voidDate",
@@ -59,7 +63,8 @@ impl Kind {
         )
     }
 
-    fn event(self, raw: Value) -> Result<Event, PluginError> {
+    /// The event of a listed shipment: its creation, or its void.
+    pub fn event(self, raw: Value) -> Result<Event, PluginError> {
         let id = normalize::id(&raw["shipmentId"])
             .ok_or_else(|| PluginError::rejected("a listed shipment has no shipmentId"))?;
         let (prefix, topic, field) = match self {

@@ -9,7 +9,7 @@ pub const SHIP_NOTIFY: &str = "SHIP_NOTIFY";
 pub const ITEM_SHIP_NOTIFY: &str = "ITEM_SHIP_NOTIFY";
 /// Orders marked shipped without a ShipStation label (pointer webhook).
 pub const FULFILLMENT_SHIPPED: &str = "FULFILLMENT_SHIPPED";
-/// A voided label found by `poll` (ShipStation sends no webhook for voids).
+/// A voided label found by `poll` or `history` (ShipStation sends no webhook for voids).
 pub const SHIPMENT_VOIDED: &str = "SHIPMENT_VOIDED";
 
 /// Every topic the connector emits.

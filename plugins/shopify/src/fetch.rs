@@ -6,8 +6,10 @@
 //! | `refunds/create` | `shopify.order` (the refunded order), `shopify.customer`?, `shopify.refund` |
 //! | `customers/*` | `shopify.customer` |
 //!
-//! A record Shopify does not have is `Rejected` with code `NOT_FOUND`. A refund not yet listed on
-//! its order is `Transient` (Shopify's reads can lag its webhooks).
+//! The refund is the event's payload (the webhook body, [`refund::from_webhook`]), else read by its
+//! id over GraphQL ([`refund_graphql`]: a history's events carry no payload); both give the same
+//! body. A record Shopify does not have is `Rejected` with code `NOT_FOUND`. A refund not yet
+//! listed on its order is `Transient` (Shopify's reads can lag its webhooks).
 
 use ml_connector_sdk::{Entity, Event, PluginError};
 use serde_json::{Value, json};
@@ -17,7 +19,7 @@ use crate::normalize::{self, OrderBody};
 use crate::settings::Settings;
 use crate::topics::Resource;
 use crate::wire::CustomerData;
-use crate::{ids, order, queries, refund};
+use crate::{ids, order, queries, refund, refund_graphql};
 
 const ORDER: &str = "shopify.order";
 const CUSTOMER: &str = "shopify.customer";
@@ -53,16 +55,20 @@ fn order_entities(
 }
 
 fn refund_entities(client: &mut Client, event: &Event) -> Result<Vec<Entity>, PluginError> {
-    let payload: Value = event.payload_json()?.ok_or_else(|| {
-        PluginError::rejected("a refunds/create event needs its webhook body as the payload")
-    })?;
-    let refund = refund::from_webhook(&payload)?;
-    if refund.id != event.reference {
-        return Err(PluginError::rejected(format!(
-            "the payload is refund {}, the event names refund {}",
-            refund.id, event.reference
-        )));
-    }
+    let refund = match event.payload_json::<Value>()? {
+        Some(payload) => {
+            let refund = refund::from_webhook(&payload)?;
+            if refund.id != event.reference {
+                return Err(PluginError::rejected(format!(
+                    "the payload is refund {}, the event names refund {}",
+                    refund.id, event.reference
+                )));
+            }
+            refund
+        }
+        None => refund_graphql::load(client, &event.reference)?
+            .ok_or_else(|| not_found("refund", &event.reference))?,
+    };
     let (order, mut entities) = order_entities(client, &refund.order_id)?;
     if !order.refunds.iter().any(|summary| summary.id == refund.id) {
         return Err(PluginError::transient(format!(

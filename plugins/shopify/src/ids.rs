@@ -3,6 +3,7 @@
 //! still parses as u64, never as f64), and a global id (`gid://shopify/Order/123`) is cut at its
 //! last `/`.
 
+use ml_connector_sdk::PluginError;
 use serde_json::Value;
 
 /// `gid://shopify/{type_name}/{id}`.
@@ -14,6 +15,12 @@ pub fn gid(type_name: &str, id: &str) -> String {
 pub fn from_gid(gid: &str) -> Option<String> {
     let (prefix, id) = gid.rsplit_once('/')?;
     (prefix.starts_with("gid://shopify/") && is_id(id)).then(|| id.to_owned())
+}
+
+/// The numeric id at the end of a global id Shopify gave; `Rejected` when it is none.
+pub fn required_from_gid(gid: &str) -> Result<String, PluginError> {
+    from_gid(gid)
+        .ok_or_else(|| PluginError::rejected(format!("`{gid}` is not a Shopify global id")))
 }
 
 /// A JSON id, number or numeric string, as its digits.
@@ -63,6 +70,10 @@ mod tests {
         assert_eq!(of_rest(&body, "Refund").as_deref(), Some("1"));
         assert_eq!(from_gid("gid://shopify/LineItem/42").as_deref(), Some("42"));
         assert_eq!(from_gid("gid://other/LineItem/42"), None);
+        assert_eq!(
+            required_from_gid("42"),
+            Err(PluginError::rejected("`42` is not a Shopify global id"))
+        );
         assert_eq!(from_json(&Value::from(1.5)), None);
         assert_eq!(from_json(&Value::from("77")).as_deref(), Some("77"));
         assert_eq!(gid("Order", "7"), "gid://shopify/Order/7");

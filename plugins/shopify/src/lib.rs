@@ -1,6 +1,7 @@
 //! `shopify`: the Shopify source connector. Webhooks in through `verify`, orders, customers and
-//! refunds read over the GraphQL Admin API by `fetch`, updated orders found by `poll`. It takes no
-//! commands: `apply` is `Rejected` ("shopify is a source connector").
+//! refunds read over the GraphQL Admin API by `fetch`, updated orders found by `poll`, a range of
+//! orders and their refunds listed by `history`. It takes no commands: `apply` is `Rejected`
+//! ("shopify is a source connector").
 //!
 //! **Settings and secrets.** `base_url` (the shop's origin), `api_version` (default `2025-10`),
 //! `client_id`; secrets `client_secret`, `access_token` and/or `refresh_token` ([`settings`]);
@@ -24,6 +25,14 @@
 //!
 //! **Polling** ([`poll`]): orders by `updated_at`, one page of 100 a call, as `orders/updated`
 //! events keyed `order/<id>/<updated_at>`; the cursor is the newest `updated_at` seen.
+//!
+//! **History** ([`history`]): the orders with `updated_at` in the range (since inclusive, until
+//! exclusive), oldest first, one page of 100 a call, the cursor Shopify's page cursor. Each order
+//! is the poll's `orders/updated` event, followed by a `refunds/create` event per refund listed on
+//! it (key `refund/<refund id>`, reference the refund id, `occurred_at` its `created_at`, no
+//! payload: `fetch` reads the refund by id, the same `shopify.refund` as the webhook's). Shopify
+//! lists orders of the last 60 days only to an app without the `read_all_orders` scope, so a range
+//! that starts earlier is `Rejected` without it, naming the first day it can start from.
 //!
 //! ## Entities
 //!
@@ -72,13 +81,14 @@
 //! | `tags` | list of strings |
 //! | `created_at`?, `updated_at`? | times |
 //!
-//! `shopify.refund` (from the `refunds/create` webhook body, checked against the order; see
-//! [`refund`] for why):
+//! `shopify.refund` (from the `refunds/create` webhook body, or, for an event without one (a
+//! history's), read by id over GraphQL ([`refund_graphql`]); checked against the order; see
+//! [`refund`] for why). Its times are RFC 3339 in UTC (`Z`) whichever source it came from:
 //!
 //! | field | value |
 //! | --- | --- |
 //! | `id`, `gid`, `order_id` | ids |
-//! | `created_at`?, `processed_at`?, `note`? | |
+//! | `created_at`?, `processed_at`?, `note`? | times in UTC |
 //! | `lines` | `[{"id", "line_item_id", "quantity": n, "sku"?, "name"?, "subtotal", "total_tax"}]` |
 //! | `shipping` | `[{"id"?, "shipping_line_id"?, "amount", "tax"}]` |
 //! | `adjustments` | `[{"id"?, "kind"?, "reason"?, "amount", "tax"}]` (order adjustments, e.g. a refund discrepancy, negative when refunded beyond the lines) |
@@ -88,6 +98,7 @@
 
 mod fetch;
 mod graphql;
+mod history;
 mod ids;
 mod normalize;
 mod oauth;
@@ -95,10 +106,12 @@ mod order;
 mod poll;
 mod queries;
 mod refund;
+mod refund_graphql;
 mod settings;
 mod shop;
 mod signature;
 mod throttle;
+mod times;
 mod token;
 mod topics;
 mod webhook;
@@ -106,7 +119,7 @@ mod wire;
 
 use ml_connector_sdk::{
     Applied, Command, Connector, Entity, Event, InboundRequest, PluginError, PluginInfo,
-    PollResult, VerifyError,
+    PollResult, TimeRange, VerifyError,
 };
 
 /// Why `apply` refuses.
@@ -120,7 +133,8 @@ impl Connector for Shopify {
             name: "shopify".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Reads Shopify orders, customers and refunds from signed webhooks and \
-                          the GraphQL Admin API, and polls for updated orders."
+                          the GraphQL Admin API, polls for updated orders, and lists a range of \
+                          orders and refunds for a backfill."
                 .into(),
             topics: topics::TOPICS
                 .iter()
@@ -144,6 +158,10 @@ impl Connector for Shopify {
 
     fn poll(cursor: Option<String>) -> Result<PollResult, PluginError> {
         poll::poll(cursor)
+    }
+
+    fn history(range: TimeRange, cursor: Option<String>) -> Result<PollResult, PluginError> {
+        history::history(&range, cursor)
     }
 
     fn apply(commands: Vec<Command>) -> Result<Vec<Result<Applied, PluginError>>, PluginError> {

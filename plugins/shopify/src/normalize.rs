@@ -196,7 +196,7 @@ fn line(item: &wire::LineItem) -> Result<LineBody, PluginError> {
     let discount = amount(&item.total_discount_set)?;
     let taxes = tax_lines(&item.tax_lines)?;
     Ok(LineBody {
-        id: gid_id(&item.id)?,
+        id: ids::required_from_gid(&item.id)?,
         sku: item.sku.clone(),
         name: item.name.clone(),
         title: item.title.clone(),
@@ -221,7 +221,7 @@ fn line(item: &wire::LineItem) -> Result<LineBody, PluginError> {
 fn shipping_line(line: &wire::ShippingLine) -> Result<ShippingBody, PluginError> {
     let taxes = tax_lines(&line.tax_lines)?;
     Ok(ShippingBody {
-        id: line.id.as_deref().map(gid_id).transpose()?,
+        id: line.id.as_deref().map(ids::required_from_gid).transpose()?,
         title: line.title.clone(),
         code: line.code.clone(),
         price: amount(&line.original_price_set)?.to_string(),
@@ -233,7 +233,7 @@ fn shipping_line(line: &wire::ShippingLine) -> Result<ShippingBody, PluginError>
 
 fn transaction(transaction: &wire::Transaction) -> Result<TransactionBody, PluginError> {
     Ok(TransactionBody {
-        id: gid_id(&transaction.id)?,
+        id: ids::required_from_gid(&transaction.id)?,
         kind: transaction.kind.to_lowercase(),
         status: transaction.status.to_lowercase(),
         amount: amount(&transaction.amount_set)?.to_string(),
@@ -270,13 +270,9 @@ fn sum(taxes: &[TaxBody]) -> Result<String, PluginError> {
     Ok(total.to_string())
 }
 
-fn amount(bag: &wire::MoneyBag) -> Result<Decimal, PluginError> {
+/// The amount in the shop's currency.
+pub fn amount(bag: &wire::MoneyBag) -> Result<Decimal, PluginError> {
     money::from_json(&bag.shop_money.amount)
-}
-
-fn gid_id(gid: &str) -> Result<String, PluginError> {
-    ids::from_gid(gid)
-        .ok_or_else(|| PluginError::rejected(format!("`{gid}` is not a Shopify global id")))
 }
 
 #[cfg(test)]

@@ -9,15 +9,16 @@
 //! second cannot move the cursor: the poll then stops there, logs it, and the next poll sees the
 //! first page again.)
 
-use ml_connector_sdk::chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use ml_connector_sdk::chrono::TimeDelta;
 use ml_connector_sdk::{Event, PluginError, PollResult, clock, log};
 use serde_json::json;
 
 use crate::graphql::Client;
 use crate::queries;
 use crate::settings::Settings;
+use crate::times::{parse as time, text};
 use crate::topics::POLLED_TOPIC;
-use crate::wire::{UpdatedOrder, UpdatedOrdersData};
+use crate::wire::UpdatedOrdersData;
 
 /// How far back the first poll looks.
 const LOOKBACK_HOURS: i64 = 24;
@@ -35,7 +36,7 @@ pub fn poll(cursor: Option<String>) -> Result<PollResult, PluginError> {
         .orders
         .nodes
         .iter()
-        .map(event)
+        .map(|order| order_event(&order.legacy_resource_id, &order.updated_at))
         .collect::<Result<Vec<_>, _>>()?;
     let newest = match events.last() {
         Some(event) => event.occurred_at.unwrap_or(since),
@@ -55,25 +56,17 @@ pub fn poll(cursor: Option<String>) -> Result<PollResult, PluginError> {
     })
 }
 
-fn event(order: &UpdatedOrder) -> Result<Event, PluginError> {
-    let updated_at = time(&order.updated_at, "an order's updatedAt")?;
+/// The `orders/updated` event of order `id` as it was at `updated_at` (its `updatedAt`): the
+/// poll's, and the history's.
+pub fn order_event(id: &str, updated_at: &str) -> Result<Event, PluginError> {
+    let updated_at = time(updated_at, "an order's updatedAt")?;
     Ok(Event {
-        key: format!("order/{}/{}", order.legacy_resource_id, text(updated_at)),
+        key: format!("order/{id}/{}", text(updated_at)),
         topic: POLLED_TOPIC.to_owned(),
-        reference: order.legacy_resource_id.clone(),
+        reference: id.to_owned(),
         occurred_at: Some(updated_at),
         payload: None,
     })
-}
-
-fn time(text: &str, what: &str) -> Result<DateTime<Utc>, PluginError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|error| PluginError::rejected(format!("{what} `{text}` is not RFC 3339: {error}")))
-}
-
-fn text(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 #[cfg(test)]

@@ -12,6 +12,11 @@
 //! | [`order_transactions`] | every transaction, up to [`LIST_LIMIT`] | 751 |
 //! | [`customer`], [`SHOP`] | one object | 1 |
 //! | [`updated_orders`] | [`POLL_PAGE`] order ids | 102 |
+//! | [`history_orders`] | [`HISTORY_PAGE`] order ids, each with its first [`HISTORY_REFUNDS`] refund ids | 602 |
+//! | [`ACCESS_SCOPES`] | the app's scopes | 2 |
+//! | [`refund`] | a refund with its first [`FIRST_REFUND_LINES`] line items and [`REFUND_PARTS`] shipping lines, adjustments and transactions | 300 |
+//! | [`refund_lines`] | [`MORE_REFUND_LINES`] more line items, by cursor | 603 |
+//! | [`refund_shipping_lines`], [`refund_adjustments`], [`refund_transactions`] | [`REFUND_PARTS`] more, by cursor | 63, 53, 33 |
 //!
 //! `Order.refunds` and `Order.transactions` are lists, not connections: they have no cursor, so a
 //! list read as full as asked for may have more, and is read again alone, [`LIST_LIMIT`] at most.
@@ -35,6 +40,20 @@ pub const FIRST_TRANSACTIONS: u32 = 10;
 pub const LIST_LIMIT: u32 = 250;
 /// Orders per poll page.
 pub const POLL_PAGE: u32 = 100;
+/// Orders per history page.
+pub const HISTORY_PAGE: u32 = 100;
+/// Refunds read with each order of a history page.
+pub const HISTORY_REFUNDS: u32 = 5;
+/// Line items read with a refund.
+pub const FIRST_REFUND_LINES: u32 = 25;
+/// A refund's line items per further page.
+pub const MORE_REFUND_LINES: u32 = 100;
+/// A refund's shipping lines, order adjustments or transactions per page.
+pub const REFUND_PARTS: u32 = 10;
+
+/// The scopes granted to the app (`read_all_orders` lets it read orders of over 60 days).
+pub const ACCESS_SCOPES: &str =
+    "query AccessScopes { currentAppInstallation { accessScopes { handle } } }";
 
 pub const SHOP: &str = "query Shop { shop { name myshopifyDomain currencyCode } }";
 
@@ -169,6 +188,99 @@ pub fn updated_orders() -> String {
     )
 }
 
+/// `$query`: the search (`updated_at:>='…' AND updated_at:<'…'`); `$after`: the last page's
+/// `endCursor` (none for the first).
+pub fn history_orders() -> String {
+    format!(
+        "query HistoryOrders($query: String!, $after: String) {{ \
+         orders(first: {HISTORY_PAGE}, after: $after, sortKey: UPDATED_AT, query: $query) {{ \
+         nodes {{ legacyResourceId updatedAt refunds(first: {HISTORY_REFUNDS}) {{ legacyResourceId createdAt }} }} \
+         pageInfo {{ hasNextPage endCursor }} }} }}"
+    )
+}
+
+/// 6 points a refund line item.
+fn refund_line_items(args: &str) -> String {
+    let fields = format!(
+        "id quantity lineItem {{ id sku name }} {} {}",
+        money("subtotalSet"),
+        money("totalTaxSet")
+    );
+    connection("refundLineItems", args, &fields)
+}
+
+/// 6 points a refunded shipping line.
+fn refund_shipping(args: &str) -> String {
+    let fields = format!(
+        "id shippingLine {{ id }} {} {}",
+        money("subtotalAmountSet"),
+        money("taxAmountSet")
+    );
+    connection("refundShippingLines", args, &fields)
+}
+
+/// 5 points an order adjustment.
+fn refund_adjustment_nodes(args: &str) -> String {
+    let fields = format!("id reason {} {}", money("amountSet"), money("taxAmountSet"));
+    connection("orderAdjustments", args, &fields)
+}
+
+/// 3 points a transaction (its amount with the currency).
+fn refund_transaction_nodes(args: &str) -> String {
+    connection(
+        "transactions",
+        args,
+        "id kind status gateway processedAt createdAt amountSet { shopMoney { amount currencyCode } }",
+    )
+}
+
+/// `$id`: the refund's global id.
+pub fn refund() -> String {
+    let parts = format!("first: {REFUND_PARTS}");
+    format!(
+        "query Refund($id: ID!) {{ refund(id: $id) {{ \
+         legacyResourceId createdAt note order {{ legacyResourceId }} {} {} {} {} }} }}",
+        refund_line_items(&format!("first: {FIRST_REFUND_LINES}")),
+        refund_shipping(&parts),
+        refund_adjustment_nodes(&parts),
+        refund_transaction_nodes(&parts)
+    )
+}
+
+/// A query named `name` of one connection `part` of the refund `$id`, after the cursor `$after`.
+fn refund_part(name: &str, part: &str) -> String {
+    format!("query {name}($id: ID!, $after: String) {{ refund(id: $id) {{ part: {part} }} }}")
+}
+
+/// `$id`: the refund's global id; `$after`: the last page's `endCursor`.
+pub fn refund_lines() -> String {
+    refund_part("RefundLines", &refund_line_items(&after(MORE_REFUND_LINES)))
+}
+
+/// `$id`: the refund's global id; `$after`: the last page's `endCursor`.
+pub fn refund_shipping_lines() -> String {
+    refund_part(
+        "RefundShippingLines",
+        &refund_shipping(&after(REFUND_PARTS)),
+    )
+}
+
+/// `$id`: the refund's global id; `$after`: the last page's `endCursor`.
+pub fn refund_adjustments() -> String {
+    refund_part(
+        "RefundAdjustments",
+        &refund_adjustment_nodes(&after(REFUND_PARTS)),
+    )
+}
+
+/// `$id`: the refund's global id; `$after`: the last page's `endCursor`.
+pub fn refund_transactions() -> String {
+    refund_part(
+        "RefundTransactions",
+        &refund_transaction_nodes(&after(REFUND_PARTS)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +307,13 @@ mod tests {
             (customer(), 1),
             (SHOP.to_string(), 1),
             (updated_orders(), 102),
+            (history_orders(), 602),
+            (ACCESS_SCOPES.to_string(), 2),
+            (refund(), 300),
+            (refund_lines(), 603),
+            (refund_shipping_lines(), 63),
+            (refund_adjustments(), 53),
+            (refund_transactions(), 33),
         ];
         for (query, documented) in queries {
             let cost = requested(&query);

@@ -1,18 +1,22 @@
 //! The body of the `shopify.refund` entity, made from the `refunds/create` webhook body (the REST
-//! Refund, kept as the event's payload). The webhook is the one complete source: GraphQL's
-//! `Order.refunds` is a list priced per refund times its line items, so a refund's lines cannot be
-//! paged there, and it has no transactions or order adjustments.
+//! Refund, kept as the event's payload) by [`from_webhook`], or from GraphQL's `refund(id:)` when
+//! an event has no payload (a history's: [`crate::refund_graphql`]). GraphQL's `Order.refunds`
+//! cannot serve: it is a list priced per refund times its line items, so a refund's lines cannot be
+//! paged there, and it has no transactions or order adjustments; the root `refund(id:)` pages them
+//! all. Both sources become [`RefundParts`], summed and written alike by [`RefundParts::body`], so
+//! one refund is one body whichever way it came.
 //!
 //! Ids become strings from their JSON text, amounts decimal strings whether Shopify sent strings
 //! or numbers (`subtotal` and `total_tax` of a refund line are numbers in current payloads, strings
-//! in older ones).
+//! in older ones), times RFC 3339 in UTC ([`crate::times`]: the webhook writes the shop's offset,
+//! GraphQL UTC).
 
 use ml_connector_sdk::PluginError;
 use ml_connector_sdk::money::{self, Decimal};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::ids;
+use crate::{ids, times};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefundBody {
@@ -75,51 +79,83 @@ pub struct TransactionBody {
     pub created_at: Option<String>,
 }
 
+/// What a refund is made of, as either source gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefundParts {
+    pub id: String,
+    pub order_id: String,
+    pub created_at: Option<String>,
+    pub processed_at: Option<String>,
+    pub note: Option<String>,
+    pub lines: Vec<RefundLineBody>,
+    pub shipping: Vec<RefundShippingBody>,
+    pub adjustments: Vec<AdjustmentBody>,
+    pub transactions: Vec<TransactionBody>,
+}
+
+impl RefundParts {
+    /// The body: times in UTC, and the totals summed.
+    pub fn body(self) -> Result<RefundBody, PluginError> {
+        let mut transactions = self.transactions;
+        for transaction in &mut transactions {
+            transaction.created_at = utc(transaction.created_at.take(), "a transaction's time")?;
+        }
+        let refunded = transactions.iter().filter(|transaction| {
+            transaction.kind.as_deref() == Some("refund")
+                && transaction.status.as_deref() == Some("success")
+        });
+        let lines = self.lines;
+        let shipping = self.shipping;
+        Ok(RefundBody {
+            gid: ids::gid("Refund", &self.id),
+            id: self.id,
+            order_id: self.order_id,
+            created_at: utc(self.created_at, "the refund's created_at")?,
+            processed_at: utc(self.processed_at, "the refund's processed_at")?,
+            note: self.note,
+            subtotal: total(lines.iter().map(|line| &line.subtotal))?,
+            total_tax: total(
+                lines
+                    .iter()
+                    .map(|line| &line.total_tax)
+                    .chain(shipping.iter().map(|line| &line.tax)),
+            )?,
+            total_shipping: total(shipping.iter().map(|line| &line.amount))?,
+            total: total(refunded.map(|transaction| &transaction.amount))?,
+            lines,
+            shipping,
+            adjustments: self.adjustments,
+            transactions,
+        })
+    }
+}
+
 /// The refund body from the webhook's REST Refund.
 pub fn from_webhook(refund: &Value) -> Result<RefundBody, PluginError> {
-    let id = ids::of_rest(refund, "Refund").ok_or_else(|| missing("id"))?;
-    let order_id = order_id(refund)?;
-    let lines = list(refund, "refund_line_items")
-        .iter()
-        .map(line)
-        .collect::<Result<Vec<_>, _>>()?;
-    let shipping = list(refund, "refund_shipping_lines")
-        .iter()
-        .map(shipping_line)
-        .collect::<Result<Vec<_>, _>>()?;
-    let adjustments = list(refund, "order_adjustments")
-        .iter()
-        .map(adjustment)
-        .collect::<Result<Vec<_>, _>>()?;
-    let transactions = list(refund, "transactions")
-        .iter()
-        .map(transaction)
-        .collect::<Result<Vec<_>, _>>()?;
-    let refunded = transactions.iter().filter(|transaction| {
-        transaction.kind.as_deref() == Some("refund")
-            && transaction.status.as_deref() == Some("success")
-    });
-    Ok(RefundBody {
-        gid: ids::gid("Refund", &id),
-        id,
-        order_id,
+    RefundParts {
+        id: ids::of_rest(refund, "Refund").ok_or_else(|| missing("id"))?,
+        order_id: order_id(refund)?,
         created_at: text(refund, "created_at"),
         processed_at: text(refund, "processed_at"),
         note: text(refund, "note"),
-        subtotal: total(lines.iter().map(|line| &line.subtotal))?,
-        total_tax: total(
-            lines
-                .iter()
-                .map(|line| &line.total_tax)
-                .chain(shipping.iter().map(|line| &line.tax)),
-        )?,
-        total_shipping: total(shipping.iter().map(|line| &line.amount))?,
-        total: total(refunded.map(|transaction| &transaction.amount))?,
-        lines,
-        shipping,
-        adjustments,
-        transactions,
-    })
+        lines: list(refund, "refund_line_items")
+            .iter()
+            .map(line)
+            .collect::<Result<_, _>>()?,
+        shipping: list(refund, "refund_shipping_lines")
+            .iter()
+            .map(shipping_line)
+            .collect::<Result<_, _>>()?,
+        adjustments: list(refund, "order_adjustments")
+            .iter()
+            .map(adjustment)
+            .collect::<Result<_, _>>()?,
+        transactions: list(refund, "transactions")
+            .iter()
+            .map(transaction)
+            .collect::<Result<_, _>>()?,
+    }
+    .body()
 }
 
 /// The id of the refunded order.
@@ -197,6 +233,12 @@ fn amount(value: &Value, fields: &[&str]) -> Result<String, PluginError> {
     Ok(amount.to_string())
 }
 
+/// A time as RFC 3339 in UTC.
+fn utc(time: Option<String>, what: &str) -> Result<Option<String>, PluginError> {
+    time.map(|time| times::parse(&time, what).map(times::text))
+        .transpose()
+}
+
 fn total<'a>(amounts: impl Iterator<Item = &'a String>) -> Result<String, PluginError> {
     let mut sum = Decimal::new(0, 2);
     for amount in amounts {
@@ -225,13 +267,13 @@ fn missing(field: &str) -> PluginError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::json;
 
     use super::*;
 
     /// A refund as the simulator's webhook sends it (line amounts as numbers).
-    const WEBHOOK: &str = r#"{
+    pub(crate) const WEBHOOK: &str = r#"{
         "id": 5821001234567890140, "admin_graphql_api_id": "gid://shopify/Refund/5821001234567890140",
         "order_id": 5821001234567890130, "created_at": "2025-11-04T10:00:00+00:00",
         "processed_at": "2025-11-04T10:00:00+00:00", "note": "damaged", "restock": false,
@@ -253,6 +295,15 @@ mod tests {
         let body = serde_json::to_value(from_webhook(&refund).unwrap()).unwrap();
         assert_eq!(body["id"], "5821001234567890140");
         assert_eq!(body["order_id"], "5821001234567890130");
+        assert_eq!(
+            body["created_at"], "2025-11-04T10:00:00Z",
+            "in UTC, as GraphQL writes it"
+        );
+        assert_eq!(body["processed_at"], "2025-11-04T10:00:00Z");
+        assert_eq!(
+            body["transactions"][0]["created_at"],
+            "2025-11-04T10:00:00Z"
+        );
         assert_eq!(
             body["lines"],
             json!([{"id": "5821001234567890138", "line_item_id": "5821001234567890128",

@@ -1,6 +1,7 @@
 //! The webhook topics the connector turns into events, and the resource each one is about.
 
-/// The topics `verify` passes on and `poll` emits (`orders/updated`).
+/// The topics `verify` passes on, `poll` emits (`orders/updated`) and `history` emits
+/// (`orders/updated`, `refunds/create`).
 pub const TOPICS: &[&str] = &[
     "orders/create",
     "orders/updated",
@@ -11,8 +12,11 @@ pub const TOPICS: &[&str] = &[
     "customers/update",
 ];
 
-/// The topic of the events `poll` finds.
+/// The topic of the events `poll` finds, and of the orders `history` lists.
 pub const POLLED_TOPIC: &str = "orders/updated";
+
+/// The topic of the refunds `history` lists.
+pub const REFUND_TOPIC: &str = "refunds/create";
 
 /// What a topic's webhook body is, and so what its event's reference names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,5 +62,6 @@ mod tests {
         assert_eq!(Resource::of("orders/delete"), None);
         assert_eq!(Resource::of("app/uninstalled"), None);
         assert!(TOPICS.contains(&POLLED_TOPIC));
+        assert_eq!(Resource::of(REFUND_TOPIC), Some(Resource::Refund));
     }
 }

@@ -11,8 +11,12 @@ pub struct MoneyBag {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Money {
     pub amount: Value,
+    /// Read where the query asks for it (a refund's transactions).
+    #[serde(default)]
+    pub currency_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,4 +208,124 @@ pub struct UpdatedOrdersData {
 pub struct UpdatedOrder {
     pub legacy_resource_id: String,
     pub updated_at: String,
+}
+
+/// The `data` of [`crate::queries::history_orders`].
+#[derive(Debug, Deserialize)]
+pub struct HistoryOrdersData {
+    pub orders: Connection<HistoryOrder>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryOrder {
+    pub legacy_resource_id: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub refunds: Vec<RefundRef>,
+}
+
+/// A refund as the history names it (any richer refund object reads as one too).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundRef {
+    pub legacy_resource_id: String,
+    pub created_at: Option<String>,
+}
+
+/// The `data` of [`crate::queries::ACCESS_SCOPES`].
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessScopesData {
+    pub current_app_installation: AppInstallation,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInstallation {
+    pub access_scopes: Vec<AccessScope>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AccessScope {
+    pub handle: String,
+}
+
+/// The `data` of [`crate::queries::refund`].
+#[derive(Debug, Deserialize)]
+pub struct RefundData {
+    pub refund: Option<Refund>,
+}
+
+/// The `data` of a query of one connection of a refund ([`crate::queries::refund_lines`] and the
+/// like).
+#[derive(Debug, Deserialize)]
+pub struct RefundPartData<T> {
+    pub refund: Option<RefundPart<T>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefundPart<T> {
+    pub part: T,
+}
+
+/// A `Refund` read by its id, with its connections.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    pub legacy_resource_id: String,
+    pub created_at: Option<String>,
+    pub note: Option<String>,
+    pub order: LegacyId,
+    pub refund_line_items: Connection<RefundLineItem>,
+    pub refund_shipping_lines: Connection<RefundShippingLine>,
+    pub order_adjustments: Connection<OrderAdjustment>,
+    pub transactions: Connection<Transaction>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacyId {
+    pub legacy_resource_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Id {
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundLineItem {
+    pub id: Option<String>,
+    pub quantity: u64,
+    pub line_item: RefundedLineItem,
+    pub subtotal_set: MoneyBag,
+    pub total_tax_set: MoneyBag,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefundedLineItem {
+    pub id: String,
+    pub sku: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundShippingLine {
+    pub id: Option<String>,
+    pub shipping_line: Option<Id>,
+    pub subtotal_amount_set: MoneyBag,
+    pub tax_amount_set: MoneyBag,
+}
+
+/// `reason`: `REFUND_DISCREPANCY`, `RESTOCK`, `DAMAGE`, `CUSTOMER`, … as GraphQL spells it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderAdjustment {
+    pub id: Option<String>,
+    pub reason: Option<String>,
+    pub amount_set: MoneyBag,
+    pub tax_amount_set: MoneyBag,
 }

@@ -165,6 +165,9 @@ mod tests {
     }
 
     const CONNECTOR: &[&str] = &["describe", "ping", "verify", "fetch", "poll", "apply"];
+    const CONNECTOR_0_3: &[&str] = &[
+        "describe", "ping", "verify", "fetch", "poll", "history", "apply",
+    ];
 
     #[test]
     fn recognises_worlds_and_contract_versions_and_refuses_foreign_imports() {
@@ -199,6 +202,21 @@ mod tests {
             fit("connector", "0.1.0")
         );
         assert_eq!(
+            check(&surface(
+                &[log, "ml-connector:plugin/types@0.3.0"],
+                CONNECTOR_0_3
+            ))
+            .unwrap(),
+            fit("connector", "0.3.0")
+        );
+        let error = check(&surface(&["ml-connector:plugin/types@0.3.0"], CONNECTOR)).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("no plugin world of contract 0.3.0"),
+            "{error}"
+        );
+        assert_eq!(
             fit("mapping", "0.1.0").to_string(),
             "mapping, contract 0.1.0"
         );
@@ -214,9 +232,9 @@ mod tests {
         );
         let error = check(&surface(&["ml-connector:plugin/types@0.9.0"], CONNECTOR)).unwrap_err();
         assert!(
-            error
-                .to_string()
-                .contains("built for ml-connector:plugin@0.9.0; this builder knows 0.2.0, 0.1.0"),
+            error.to_string().contains(
+                "built for ml-connector:plugin@0.9.0; this builder knows 0.3.0, 0.2.0, 0.1.0",
+            ),
             "{error}"
         );
         assert!(check(&surface(&[], &[])).is_err());

@@ -39,6 +39,18 @@ impl<T: Connector> wit::Guest for ConnectorAdapter<T> {
         T::poll(cursor).map(Into::into).map_err(Into::into)
     }
 
+    fn history(
+        since: String,
+        until: String,
+        cursor: Option<String>,
+    ) -> Result<types::PollResult, types::PluginError> {
+        install_hook();
+        let range = crate::TimeRange::parse(&since, &until)?;
+        T::history(range, cursor)
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+
     fn apply(
         commands: Vec<types::Command>,
     ) -> Result<Vec<Result<types::Applied, types::PluginError>>, types::PluginError> {

@@ -8,6 +8,11 @@
 //! SHIP_NOTIFY / ITEM_SHIP_NOTIFY (`notify_shipped`, resource
 //! `/shipments?batchId=N&includeShipmentItems=False|True`), FULFILLMENT_SHIPPED (`mark_shipped`,
 //! resource `/fulfillments?batchId=N`). A subscription with a store id only hears of that store.
+//!
+//! An account's past, for backfill tests: `add_shipment` with a past `created_at` (labels fire no
+//! webhook until `notify_shipped`) and `void_shipment_at` a past time. `GET /shipments` lists them
+//! by `createDateStart`/`createDateEnd` and `voidDateStart`/`voidDateEnd` (Pacific local, both
+//! ends inclusive, either side open), `sortBy=CreateDate`, `page`/`pageSize` (at most 500).
 
 mod listing;
 mod model;
@@ -19,13 +24,13 @@ mod v2;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use axum::Router;
 use axum::http::HeaderValue;
 use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 pub use model::{
@@ -346,13 +351,29 @@ impl ShipStationSim {
 
     /// Voids a label now. No webhook fires.
     pub fn void_shipment(&self, shipment_id: u64) -> anyhow::Result<Shipment> {
+        self.void_shipment_at(shipment_id, self.clock().now())
+    }
+
+    /// Voids a label at `at`: from its creation to now (the account's past, for a backfill). No
+    /// webhook fires.
+    pub fn void_shipment_at(
+        &self,
+        shipment_id: u64,
+        at: DateTime<Utc>,
+    ) -> anyhow::Result<Shipment> {
         let now = self.clock().now();
         let mut store = self.store();
         let shipment = store
             .shipments
             .get_mut(&shipment_id)
             .ok_or_else(|| anyhow!("no shipment {shipment_id}"))?;
-        shipment.voided_at = Some(now);
+        if at < shipment.created_at || at > now {
+            bail!(
+                "label {shipment_id} can be voided from its creation ({}) to now ({now}), not at {at}",
+                shipment.created_at
+            );
+        }
+        shipment.voided_at = Some(at);
         Ok(shipment.clone())
     }
 
@@ -466,5 +487,125 @@ impl ShipStationSim {
 
     pub fn request_counts(&self) -> RequestCounts {
         *self.shared.counts.lock().expect("counts lock")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::webhook_receiver::Receiver;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 11, 20, 18, 0, 0).unwrap()
+    }
+
+    /// `GET /shipments?{query}` on V1: (shipment ids, total, pages).
+    async fn list(sim: &ShipStationSim, query: &str) -> (Vec<u64>, u64, u64) {
+        let page: Value = reqwest::Client::new()
+            .get(format!("{}/shipments?{query}", sim.base_url()))
+            .basic_auth("ss-v1-key", Some("ss-v1-secret"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids = page["shipments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|shipment| shipment["shipmentId"].as_u64().unwrap())
+            .collect();
+        (
+            ids,
+            page["total"].as_u64().unwrap(),
+            page["pages"].as_u64().unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_month_of_labels_is_seeded_without_webhooks_and_listed_by_bounded_ranges() {
+        let sim = ShipStationSim::start(ShipStationConfig::new(SimClock::frozen(now())))
+            .await
+            .unwrap();
+        let receiver = Receiver::start(0).await.unwrap();
+        sim.subscribe("SHIP_NOTIFY", receiver.url(), None);
+        let month_ago = now() - Duration::days(30);
+        for n in 0..300 {
+            let created_at = month_ago + Duration::hours(2 * n);
+            let label = sim.add_shipment(ShipmentSpec {
+                order_number: format!("{}", 1001 + n),
+                created_at: Some(created_at),
+                ..ShipmentSpec::default()
+            });
+            if n % 10 == 0 {
+                sim.void_shipment_at(label.id, created_at + Duration::hours(3))
+                    .unwrap();
+            }
+        }
+        sim.wait_idle().await;
+        assert!(receiver.received().is_empty(), "history fires no webhooks");
+
+        // 2024-11-01 00:00 to 2024-11-08 00:00 UTC, in Pacific wall-clock time (PDT, then PST).
+        let created = "createDateStart=2024-10-31%2017:00:00&createDateEnd=2024-11-07%2016:00:00";
+        let (first, total, pages) = list(
+            &sim,
+            &format!("{created}&sortBy=CreateDate&sortDir=ASC&pageSize=50&page=1"),
+        )
+        .await;
+        let expected: Vec<u64> = sim
+            .shipments()
+            .iter()
+            .filter(|label| {
+                let start = Utc.with_ymd_and_hms(2024, 11, 1, 0, 0, 0).unwrap();
+                let end = Utc.with_ymd_and_hms(2024, 11, 8, 0, 0, 0).unwrap();
+                label.created_at >= start && label.created_at <= end
+            })
+            .map(|label| label.id)
+            .collect();
+        assert_eq!(total, expected.len() as u64);
+        assert_eq!(
+            total, 85,
+            "a label every 2 hours for 7 days, both ends included"
+        );
+        assert_eq!(pages, 2);
+        let (second, _, _) = list(
+            &sim,
+            &format!("{created}&sortBy=CreateDate&sortDir=ASC&pageSize=50&page=2"),
+        )
+        .await;
+        assert_eq!([first, second].concat(), expected);
+
+        let voided = "voidDateStart=2024-10-31%2017:00:00&voidDateEnd=2024-11-07%2016:00:00";
+        let (voids, total, _) = list(&sim, &format!("{voided}&sortBy=CreateDate")).await;
+        let expected: Vec<u64> = sim
+            .shipments()
+            .iter()
+            .filter(|label| {
+                label.voided_at.is_some_and(|at| {
+                    at >= Utc.with_ymd_and_hms(2024, 11, 1, 0, 0, 0).unwrap()
+                        && at <= Utc.with_ymd_and_hms(2024, 11, 8, 0, 0, 0).unwrap()
+                })
+            })
+            .map(|label| label.id)
+            .collect();
+        assert_eq!(voids, expected);
+        assert_eq!(
+            total, 8,
+            "every tenth label, voided 3 hours after it was made"
+        );
+
+        let label = sim.shipments()[1].clone();
+        assert!(
+            sim.void_shipment_at(label.id, label.created_at - Duration::seconds(1))
+                .is_err()
+        );
+        assert!(
+            sim.void_shipment_at(label.id, now() + Duration::seconds(1))
+                .is_err()
+        );
     }
 }

@@ -1,7 +1,9 @@
-//! The full GraphQL Admin objects (Order, Customer, Shop, …) built from the stored data, before a query's
-//! selection is applied. Connections (lineItems, shippingLines, refundLineItems, orders) are marked with
-//! `{"__connection": [nodes]}` so the executor can page them; lists (refunds, transactions, taxLines)
-//! are plain arrays the executor cuts at `first`; money is a `MoneyBag` of decimal strings.
+//! The full GraphQL Admin objects (Order, Refund, Customer, Shop, AppInstallation, …) built from the
+//! stored data, before a query's selection is applied. Connections (lineItems, shippingLines, a
+//! refund's refundLineItems, refundShippingLines, orderAdjustments and transactions, orders) are
+//! marked with `{"__connection": [nodes]}` so the executor can page them; lists (an order's refunds
+//! and transactions, taxLines, accessScopes) are plain arrays the executor cuts at `first`; money is
+//! a `MoneyBag` of decimal strings.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
@@ -129,6 +131,7 @@ fn refund_node(refund: &Refund, order: &Order) -> Value {
                 "__typename": "RefundLineItem",
                 "id": format!("gid://shopify/RefundLineItem/{}", line.id),
                 "quantity": line.quantity,
+                "restockType": "NO_RESTOCK",
                 "lineItem": item.map(|item| line_item_node(item, currency)),
                 "subtotalSet": money_bag(line.subtotal, currency),
                 "totalTaxSet": money_bag(line.total_tax, currency),
@@ -139,22 +142,72 @@ fn refund_node(refund: &Refund, order: &Order) -> Value {
         .shipping
         .iter()
         .map(|shipping| {
+            let line = order
+                .shipping_lines
+                .iter()
+                .find(|line| line.id == shipping.shipping_line_id);
             json!({
                 "__typename": "RefundShippingLine",
                 "id": format!("gid://shopify/RefundShippingLine/{}", shipping.id),
+                "shippingLine": line.map(|line| shipping_line_node(line, currency)),
                 "subtotalAmountSet": money_bag(shipping.amount, currency),
+                "taxAmountSet": money_bag(Decimal::ZERO, currency),
             })
         })
+        .collect();
+    // Signed as Shopify signs it: negative when more was refunded than the lines and shipping.
+    let adjustments = refund
+        .adjustment
+        .iter()
+        .map(|adjustment| {
+            json!({
+                "__typename": "OrderAdjustment",
+                "id": format!("gid://shopify/OrderAdjustment/{}", adjustment.id),
+                "reason": "REFUND_DISCREPANCY",
+                "amountSet": money_bag(-adjustment.amount, currency),
+                "taxAmountSet": money_bag(Decimal::ZERO, currency),
+            })
+        })
+        .collect();
+    let transactions = order
+        .transactions
+        .iter()
+        .filter(|transaction| transaction.id == refund.transaction_id)
+        .map(|transaction| transaction_node(transaction, order))
         .collect();
     json!({
         "__typename": "Refund",
         "id": format!("gid://shopify/Refund/{}", refund.id),
         "legacyResourceId": refund.id.to_string(),
         "createdAt": time(refund.created_at),
+        "updatedAt": time(refund.created_at),
         "note": refund.note,
         "totalRefundedSet": money_bag(refund.amount(), currency),
         "refundLineItems": connection(lines),
         "refundShippingLines": connection(shipping),
+        "orderAdjustments": connection(adjustments),
+        "transactions": connection(transactions),
+    })
+}
+
+/// The root `refund(id:)`: a refund with its whole `order` (the order's own `refunds` list leaves
+/// `order` out, so the two never nest).
+pub fn refund_root_node(refund: &Refund, order: &Order, rendering: Rendering) -> Value {
+    let mut node = refund_node(refund, order);
+    node["order"] = order_node(order, rendering);
+    node
+}
+
+/// `currentAppInstallation`: the scopes granted to the app.
+pub fn app_installation_node(scopes: &[String]) -> Value {
+    let scopes: Vec<Value> = scopes
+        .iter()
+        .map(|handle| json!({"__typename": "AccessScope", "handle": handle}))
+        .collect();
+    json!({
+        "__typename": "AppInstallation",
+        "id": "gid://shopify/AppInstallation/1",
+        "accessScopes": scopes,
     })
 }
 

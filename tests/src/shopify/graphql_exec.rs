@@ -138,7 +138,7 @@ impl Exec {
     }
 
     /// The rows `field` asks for out of `total`: `[start, end)`.
-    fn window(&self, total: usize, field: &Field) -> Result<(usize, usize), String> {
+    pub fn window(&self, total: usize, field: &Field) -> Result<(usize, usize), String> {
         let first = field.args.get("first").and_then(Value::as_u64);
         let last = field.args.get("last").and_then(Value::as_u64);
         let requested = first

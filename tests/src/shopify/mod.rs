@@ -13,18 +13,27 @@
 //! `OrderSpec.paid_amount` when `PartiallyPaid`, an authorization when `Authorized`; a capture or
 //! sale per later payment; a refund per refund.
 //!
+//! A shop's past is seeded with `seed_customer`, `seed_order`, `seed_refund` and
+//! `seed_cancellation` ([`seed`]): changes at past times that fire no webhooks.
+//!
 //! # GraphQL supported
 //! `POST /admin/api/{version}/graphql.json` with `X-Shopify-Access-Token`, body
 //! `{"query": "...", "variables": {...}}`. One `query` operation (anonymous or named, variables
 //! declared as usual); aliases work; fragments, directives and mutations are refused with `errors`.
 //! Arguments may be literals or `$variables`. Root fields:
 //! - `shop { id name myshopifyDomain currencyCode ianaTimezone }`
-//! - `order(id: "gid://shopify/Order/N") { … }` → `null` when unknown. Orders older than 60 days need
-//!   the `read_all_orders` scope (else `null` plus an `ACCESS_DENIED` error).
+//! - `order(id: "gid://shopify/Order/N") { … }` → `null` when unknown. Orders created more than 60
+//!   days ago (on the simulator clock) need the `read_all_orders` scope (`ShopifyConfig.scopes`),
+//!   else `null` plus an `ACCESS_DENIED` error.
+//! - `refund(id: "gid://shopify/Refund/N") { … }` → `null` when unknown; a refund of an order older
+//!   than 60 days is refused as such an order is.
 //! - `customer(id: "gid://shopify/Customer/N") { … }`
 //! - `orders(first: N, after: C, sortKey: ID|CREATED_AT|UPDATED_AT, reverse: Bool,
-//!   query: "updated_at:>='2024-01-01T00:00:00Z' created_at:<2024-02-01") { … }`
-//!   (terms on `created_at`/`updated_at` with `>`, `>=`, `<`, `<=`, RFC 3339 or a date; all must hold).
+//!   query: "updated_at:>='2024-01-01T00:00:00Z' AND updated_at:<'2024-02-01T00:00:00Z'") { … }`
+//!   (terms on `created_at`/`updated_at` with `>`, `>=`, `<`, `<=`, RFC 3339 or a date, quoted or
+//!   not, joined by spaces or `AND`; all must hold). Without `read_all_orders`, orders created more
+//!   than 60 days ago are silently left out, as Shopify leaves them out.
+//! - `currentAppInstallation { accessScopes { handle } }`: the scopes of `ShopifyConfig.scopes`.
 //!
 //! Order fields: `__typename id legacyResourceId name email createdAt updatedAt processedAt
 //! cancelledAt cancelReason` (`CUSTOMER`, `FRAUD`, …) `currencyCode presentmentCurrencyCode
@@ -34,12 +43,15 @@
 //! `customer { … }`, `lineItems(first|last, after|before) { nodes {…} edges { cursor node {…} }
 //! pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }`, `shippingLines(first: N) {…}`
 //! (a connection of `id title code originalPriceSet discountedPriceSet taxLines`), `taxLines` (list,
-//! summed by title and rate), `refunds(first: N)` (list of `id legacyResourceId createdAt note
-//! totalRefundedSet refundLineItems(first: N) { nodes { id quantity lineItem {…} subtotalSet
-//! totalTaxSet } } refundShippingLines(first: N) { nodes { id subtotalAmountSet } }`),
+//! summed by title and rate), `refunds(first: N)` (list of Refund),
 //! `transactions(first: N)` (list, oldest first, of `id kind` (`AUTHORIZATION`, `CAPTURE`, `SALE`,
 //! `REFUND`) `status` (`SUCCESS`, `FAILURE`, `PENDING`) `gateway processedAt createdAt test
 //! amountSet`).
+//! Refund: `id legacyResourceId createdAt updatedAt note totalRefundedSet refundLineItems(first: N)
+//! { nodes { id quantity restockType lineItem {…} subtotalSet totalTaxSet } }
+//! refundShippingLines(first: N) { nodes { id shippingLine {…} subtotalAmountSet taxAmountSet } }
+//! orderAdjustments(first: N) { nodes { id reason amountSet taxAmountSet } }
+//! transactions(first: N) { nodes {…} }`, and `order {…}` under the root `refund` only.
 //! LineItem: `id sku name title variantTitle quantity currentQuantity vendor product { productType }
 //! taxable originalUnitPriceSet discountedUnitPriceSet originalTotalSet discountedTotalSet
 //! totalDiscountSet taxLines discountAllocations { allocatedAmountSet }`.
@@ -51,6 +63,7 @@
 //! `extensions.cost`, and [`ShopifySim::query_costs`] lists what each query asked for.
 
 mod bucket;
+mod changes;
 mod graphql;
 mod graphql_data;
 mod graphql_exec;
@@ -59,12 +72,13 @@ mod model;
 mod oauth;
 mod payments;
 mod rest_json;
+mod seed;
 mod webhooks;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{Context, anyhow};
 use axum::Router;
 use axum::routing::post;
 use chrono::{DateTime, Duration, Utc};
@@ -86,7 +100,6 @@ use crate::server::SimServer;
 pub use crate::webhook_sender::{DeliveryMode, RetrySchedule};
 use crate::webhook_sender::{Outgoing, WebhookSender};
 use bucket::Bucket;
-use model::{cents, taxes_on};
 use oauth::Tokens;
 use webhooks::{Envelope, Event};
 
@@ -111,6 +124,8 @@ pub struct ShopifyConfig {
     pub refresh_token_lifetime: Duration,
     pub access_token: String,
     pub refresh_token: String,
+    /// The app's access scopes: what OAuth answers and `currentAppInstallation` lists. Without
+    /// `read_all_orders`, orders created more than 60 days ago are hidden.
     pub scopes: Vec<String>,
     pub bucket: BucketConfig,
     pub webhook_retries: RetrySchedule,
@@ -329,16 +344,7 @@ impl ShopifySim {
     pub fn create_customer(&self, spec: CustomerSpec) -> Customer {
         let now = self.clock().now();
         let mut store = self.store();
-        let customer = Customer {
-            id: store.id(),
-            email: spec.email,
-            first_name: spec.first_name,
-            last_name: spec.last_name,
-            tags: spec.tags,
-            created_at: now,
-            updated_at: now,
-        };
-        store.customers.insert(customer.id, customer.clone());
+        let customer = store.add_customer(spec, now);
         let body = rest_json::customer_json(&customer, store.rendering);
         self.emit(&mut store, &["customers/create"], &body);
         customer
@@ -369,73 +375,7 @@ impl ShopifySim {
     pub fn create_order(&self, spec: OrderSpec) -> anyhow::Result<Order> {
         let now = self.clock().now();
         let mut store = self.store();
-        let customer = match spec.customer_id {
-            Some(id) => Some(
-                store
-                    .customers
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| anyhow!("no customer {id}"))?,
-            ),
-            None => None,
-        };
-        let line_items = spec
-            .lines
-            .into_iter()
-            .map(|line| {
-                let net = line.price * rust_decimal::Decimal::from(line.quantity) - line.discount;
-                LineItem {
-                    id: store.id(),
-                    sku: line.sku,
-                    title: line.title,
-                    variant_title: line.variant_title,
-                    quantity: line.quantity,
-                    price: line.price,
-                    vendor: line.vendor,
-                    product_type: line.product_type,
-                    tax_lines: taxes_on(net, &line.taxes),
-                    discount: line.discount,
-                }
-            })
-            .collect();
-        let shipping_lines = spec
-            .shipping
-            .into_iter()
-            .map(|line| ShippingLine {
-                id: store.id(),
-                tax_lines: taxes_on(line.price, &line.taxes),
-                title: line.title,
-                price: line.price,
-            })
-            .collect();
-        let created_at = spec.created_at.unwrap_or(now);
-        let mut order = Order {
-            id: store.id(),
-            order_number: store.next_order_number,
-            email: spec.email.or_else(|| {
-                customer
-                    .as_ref()
-                    .and_then(|customer| customer.email.clone())
-            }),
-            created_at,
-            updated_at: created_at,
-            cancelled_at: None,
-            cancel_reason: None,
-            currency: spec.currency,
-            financial_status: spec.financial_status,
-            test: spec.test,
-            customer,
-            line_items,
-            shipping_lines,
-            tags: spec.tags,
-            source_name: spec.source_name,
-            gateway: spec.gateway,
-            transactions: Vec::new(),
-            refunds: Vec::new(),
-        };
-        order.transactions = payments::at_checkout(&order, spec.paid_amount, || store.id())?;
-        store.next_order_number += 1;
-        store.orders.insert(order.id, order.clone());
+        let order = store.add_order(spec, now)?;
         let body = rest_json::order_json(&order, store.rendering);
         self.emit(&mut store, &["orders/create"], &body);
         Ok(order)
@@ -473,10 +413,7 @@ impl ShopifySim {
     ) -> anyhow::Result<Order> {
         let now = self.clock().now();
         let mut store = self.store();
-        let order = store.order_mut(id)?;
-        edit(order);
-        order.updated_at = bumped(order.updated_at, now);
-        let order = order.clone();
+        let order = store.edit_order(id, now, edit)?;
         let body = rest_json::order_json(&order, store.rendering);
         self.emit(&mut store, topics, &body);
         Ok(order)
@@ -487,87 +424,7 @@ impl ShopifySim {
     pub fn create_refund(&self, order_id: u64, spec: RefundSpec) -> anyhow::Result<Refund> {
         let now = self.clock().now();
         let mut store = self.store();
-        let order = store
-            .orders
-            .get(&order_id)
-            .cloned()
-            .ok_or_else(|| anyhow!("no order {order_id}"))?;
-        let mut lines = Vec::new();
-        for (line_item_id, quantity) in spec.lines {
-            let line = order
-                .line_items
-                .iter()
-                .find(|line| line.id == line_item_id)
-                .ok_or_else(|| anyhow!("no line item {line_item_id}"))?;
-            let refunded: u32 = order
-                .refunds
-                .iter()
-                .flat_map(|refund| &refund.lines)
-                .filter(|done| done.line_item_id == line_item_id)
-                .map(|done| done.quantity)
-                .sum();
-            if quantity == 0 || refunded + quantity > line.quantity {
-                bail!(
-                    "cannot refund {quantity} of line {line_item_id}: {refunded} of {} already refunded",
-                    line.quantity
-                );
-            }
-            let share =
-                rust_decimal::Decimal::from(quantity) / rust_decimal::Decimal::from(line.quantity);
-            lines.push(RefundLine {
-                id: store.id(),
-                line_item_id,
-                quantity,
-                subtotal: cents(line.net() * share),
-                total_tax: cents(line.tax() * share),
-            });
-        }
-        let shipping = match spec.shipping {
-            Some(amount) => {
-                let line = order
-                    .shipping_lines
-                    .first()
-                    .context("the order has no shipping line to refund")?;
-                Some(RefundShipping {
-                    id: store.id(),
-                    shipping_line_id: line.id,
-                    amount,
-                })
-            }
-            None => None,
-        };
-        let adjustment = spec.adjustment.map(|amount| RefundAdjustment {
-            id: store.id(),
-            amount,
-        });
-        let refund = Refund {
-            id: store.id(),
-            order_id,
-            created_at: now,
-            note: spec.note,
-            lines,
-            shipping,
-            adjustment,
-            transaction_id: store.id(),
-            gateway: order.gateway.clone(),
-        };
-        let order = store.order_mut(order_id)?;
-        order.transactions.push(OrderTransaction {
-            id: refund.transaction_id,
-            kind: TransactionKind::Refund,
-            status: TransactionStatus::Success,
-            amount: refund.amount(),
-            gateway: refund.gateway.clone(),
-            processed_at: now,
-        });
-        order.refunds.push(refund.clone());
-        order.financial_status = if order.total_refunded() >= order.total_price() {
-            FinancialStatus::Refunded
-        } else {
-            FinancialStatus::PartiallyRefunded
-        };
-        order.updated_at = bumped(order.updated_at, now);
-        let order = order.clone();
+        let (refund, order) = store.add_refund(order_id, spec, now)?;
         let refund_body = rest_json::refund_json(&refund, &order, store.rendering);
         self.emit(&mut store, &["refunds/create"], &refund_body);
         let order_body = rest_json::order_json(&order, store.rendering);

@@ -8,7 +8,7 @@
 use std::io::Write;
 
 use anyhow::Context;
-use mlc_host::flow::{Arrival, EventRow, Inbox, OpsError, Resolution, Status};
+use mlc_host::flow::{EventRow, Inbox, OpsError, Resolution, Status};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use simulators::shipstation::{DeliveryMode, ShipStationSim, Shipment, ShipmentSpec};
@@ -126,13 +126,7 @@ impl<'a> Warehouse<'a> {
     /// Ends the action's line with its events, how they came, and what the audit trail says of
     /// a shipment skipped or held; names the events' references.
     async fn finish(&mut self, name: &str, events: &[EventRow]) -> anyhow::Result<()> {
-        let arrivals: Vec<&str> = events
-            .iter()
-            .map(|event| match event.arrival {
-                Arrival::Webhook => "webhook",
-                Arrival::Poll => "poll",
-            })
-            .collect();
+        let arrivals: Vec<&str> = events.iter().map(|event| event.arrival.as_str()).collect();
         println!(" → {}  [{}]", outcome(events), arrivals.join(" + "));
         for event in events {
             self.labels

@@ -60,7 +60,7 @@ fn plugins_lists_name_version_world_contract_and_capabilities() {
     );
     assert_eq!(
         row("testkit-mapping")[1..6],
-        ["0.1.0", "mapping", "0.2.0", "log,", "config"]
+        ["0.1.0", "mapping", "0.3.0", "log,", "config"]
     );
     assert_eq!(
         row("legacy-mapping")[1..5],

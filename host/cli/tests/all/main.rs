@@ -3,6 +3,7 @@
 //! both. [`process`] runs `mlc` as a child process; the rest they share with the host's tests
 //! comes from the `support` crate.
 
+mod backfill;
 mod cli;
 mod dry_run;
 mod flow_process;

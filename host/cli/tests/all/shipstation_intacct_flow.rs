@@ -34,6 +34,8 @@ use support::flows::{scratch, wait_settled};
 
 /// How long the events of one test may take to settle.
 const SETTLE: Duration = Duration::from_secs(45);
+/// The admin token of [`Running::start_with_admin`].
+const ADMIN_TOKEN: &str = "freight-admin-token";
 /// Where an event stops until a person acts.
 const SETTLED: &[Status] = &[
     Status::Done,
@@ -63,6 +65,19 @@ impl Running {
 
     /// [`Running::start`] with the simulators' clock set to `now` (it runs on from there).
     async fn start_at(name: &str, now: Option<DateTime<Utc>>) -> Self {
+        Self::launch(name, now, Setup::new(support::plugin_dir())).await
+    }
+
+    /// [`Running::start`] with the admin API, its token [`ADMIN_TOKEN`].
+    async fn start_with_admin(name: &str) -> Self {
+        let setup = Setup {
+            admin_token: Some(ADMIN_TOKEN.to_owned()),
+            ..Setup::new(support::plugin_dir())
+        };
+        Self::launch(name, None, setup).await
+    }
+
+    async fn launch(name: &str, now: Option<DateTime<Utc>>, setup: Setup) -> Self {
         let (shopify, intacct) = demo_configs();
         let clock = intacct.clock.clone();
         if let Some(now) = now {
@@ -78,7 +93,7 @@ impl Running {
         let extra = shipstation_intacct::config_section(&ship, &dir, "4h")
             .expect("the ShipStation config section");
         let config_path = sims
-            .write_config(&dir, &Setup::new(support::plugin_dir()), &extra)
+            .write_config(&dir, &setup, &extra)
             .expect("writing the config");
         let config = Config::load(&config_path).unwrap_or_else(|error| panic!("{error}"));
         // As `flow::open_host`, on the simulators' clock.
@@ -678,4 +693,155 @@ async fn a_return_label_posts_nothing_and_the_trail_says_why() {
     assert!(running.ledger().gl_batches.is_empty(), "nothing posted");
     let trail = running.trail(&rows[0]);
     assert!(trail.contains("skipped: return label"), "{trail}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backfill
+
+/// The labels of the account's past month for [`a_month_of_labels_is_backfilled_through_the_admin_api_each_posted_once`].
+const LABELS: usize = 300;
+/// Every `VOID_EVERY`th label (from the first) is voided an hour after it was bought.
+const VOID_EVERY: usize = 10;
+
+#[tokio::test]
+async fn a_month_of_labels_is_backfilled_through_the_admin_api_each_posted_once() {
+    let running = Running::start_with_admin("backfill").await;
+    let before = running.ledger();
+    let now = running.clock.now();
+    let start = now - chrono::Duration::days(30);
+    let step = chrono::Duration::days(29) / LABELS as i32;
+    let labels: Vec<Shipment> = (0..LABELS)
+        .map(|n| {
+            let created = start + step * n as i32;
+            let label = running.label(ShipmentSpec {
+                order_number: ["SO-1001", "SO-1002"][n % 2].into(),
+                created_at: Some(created),
+                ..ShipmentSpec::default()
+            });
+            if n % VOID_EVERY == 0 {
+                let voided = created + chrono::Duration::hours(1);
+                running.ship.void_shipment_at(label.id, voided).unwrap();
+            }
+            label
+        })
+        .collect();
+    let voids = LABELS.div_ceil(VOID_EVERY);
+    let base = format!("http://{}", running.service.local_addr());
+    let admin = |method: &'static str, path: String| {
+        let base = base.clone();
+        async move { support::flows::admin(&base, method, &path, Some(ADMIN_TOKEN), None).await }
+    };
+    let since = (start - chrono::Duration::hours(1)).to_rfc3339();
+    let since = url_escape(&since);
+
+    let (status, body) = admin("POST", format!("/admin/flows/nope/backfill?since={since}")).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = admin("POST", format!("/admin/flows/{FLOW}/backfill")).await;
+    assert_eq!(
+        (
+            status,
+            body["error"].as_str().unwrap().starts_with("give ?since=")
+        ),
+        (400, true)
+    );
+    let tomorrow = (now + chrono::Duration::days(1)).format("%Y-%m-%d");
+    let (status, body) = admin(
+        "POST",
+        format!("/admin/flows/{FLOW}/backfill?since={tomorrow}"),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("starts in the future")
+    );
+
+    // ShipStation answers slowly while the backfill lists, so a second start finds it running.
+    running
+        .ship
+        .faults()
+        .set_latency(Duration::from_millis(300));
+    let path = format!("/admin/flows/{FLOW}/backfill?since={since}");
+    let (status, body) = admin("POST", path.clone()).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["resumes"], serde_json::Value::Null);
+    let (status, body) = admin("POST", path.clone()).await;
+    assert_eq!(status, 409, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let listed = loop {
+        let (status, body) = admin("GET", "/admin/backfills".into()).await;
+        assert_eq!(status, 200, "{body}");
+        match body["in_this_host"][FLOW]["state"].as_str() {
+            Some("done") => break body["backfills"][0].clone(),
+            Some("running") => {}
+            other => panic!("the backfill ended {other:?}: {body}"),
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the backfill did not end: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    running.ship.faults().set_latency(Duration::ZERO);
+    let events = LABELS + voids;
+    assert_eq!(
+        (listed["listed"].as_u64(), listed["added"].as_u64()),
+        (Some(events as u64), Some(events as u64)),
+        "{listed}"
+    );
+    assert!(listed["finished_at"].is_string(), "{listed}");
+
+    let rows = wait_settled(
+        running.service.inbox(),
+        events,
+        &[Status::Done],
+        Duration::from_secs(300),
+    )
+    .await;
+    assert_eq!(rows.len(), events);
+    assert!(rows.iter().all(|row| row.arrival == Arrival::Backfill));
+    let counts = running.ship.request_counts();
+    assert_eq!(counts.throttled, 0, "within the rate limit: {counts:?}");
+
+    let ledger = running.ledger();
+    assert_eq!(
+        ledger.gl_batches.len(),
+        before.gl_batches.len() + LABELS + voids
+    );
+    for (n, label) in labels.iter().enumerate() {
+        only_batch(&ledger, label.id, false);
+        assert_eq!(
+            batch(&ledger, label.id, true).is_some(),
+            n % VOID_EVERY == 0
+        );
+    }
+    assert_balanced(&ledger);
+
+    // Again: everything is listed, nothing is new.
+    let (status, body) = admin("POST", path).await;
+    assert_eq!(status, 202, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (_, body) = admin("GET", "/admin/backfills".into()).await;
+        if body["in_this_host"][FLOW]["state"] == "done"
+            && body["backfills"].as_array().unwrap().len() == 2
+        {
+            assert_eq!(body["backfills"][0]["added"], 0, "{body}");
+            assert_eq!(body["backfills"][0]["listed"], events, "{body}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the second backfill did not end: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(running.ledger().gl_batches.len(), ledger.gl_batches.len());
+}
+
+/// `text` with the characters a query string cannot hold as they are percent-encoded.
+fn url_escape(text: &str) -> String {
+    text.replace('+', "%2B").replace(':', "%3A")
 }

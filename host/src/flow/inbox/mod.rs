@@ -2,9 +2,11 @@
 //! SQLite file opened by `crate::sqlite` (WAL, `synchronous=FULL`, so an event acknowledged to
 //! its sender survives a crash or a power cut; schema changes in `migrations/`). `queue` holds
 //! what the engine does with events, its writes committed in groups by `group_commit`; `ops`
-//! what a person does; `health` and `activity` what the probes, metrics and console read.
+//! what a person does; `health` and `activity` what the probes, metrics and console read;
+//! `backfills` where each backfill of a source's history stands.
 
 mod activity;
+mod backfills;
 mod blobs;
 mod group_commit;
 mod health;
@@ -19,6 +21,7 @@ use std::sync::{Arc, MutexGuard, OnceLock};
 use rusqlite::Connection;
 
 pub use activity::HourActivity;
+pub use backfills::{BackfillOf, BackfillPage, BackfillRow};
 pub use health::Backlog;
 pub use ops::{EventDetail, EventFilter, OpsError, Resolution};
 pub use queue::{Arrival, Finish, PollSave, PollState, Receipt};
@@ -55,6 +58,10 @@ const SCHEMA: Schema = Schema::new(&[
     Migration::new(
         "0005_recordings.sql",
         include_str!("migrations/0005_recordings.sql"),
+    ),
+    Migration::new(
+        "0006_backfills.sql",
+        include_str!("migrations/0006_backfills.sql"),
     ),
 ]);
 

@@ -20,6 +20,8 @@ use crate::sqlite::{from_ms, to_ms};
 pub enum Arrival {
     Webhook,
     Poll,
+    /// Listed by a backfill of the source's history.
+    Backfill,
 }
 
 impl Arrival {
@@ -27,12 +29,14 @@ impl Arrival {
         match self {
             Arrival::Webhook => "webhook",
             Arrival::Poll => "poll",
+            Arrival::Backfill => "backfill",
         }
     }
 
     pub(super) fn parse(text: &str) -> Self {
         match text {
             "poll" => Arrival::Poll,
+            "backfill" => Arrival::Backfill,
             _ => Arrival::Webhook,
         }
     }
@@ -364,7 +368,7 @@ fn record_finish(
     Ok(())
 }
 
-fn insert_events(
+pub(super) fn insert_events(
     db: &Connection,
     connection: &str,
     arrival: Arrival,
