@@ -142,41 +142,13 @@ fn refund_event(refund: &RefundRef) -> Result<Event, PluginError> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-    use std::collections::VecDeque;
-    use std::rc::Rc;
-
-    use ml_connector_sdk::http::Response;
-    use ml_connector_sdk::testing;
     use serde_json::Value;
 
     use super::*;
+    use crate::fake_shop::{self, Sent};
 
-    /// (operation name, variables) of each query sent.
-    type Sent = Rc<RefCell<Vec<(String, Value)>>>;
-
-    /// Answers each query with the next of `answers` (their `data`); records what was sent.
     fn serve(answers: Vec<Value>) -> Sent {
-        testing::reset();
-        testing::set_now("2025-11-03T15:00:00Z".parse().unwrap());
-        testing::set_config([("base_url", "http://shop")]);
-        testing::set_secrets([("access_token", "a1")]);
-        let sent = Rc::new(RefCell::new(Vec::new()));
-        let log = sent.clone();
-        let mut answers = VecDeque::from(answers);
-        testing::set_http_handler(move |request| {
-            let body: Value = serde_json::from_slice(&request.body).unwrap();
-            let operation = body["query"].as_str().unwrap().split([' ', '(']).nth(1);
-            log.borrow_mut()
-                .push((operation.unwrap().to_owned(), body["variables"].clone()));
-            let data = answers.pop_front().expect("an answer left");
-            Ok(Response {
-                status: 200,
-                headers: Vec::new(),
-                body: json!({ "data": data }).to_string().into_bytes(),
-            })
-        });
-        sent
+        fake_shop::serve("2025-11-03T15:00:00Z", answers)
     }
 
     fn range(since: &str, until: &str) -> TimeRange {

@@ -96,6 +96,8 @@
 //! | `subtotal`, `total_tax`, `total_shipping` | sums of the lines' subtotals, the lines' and shipping taxes, the shipping amounts |
 //! | `total` | the sum of successful `refund` transactions: what went back to the customer |
 
+#[cfg(test)]
+mod fake_shop;
 mod fetch;
 mod graphql;
 mod history;

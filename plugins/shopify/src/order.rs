@@ -69,18 +69,10 @@ impl Rest<'_> {
         connection: &mut Connection<T>,
         query: &str,
     ) -> Result<(), PluginError> {
-        while connection.page_info.has_next_page {
-            let cursor = connection.page_info.end_cursor.take().ok_or_else(|| {
-                PluginError::transient(format!(
-                    "Shopify said more of order {} follows but gave no cursor",
-                    self.name
-                ))
-            })?;
-            let page: Connection<T> = self.part(query, json!({"id": self.gid, "after": cursor}))?;
-            connection.nodes.extend(page.nodes);
-            connection.page_info = page.page_info;
-        }
-        Ok(())
+        let of = format!("order {}", self.name);
+        connection.read_rest(&of, |cursor| {
+            self.part(query, json!({"id": self.gid, "after": cursor}))
+        })
     }
 
     /// Reads `list` (`what`) again alone when the header read as many as it asked for (`first`).

@@ -55,23 +55,16 @@ impl Pages<'_> {
         connection: &mut Connection<T>,
         query: &str,
     ) -> Result<(), PluginError> {
-        while connection.page_info.has_next_page {
-            let cursor = connection.page_info.end_cursor.take().ok_or_else(|| {
-                PluginError::transient(format!(
-                    "Shopify said more of refund {} follows but gave no cursor",
-                    self.gid
-                ))
-            })?;
+        let of = format!("refund {}", self.gid);
+        connection.read_rest(&of, |cursor| {
             let data: RefundPartData<Connection<T>> = self
                 .client
                 .query(query, json!({"id": self.gid, "after": cursor}))?;
             let page = data.refund.ok_or_else(|| {
                 PluginError::transient(format!("refund {} vanished while it was read", self.gid))
             })?;
-            connection.nodes.extend(page.part.nodes);
-            connection.page_info = page.part.page_info;
-        }
-        Ok(())
+            Ok(page.part)
+        })
     }
 }
 
@@ -188,15 +181,10 @@ fn amount(bag: &MoneyBag) -> Result<String, PluginError> {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::RefCell;
-    use std::collections::VecDeque;
-    use std::rc::Rc;
-
-    use ml_connector_sdk::http::Response;
-    use ml_connector_sdk::testing;
     use serde_json::Value;
 
     use super::*;
+    use crate::fake_shop::{self, Sent};
     use crate::refund::{self, tests::WEBHOOK};
     use crate::settings::Settings;
 
@@ -238,26 +226,8 @@ mod tests {
         }})
     }
 
-    /// Answers each query with the next `data`; records the variables of each.
-    fn serve(answers: Vec<Value>) -> Rc<RefCell<Vec<Value>>> {
-        testing::reset();
-        testing::set_now("2025-11-05T15:00:00Z".parse().unwrap());
-        testing::set_config([("base_url", "http://shop")]);
-        testing::set_secrets([("access_token", "a1")]);
-        let sent = Rc::new(RefCell::new(Vec::new()));
-        let log = sent.clone();
-        let mut answers = VecDeque::from(answers);
-        testing::set_http_handler(move |request| {
-            let body: Value = serde_json::from_slice(&request.body).unwrap();
-            log.borrow_mut().push(body["variables"].clone());
-            let data = answers.pop_front().expect("an answer left");
-            Ok(Response {
-                status: 200,
-                headers: Vec::new(),
-                body: json!({ "data": data }).to_string().into_bytes(),
-            })
-        });
-        sent
+    fn serve(answers: Vec<Value>) -> Sent {
+        fake_shop::serve("2025-11-05T15:00:00Z", answers)
     }
 
     fn load_refund(id: &str) -> Result<Option<RefundBody>, PluginError> {
@@ -286,7 +256,7 @@ mod tests {
         assert_eq!(ids, ["5821001234567890138", "5821001234567890150"]);
         assert_eq!(read.subtotal, "38.98");
         assert_eq!(
-            sent.borrow()[1],
+            sent.borrow()[1].1,
             json!({"id": "gid://shopify/Refund/5821001234567890140", "after": "Y3Vyc29yOjA="})
         );
     }

@@ -1,6 +1,7 @@
 //! The shapes of the GraphQL answers, as [`crate::queries`] selects them. Amounts and tax rates
 //! stay JSON values (strings or exact numbers) until they are normalized as decimals.
 
+use ml_connector_sdk::PluginError;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -40,6 +41,28 @@ pub struct PageInfo {
 pub struct Connection<T> {
     pub nodes: Vec<T>,
     pub page_info: PageInfo,
+}
+
+impl<T> Connection<T> {
+    /// Appends the further pages, each read by `next` after the cursor given, while Shopify says
+    /// more follow; `of` names the whole for the error when it gives no cursor (`order #1001`).
+    pub fn read_rest(
+        &mut self,
+        of: &str,
+        mut next: impl FnMut(String) -> Result<Connection<T>, PluginError>,
+    ) -> Result<(), PluginError> {
+        while self.page_info.has_next_page {
+            let cursor = self.page_info.end_cursor.take().ok_or_else(|| {
+                PluginError::transient(format!(
+                    "Shopify said more of {of} follows but gave no cursor"
+                ))
+            })?;
+            let page = next(cursor)?;
+            self.nodes.extend(page.nodes);
+            self.page_info = page.page_info;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
