@@ -9,6 +9,7 @@ mod events;
 mod installs;
 mod plugin_projects;
 mod plugins;
+mod reconcile;
 mod replay;
 mod run;
 mod scaffold;
@@ -191,6 +192,30 @@ enum Command {
         /// To (not included), as --since; default now.
         #[arg(long, value_name = "WHEN")]
         until: Option<String>,
+    },
+    /// Compare a flow's source with Intacct for a period, and report what differs.
+    ///
+    /// The source's records of the period (orders and refunds, or labels) are mapped by the
+    /// flow's mapping, never posted, and set beside Intacct's invoices, credit memos, payments
+    /// and GL batches of the period: each is matched, missing in Intacct, differs in amount
+    /// (invoice total, payments applied, credit memo, GL batch), or is only in Intacct. Totals
+    /// per currency follow. Exit status 2 when anything differs.
+    Reconcile {
+        /// The flow to reconcile.
+        #[arg(long)]
+        flow: String,
+        /// The first day (2026-11-01, UTC).
+        #[arg(long, value_name = "DAY")]
+        from: String,
+        /// The last day, included.
+        #[arg(long, value_name = "DAY")]
+        to: String,
+        /// The report as JSON.
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        /// The findings as CSV, one line each, matched ones included.
+        #[arg(long)]
+        csv: bool,
     },
     /// List and settle the events held for a person's decision.
     Review {
@@ -463,7 +488,9 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) if error.is::<dry_run::PostingsChange>() => {
+        Err(error)
+            if error.is::<dry_run::PostingsChange>() || error.is::<reconcile::Differences>() =>
+        {
             eprintln!("mlc: {error:#}");
             ExitCode::from(2)
         }
@@ -617,6 +644,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 EventsCommand::Show { id, json } => events::show(&config, id, json),
             }
+        }
+        Command::Reconcile {
+            flow,
+            from,
+            to,
+            json,
+            csv,
+        } => {
+            let config = Config::load(&cli.config)?;
+            let format = match (json, csv) {
+                (true, _) => reconcile::Format::Json,
+                (_, true) => reconcile::Format::Csv,
+                _ => reconcile::Format::Text,
+            };
+            reconcile::reconcile(&config, &flow, (&from, &to), format).await
         }
         Command::Backfill { flow, since, until } => {
             let config = Config::load(&cli.config)?;

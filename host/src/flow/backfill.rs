@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::{DateTime, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::{Map, json};
@@ -18,6 +18,7 @@ use crate::call::ConnectorCall;
 use crate::clock::Clock;
 use crate::config::{Config, FlowConfig};
 use crate::flow::audit::Step;
+use crate::flow::connection_call;
 use crate::flow::inbox::{BackfillOf, BackfillPage, BackfillRow, Inbox};
 use crate::host::Host;
 
@@ -100,13 +101,7 @@ impl Backfill {
         range: Range,
     ) -> anyhow::Result<Self> {
         let flow = config.flow(flow)?.clone();
-        let connection = &config.connections[&flow.source];
-        let source = host.connector(
-            &connection.connector,
-            Arc::new(connection.connection().with_context(|| {
-                format!("connection `{}` of flow `{}`", flow.source, flow.name)
-            })?),
-        )?;
+        let source = connection_call(config, host, &flow.source)?;
         Ok(Self {
             flow,
             source,

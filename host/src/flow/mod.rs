@@ -30,6 +30,7 @@ mod plugin_watch;
 pub mod plugins;
 mod poller;
 mod probes;
+pub mod reconcile;
 pub mod recording;
 pub mod replay;
 mod retention;
@@ -56,6 +57,7 @@ pub use mapping_check::check_mapping_configs;
 pub use service::{Embedded, Listening, Service, Stopped};
 pub use status::Status;
 
+use crate::call::ConnectorCall;
 use crate::config::Config;
 use crate::host::Host;
 use crate::plugin_store::PluginStore;
@@ -125,6 +127,27 @@ pub async fn open_plugins(config: &Config) -> anyhow::Result<(Host, PluginStore)
         .with_context(|| format!("[plugins] dir in {}", config.path.display()))?;
     plugins::remove_unused_compiled(&host, &store)?;
     Ok((host, store))
+}
+
+/// The connector of connection `name` in `config`, called through `host`.
+pub(crate) fn connection_call(
+    config: &Config,
+    host: &Host,
+    name: &str,
+) -> anyhow::Result<ConnectorCall> {
+    let connection = config
+        .connections
+        .get(name)
+        .with_context(|| format!("no connection `{name}` in {}", config.path.display()))?;
+    let call = host.connector(
+        &connection.connector,
+        Arc::new(
+            connection
+                .connection()
+                .with_context(|| format!("connection `{name}`"))?,
+        ),
+    )?;
+    Ok(call)
 }
 
 /// A `since` filter: an RFC 3339 time, or a duration back from `now` (`2h`, `30m`, `7d`); a

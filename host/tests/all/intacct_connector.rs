@@ -169,6 +169,7 @@ async fn describe_names_the_commands_and_the_source_exports_refuse() {
             "intacct.create-payment",
             "intacct.create-gl-batch",
             "intacct.find-sales-order",
+            "intacct.read-period",
         ]
     );
     let request = InboundRequest {

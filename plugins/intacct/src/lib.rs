@@ -42,6 +42,7 @@
 //! | `intacct.create-payment` | `{"customer_id", "amount", "date", "payment_method", "bank_account_id" \| "undeposited_funds_account", "ref_id"?, "currency"?, "applications"?: [{"invoice_key" \| "invoice_no", "external_id"?, "amount"}]}` | `create_arpayment` | id `payment` |
 //! | `intacct.create-gl-batch` | `{"journal", "date", "title", "draft"?: bool, "entries": [{"account_no", "debit" \| "credit", "description"?, "department_id"?, "location_id"?, "customer_id"?, "class_id"?}], "sales_order"?: {"numbers": [..], "field": "DOCNO" \| "PONUMBER", "docpar_id"?}}` (two entries at least, positive amounts) | `create` GLBATCH; with `sales_order`, first a `readByQuery` of SODOCUMENT per number (below) | id `gl_batch` (RECORDNO), and `sales_order` (the order's RECORDNO) when matched |
 //! | `intacct.find-sales-order` | `{"doc_no" \| "po_number", "docpar_id"?: "Sales Order"}` | `readByQuery` SODOCUMENT | `data`: `{"count", "total", "orders": [{Intacct's fields}]}`; id `sales_order` when exactly one |
+//! | `intacct.read-period` | `{"object": "ARINVOICE" \| "ARADJUSTMENT" \| "ARPYMT" \| "ARPYMTDETAIL" \| "GLBATCH" \| "GLENTRY", "from", "to", "fields"?: ["RECORDNO", ..]}` (both days included; all fields when `fields` is left out) | `readByQuery` of the object dated `from`..`to` (below), then `readMore` per further page | `data`: `{"object", "count", "records": [{Intacct's fields, as text}]}`, every page's records |
 //!
 //! A `line` of an invoice or adjustment: `{"gl_account_no" | "account_label", "offset_gl_account_no"?,
 //! "amount", "memo"?, "location_id"?, "department_id"?, "project_id"?, "customer_id"?, "item_id"?,
@@ -63,6 +64,18 @@
 //! entry that names none, its DOCNO as REFERENCENO and at the end of the title
 //! (`<title>, sales order SO-1001`). None, or several: `NeedsReview` naming the numbers and field
 //! tried (and the orders found), and nothing is posted.
+//!
+//! **Reading a period.** `intacct.read-period` reads every record of one object whose date falls
+//! in `from`..`to`, for a reconciliation to compare with the source systems: invoices, adjustments
+//! and payments by WHENCREATED, payment applications (ARPYMTDETAIL) by PAYMENTDATE, GL batches by
+//! BATCH_DATE and their lines (GLENTRY, which carry the amounts a GLBATCH does not) by ENTRY_DATE
+//! (`commands/read_period.rs`). The first page is a `readByQuery` of `query_page_size` records
+//! (setting, default 1000, at most 2000), each further page a `readMore` with the resultId while
+//! Intacct says records remain, one request per page. Reads are repeatable: every page's function
+//! has a new controlid, so `uniqueid` lets it run; a read answered "already executed" all the same
+//! (the connector's storage was reset) is `Transient`, never done. Pages that do not add up are
+//! `Transient`; an unknown object, a day not written `YYYY-MM-DD`, `from` after `to` or a field
+//! name with other than letters, digits, `_` and `.` is `Rejected`, unsent.
 //!
 //! A command answered "already executed" is `already_done` without external ids (Intacct does not
 //! say which record the earlier run created).
@@ -104,7 +117,8 @@ impl Connector for Intacct {
             name: "intacct".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             description: "Posts AR invoices, adjustments, reversals, payments, customers and GL \
-                          batches to Sage Intacct, and finds sales orders."
+                          batches to Sage Intacct, finds sales orders, and reads a period's \
+                          invoices, adjustments, payments and GL batches."
                 .into(),
             topics: Vec::new(),
             commands: commands::KINDS

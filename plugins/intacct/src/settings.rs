@@ -8,6 +8,7 @@
 //! | `location_id` (or `entity`) | setting, optional | the entity to sign in to, in a multi-entity company |
 //! | `duplicate_errno` | setting, optional | the error number Intacct answers for an already executed controlid (the text "already executed" is recognised without it) |
 //! | `functions_per_request` | setting, optional | at most this many functions in one request, 1 to 100 (default 100, Intacct's cap): a bigger batch goes out as several requests, one after the other |
+//! | `query_page_size` | setting, optional | at most this many records in one page of a period's read (`readByQuery`, then `readMore` for each further page), 1 to 2000 (default 1000; 2000 is Intacct's cap) |
 //! | `sender_id`, `sender_password` | secrets | the Web Services sender (integration partner) credentials |
 //! | `user_password` | secret | the Web Services user's password |
 
@@ -15,6 +16,10 @@ use ml_connector_sdk::{PluginError, config, secrets};
 
 /// The most functions Intacct takes in one request, and the default of `functions_per_request`.
 pub const MAX_FUNCTIONS_PER_REQUEST: usize = 100;
+/// The most records Intacct answers in one page of a query.
+pub const MAX_QUERY_PAGE_SIZE: usize = 2000;
+/// The default of `query_page_size`: half Intacct's cap keeps each answer moderate.
+pub const DEFAULT_QUERY_PAGE_SIZE: usize = 1000;
 
 /// Where clients sign in on an Intacct gateway.
 const GATEWAY_PATH: &str = "/ia/xml/xmlgw.phtml";
@@ -63,15 +68,38 @@ impl Settings {
 
 /// The `functions_per_request` setting: a whole number from 1 to 100, 100 when unset.
 pub fn functions_per_request() -> Result<usize, PluginError> {
-    let Some(text) = config::get("functions_per_request").filter(|text| !text.trim().is_empty())
-    else {
-        return Ok(MAX_FUNCTIONS_PER_REQUEST);
+    whole_number(
+        "functions_per_request",
+        MAX_FUNCTIONS_PER_REQUEST,
+        MAX_FUNCTIONS_PER_REQUEST,
+        "the most functions Intacct takes in one request",
+    )
+}
+
+/// The `query_page_size` setting: a whole number from 1 to 2000, 1000 when unset.
+pub fn query_page_size() -> Result<usize, PluginError> {
+    whole_number(
+        "query_page_size",
+        DEFAULT_QUERY_PAGE_SIZE,
+        MAX_QUERY_PAGE_SIZE,
+        "the most records Intacct answers in one page",
+    )
+}
+
+/// The setting `name`: a whole number from 1 to `max` (`max_is` says why), `default` when unset.
+fn whole_number(
+    name: &str,
+    default: usize,
+    max: usize,
+    max_is: &str,
+) -> Result<usize, PluginError> {
+    let Some(text) = config::get(name).filter(|text| !text.trim().is_empty()) else {
+        return Ok(default);
     };
     match text.trim().parse::<usize>() {
-        Ok(limit) if (1..=MAX_FUNCTIONS_PER_REQUEST).contains(&limit) => Ok(limit),
+        Ok(value) if (1..=max).contains(&value) => Ok(value),
         _ => Err(PluginError::rejected(format!(
-            "the setting functions_per_request is `{text}`: write a whole number from 1 to \
-             {MAX_FUNCTIONS_PER_REQUEST}, the most functions Intacct takes in one request"
+            "the setting {name} is `{text}`: write a whole number from 1 to {max}, {max_is}"
         ))),
     }
 }
@@ -127,6 +155,20 @@ mod tests {
         assert_eq!(
             login_url("https://api.intacct.com/ia/xml/xmlgw.phtml"),
             "https://api.intacct.com/ia/xml/xmlgw.phtml"
+        );
+    }
+
+    #[test]
+    fn query_page_size_is_1_to_2000_and_1000_unless_set() {
+        testing::reset();
+        assert_eq!(query_page_size(), Ok(DEFAULT_QUERY_PAGE_SIZE));
+        testing::set_config([("query_page_size", "2000")]);
+        assert_eq!(query_page_size(), Ok(2000));
+        testing::set_config([("query_page_size", "2001")]);
+        assert_eq!(
+            query_page_size().unwrap_err().message(),
+            "the setting query_page_size is `2001`: write a whole number from 1 to 2000, the most \
+             records Intacct answers in one page"
         );
     }
 

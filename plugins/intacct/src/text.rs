@@ -8,6 +8,11 @@ use ml_connector_sdk::chrono::{Datelike, NaiveDate};
 use ml_connector_sdk::money::{self, Decimal};
 use ml_connector_sdk::xml::escape;
 
+/// A date as generic objects and queries write it: `mm/dd/yyyy`.
+pub fn mm_dd_yyyy(date: NaiveDate) -> String {
+    date.format("%m/%d/%Y").to_string()
+}
+
 /// A sequence of XML elements under construction.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Xml {
@@ -61,7 +66,7 @@ impl Xml {
 
     /// A generic-object date: `<name>mm/dd/yyyy</name>`.
     pub fn us_date(self, name: &str, date: NaiveDate) -> Self {
-        self.text(name, &date.format("%m/%d/%Y").to_string())
+        self.text(name, &mm_dd_yyyy(date))
     }
 
     /// `<name>children</name>`.

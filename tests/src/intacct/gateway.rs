@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use super::books::Books;
 use super::config::{CompanyConfig, IntacctConfig, SalesOrder, SenderCredentials};
-use super::error::{AUTHENTICATION_FAILED, IntacctError};
+use super::error::{AUTHENTICATION_FAILED, FnResult, IntacctError};
 use super::functions::{self, Outcome};
 use super::ledger::Ledger;
 use super::session::SessionStore;
@@ -126,6 +126,24 @@ impl Gateway {
             .companies
             .get_mut(company_id)
             .map(|books| edit(&mut books.config))
+    }
+
+    /// Changes company `company_id`'s books with `edit`, as a person would in Intacct's screens:
+    /// kept at once, or undone when it fails. None when there is no such company.
+    pub fn edit_books<T>(
+        &self,
+        company_id: &str,
+        edit: impl FnOnce(&mut Books) -> FnResult<T>,
+    ) -> Option<FnResult<T>> {
+        let mut state = self.lock();
+        let books = state.companies.get_mut(company_id)?;
+        let savepoint = books.savepoint();
+        let result = edit(books);
+        if result.is_err() {
+            books.roll_back(savepoint);
+        }
+        books.commit();
+        Some(result)
     }
 
     pub fn expire_sessions(&self) {

@@ -168,12 +168,15 @@ pub struct Adjustment {
     #[serde(flatten)]
     pub document: ArDocument,
     pub kind: AdjustmentKind,
+    /// Draft or Posted: the simulator applies no payment to an adjustment.
+    pub state: InvoiceState,
 }
 
 /// The reversal of an invoice: its postings negated on `date`.
 #[derive(Clone, Debug, Serialize)]
 pub struct Reversal {
     pub key: String,
+    /// The controlid of the function that reversed the invoice; empty when a person did, by hand.
     pub controlid: String,
     pub invoice_key: String,
     pub date: NaiveDate,
@@ -225,6 +228,8 @@ pub struct GlBatch {
     pub journal: String,
     pub date: NaiveDate,
     pub title: String,
+    /// REFERENCENO, when the batch was given one.
+    pub reference_no: Option<String>,
     pub state: String,
     pub entries: Vec<GlEntry>,
 }

@@ -1,10 +1,12 @@
 //! A simulated Sage Intacct XML gateway: `POST /ia/xml/xmlgw.phtml` with Intacct's request and
 //! response documents, login and `getAPISession` sessions (sliding expiry on the simulator's clock),
 //! uniqueid duplicate guarding, transactions, AR invoices, adjustments, reversals, payments, GL
-//! batches, customers and sales-order look-ups, per company. `GET /ledger?company=ID` shows a
-//! company's books as JSON. See `IntacctConfig::demo` for a ready company.
+//! batches, customers, sales-order look-ups and queries by date with paging, per company.
+//! `GET /ledger?company=ID` shows a company's books as JSON. Tests can also change the books as a
+//! person in Intacct's screens would (`…_by_hand`). See `IntacctConfig::demo` for a ready company.
 
 mod books;
+mod by_hand;
 mod config;
 mod error;
 mod functions;
@@ -12,6 +14,8 @@ mod gateway;
 mod ledger;
 mod schema;
 mod session;
+#[cfg(test)]
+mod testing;
 mod values;
 mod xml_request;
 mod xml_response;
@@ -25,6 +29,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 pub use config::{
@@ -45,6 +50,8 @@ pub use ledger::{
 use crate::clock::SimClock;
 use crate::faults::Faults;
 use crate::server::SimServer;
+use books::Books;
+use error::FnResult;
 use gateway::Gateway;
 
 /// Where clients sign in.
@@ -159,6 +166,51 @@ impl IntacctSim {
             .unwrap_or_else(|| panic!("no Intacct company {company_id}"))
     }
 
+    /// Reverses invoice `key` on `date` as a person would in Intacct's screens, unknown to the
+    /// host: the invoice becomes Reversed and its postings are negated. Returns the reversal's key.
+    ///
+    /// # Panics
+    /// If the company is not configured, or Intacct would refuse (no such invoice, a draft, one
+    /// already reversed or with payments applied).
+    pub fn reverse_invoice_by_hand(&self, company_id: &str, key: &str, date: NaiveDate) -> String {
+        self.by_hand(company_id, |books| {
+            by_hand::reverse_invoice(books, key, date)
+        })
+    }
+
+    /// Deletes adjustment `key` (a credit memo, say) and what it posted, as a person would in
+    /// Intacct's screens, unknown to the host.
+    ///
+    /// # Panics
+    /// If the company is not configured or has no such adjustment.
+    pub fn delete_adjustment_by_hand(&self, company_id: &str, key: &str) {
+        self.by_hand(company_id, |books| by_hand::delete_adjustment(books, key));
+    }
+
+    /// Changes GL batch `key`'s lines with `edit` (e.g. every line's amount, to change the
+    /// batch's amount) and posts it again as edited, as a person would in Intacct's screens,
+    /// unknown to the host.
+    ///
+    /// # Panics
+    /// If the company is not configured, has no such batch, or Intacct would refuse the edited
+    /// lines (fewer than two, unbalanced, an unknown account or dimension, an amount not positive).
+    pub fn edit_gl_batch_by_hand(
+        &self,
+        company_id: &str,
+        key: &str,
+        edit: impl FnOnce(&mut Vec<GlEntry>),
+    ) {
+        self.by_hand(company_id, |books| by_hand::edit_gl_batch(books, key, edit));
+    }
+
+    fn by_hand<T>(&self, company_id: &str, edit: impl FnOnce(&mut Books) -> FnResult<T>) -> T {
+        match self.gateway.edit_books(company_id, edit) {
+            None => panic!("no Intacct company {company_id}"),
+            Some(Err(error)) => panic!("Intacct refuses the edit: {}", error.description2),
+            Some(Ok(value)) => value,
+        }
+    }
+
     /// Requests that reached the gateway (either endpoint), throttled ones included; 503s injected by
     /// the faults never reach it.
     pub fn request_count(&self) -> usize {
@@ -224,5 +276,115 @@ async fn ledger_view(
             format!("no company {}", query.company),
         )
             .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use super::*;
+    use crate::intacct::testing::money;
+
+    /// Runs `functions` in the demo company over HTTP and returns the keys they answer, in order.
+    async fn run(sim: &IntacctSim, functions: &str) -> Vec<String> {
+        let body = format!(
+            "<request><control><senderid>{DEMO_SENDER_ID}</senderid><password>\
+             {DEMO_SENDER_PASSWORD}</password><controlid>r</controlid><uniqueid>false</uniqueid>\
+             <dtdversion>3.0</dtdversion></control><operation><authentication><login><userid>\
+             {DEMO_USER_ID}</userid><companyid>{DEMO_COMPANY_ID}</companyid><password>\
+             {DEMO_USER_PASSWORD}</password></login></authentication><content>{functions}\
+             </content></operation></request>"
+        );
+        let answer = reqwest::Client::new()
+            .post(sim.endpoint_url())
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let element = xml_tree::Element::parse(answer.as_bytes()).unwrap();
+        element
+            .find("operation")
+            .unwrap()
+            .children
+            .iter()
+            .filter(|child| child.name == "result")
+            .map(|result| match result.text_of("key") {
+                Some(key) => key.to_owned(),
+                None => result
+                    .find("data")
+                    .and_then(|data| data.children[0].text_of("RECORDNO"))
+                    .unwrap_or_else(|| panic!("no key in {answer}"))
+                    .to_owned(),
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_person_breaks_the_books_by_hand_and_a_refused_edit_changes_nothing() {
+        let sim = IntacctSim::start(IntacctConfig::demo()).await.unwrap();
+        let date = "<datecreated><year>2026</year><month>11</month><day>3</day></datecreated>";
+        let line = |amount: &str| {
+            format!("<lineitem><glaccountno>4000</glaccountno><amount>{amount}</amount></lineitem>")
+        };
+        let entry = |account: &str, tr_type: &str| {
+            format!(
+                "<GLENTRY><ACCOUNTNO>{account}</ACCOUNTNO><TR_TYPE>{tr_type}</TR_TYPE>\
+                 <TRX_AMOUNT>8.45</TRX_AMOUNT></GLENTRY>"
+            )
+        };
+        let keys = run(
+            &sim,
+            &format!(
+                "<function controlid=\"i\"><create_invoice><customerid>C-DEMO</customerid>{date}\
+                 <invoiceitems>{}</invoiceitems></create_invoice></function>\
+                 <function controlid=\"a\"><create_aradjustment><customerid>C-DEMO</customerid>\
+                 {date}<aradjustmentitems>{}</aradjustmentitems></create_aradjustment></function>\
+                 <function controlid=\"g\"><create><GLBATCH><JOURNAL>GJ</JOURNAL><BATCH_DATE>\
+                 11/05/2026</BATCH_DATE><BATCH_TITLE>Labels</BATCH_TITLE><ENTRIES>{}{}</ENTRIES>\
+                 </GLBATCH></create></function>",
+                line("40.00"),
+                line("-15.00"),
+                entry("6100", "1"),
+                entry("2100", "-1")
+            ),
+        )
+        .await;
+        let [invoice, credit, batch] = keys.as_slice() else {
+            panic!("three keys, not {keys:?}");
+        };
+
+        let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let reversal = sim.reverse_invoice_by_hand(DEMO_COMPANY_ID, invoice, day);
+        sim.delete_adjustment_by_hand(DEMO_COMPANY_ID, credit);
+        sim.edit_gl_batch_by_hand(DEMO_COMPANY_ID, batch, |entries| {
+            entries
+                .iter_mut()
+                .for_each(|entry| entry.amount = money("9.99"));
+        });
+        let ledger = sim.ledger(DEMO_COMPANY_ID);
+        assert_eq!(
+            ledger.invoice(invoice).unwrap().state,
+            InvoiceState::Reversed
+        );
+        assert_eq!(ledger.reversals[0].key, reversal);
+        assert!(ledger.adjustments.is_empty());
+        assert_eq!(ledger.account_balance("4000"), money("0.00"));
+        assert_eq!(ledger.account_balance("6100"), money("9.99"));
+
+        let refused = catch_unwind(AssertUnwindSafe(|| {
+            sim.edit_gl_batch_by_hand(DEMO_COMPANY_ID, batch, |entries| entries.truncate(1));
+        }))
+        .unwrap_err();
+        assert_eq!(
+            refused.downcast_ref::<String>().map(String::as_str),
+            Some("Intacct refuses the edit: A journal entry needs at least two lines.")
+        );
+        let after = sim.ledger(DEMO_COMPANY_ID);
+        assert_eq!(after.gl_batches[0].entries.len(), 2);
+        assert_eq!(after.account_balance("6100"), money("9.99"));
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use mlc_host::config::Config;
 use mlc_host::flow::{self, Service, Status};
 use rust_decimal::Decimal;
-use simulators::intacct::InvoiceState;
+use simulators::intacct::{DEMO_COMPANY_ID, InvoiceState};
 use simulators::shopify::{
     BucketConfig, CustomerSpec, FinancialStatus, LineSpec, OrderSpec, RefundSpec, ShippingSpec,
     ShopifySim,
@@ -223,7 +223,84 @@ async fn a_month_of_orders_is_backfilled_and_posted_once_though_the_first_run_is
     assert_eq!(ledger.payments.len(), month.paid);
     assert_eq!(ledger.adjustments.len(), month.refunds);
 
+    // The month reconciles: every order's invoice, payments and credit memos are in Intacct.
+    let (from, to) = (
+        month.start.format("%Y-%m-%d").to_string(),
+        Utc::now().format("%Y-%m-%d").to_string(),
+    );
+    let reconcile = |format: &str| {
+        let mut args = vec!["reconcile", "--flow", FLOW, "--from", &from, "--to", &to];
+        args.extend((!format.is_empty()).then_some(format));
+        mlc(&path, &args)
+    };
+    let clean = reconcile("");
+    let out = text(&clean.stdout);
+    assert_eq!(clean.status.code(), Some(0), "{out}{}", text(&clean.stderr));
+    let documents = ORDERS + month.refunds;
+    assert!(
+        out.contains(&format!(
+            "matched {documents} · missing in Intacct 0 · amount differs 0 · only in Intacct 0 · \
+             not mapped 0"
+        )),
+        "{out}"
+    );
+
+    // Broken on purpose, by hand in Intacct: an unpaid invoice reversed, a credit memo deleted.
+    let unpaid = live
+        .iter()
+        .find(|invoice| invoice.total_paid.is_zero())
+        .expect("an unpaid invoice");
+    let memo = &ledger.adjustments[3];
+    let today = Utc::now().date_naive();
+    sims.intacct
+        .reverse_invoice_by_hand(DEMO_COMPANY_ID, &unpaid.document.key, today);
+    sims.intacct
+        .delete_adjustment_by_hand(DEMO_COMPANY_ID, &memo.document.key);
+    let broken = reconcile("--csv");
+    let csv = text(&broken.stdout);
+    assert_eq!(
+        broken.status.code(),
+        Some(2),
+        "{csv}{}",
+        text(&broken.stderr)
+    );
+    assert!(text(&broken.stderr).contains("differs from Intacct"));
+    let differences: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').collect::<Vec<_>>())
+        .filter(|cells| cells[2] != "matched")
+        .collect();
+    assert_eq!(differences.len(), 2, "{csv}");
+    let number = unpaid.document.number.clone().unwrap();
+    assert_eq!(
+        differences[0][..4],
+        ["invoice", number.as_str(), "missing in Intacct", "USD"],
+        "{csv}"
+    );
+    assert_eq!(d(differences[0][4]), unpaid.document.total);
+    assert_eq!(differences[0][6], "reversed in Intacct");
+    let refund = memo.document.external_id.clone().unwrap();
+    assert_eq!(
+        differences[1][..4],
+        ["credit memo", refund.as_str(), "missing in Intacct", "USD"],
+        "{csv}"
+    );
+    assert_eq!(d(differences[1][4]).abs(), memo.document.total.abs());
+    assert!(differences[1][6].ends_with(" not credited"), "{csv}");
+    let text_report = reconcile("");
+    assert_eq!(text_report.status.code(), Some(2));
+    println!(
+        "the broken month's reconciliation:\n{}",
+        text(&text_report.stdout)
+    );
+    let report = reconcile("--json");
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(report["events"], documents, "{report:#}");
+    assert_eq!(report["findings"].as_array().unwrap().len(), documents);
+
     // Run again over the same month: everything is listed, nothing is new, nothing posts.
+    let ledger = sims.ledger();
     let third = mlc(&path, &["backfill", "--flow", FLOW, "--since", &since]);
     let out = text(&third.stdout);
     assert_eq!(third.status.code(), Some(0), "{out}{}", text(&third.stderr));

@@ -20,6 +20,8 @@ use crate::process::{mlc, text};
 use chrono::{DateTime, NaiveDate, Utc};
 use mlc_host::Host;
 use mlc_host::config::Config;
+use mlc_host::flow::reconcile::report::Verdict;
+use mlc_host::flow::reconcile::{Period, Reconcile};
 use mlc_host::flow::{Arrival, EventRow, Service, Status};
 use mlc_host::storage::SqliteStore;
 use rust_decimal::Decimal;
@@ -839,6 +841,61 @@ async fn a_month_of_labels_is_backfilled_through_the_admin_api_each_posted_once(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(running.ledger().gl_batches.len(), ledger.gl_batches.len());
+
+    // The month reconciles; then a batch edited by hand in Intacct is the one difference.
+    let config = Config::load(&running.config_path).unwrap();
+    let host =
+        support::host_with(Host::builder().clock(Arc::new(SimTime(running.clock.clone())))).await;
+    let period = Period::parse(
+        &start.date_naive().to_string(),
+        &running.clock.now().date_naive().to_string(),
+        running.clock.now().date_naive(),
+    )
+    .unwrap();
+    let reconcile = Reconcile::new(&config, &host, FLOW, period).unwrap();
+    let report = reconcile.run(|_| {}).await.unwrap();
+    assert!(!report.differs(), "{report}");
+    assert_eq!(report.findings.len(), LABELS + voids, "{report}");
+    let edited = &labels[7];
+    let posted = only_batch(&ledger, edited.id, false).clone();
+    running.sims.intacct.edit_gl_batch_by_hand(
+        simulators::intacct::DEMO_COMPANY_ID,
+        &posted.key,
+        |entries| {
+            for entry in entries {
+                entry.amount += d("1.00");
+            }
+        },
+    );
+    let report = reconcile.run(|_| {}).await.unwrap();
+    let differences: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.verdict != Verdict::Matched)
+        .collect();
+    assert_eq!(differences.len(), 1, "{report}");
+    let difference = differences[0];
+    assert_eq!(
+        (difference.verdict, difference.key.as_str()),
+        (
+            Verdict::AmountDiffers,
+            format!("ShipStation shipment {}, order SO-1002", edited.id).as_str()
+        ),
+        "{report}"
+    );
+    let debits = totals(&posted).0;
+    assert_eq!(
+        (difference.expected, difference.found),
+        (
+            Some(debits),
+            Some(
+                debits
+                    + d("1.00")
+                        * Decimal::from(posted.entries.iter().filter(|entry| entry.debit).count())
+            )
+        ),
+        "{report}"
+    );
 }
 
 /// `text` with the characters a query string cannot hold as they are percent-encoded.

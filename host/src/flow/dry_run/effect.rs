@@ -220,7 +220,8 @@ fn text(value: &Value, key: &str) -> Option<String> {
 }
 
 /// An amount given as a JSON string or number, exactly (numbers keep their text).
-fn amount(value: Option<&Value>) -> Option<Decimal> {
+/// A decimal from JSON text or an exact number (never through f64).
+pub(crate) fn amount(value: Option<&Value>) -> Option<Decimal> {
     match value? {
         Value::String(text) => Decimal::from_str(text.trim()).ok(),
         Value::Number(number) => Decimal::from_str(&number.to_string()).ok(),

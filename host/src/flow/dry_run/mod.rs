@@ -6,7 +6,7 @@
 //! traps or refuses is reported as such, and the run goes on.
 
 pub(crate) mod diff;
-mod effect;
+pub(crate) mod effect;
 mod report;
 
 use anyhow::Context;

@@ -1,6 +1,6 @@
-//! Queries the commands run before they can act: the quoting of Intacct's query language, and the
-//! look-up of live invoices by number (`readByQuery` of ARINVOICE by RECORDID, the `invoiceno`
-//! given at create, leaving out reversed ones; narrowed by external id when the command gives one).
+//! The look-up of live invoices by number that commands run before they can act (`readByQuery` of
+//! ARINVOICE by RECORDID, the `invoiceno` given at create, leaving out reversed ones; narrowed by
+//! external id when the command gives one).
 //!
 //! A mapping never learns an invoice's RECORDNO (only the create's answer carries it, and an
 //! "already executed" answer does not), so a reversal, a payment or an invoice that supersedes
@@ -9,20 +9,14 @@
 
 use ml_connector_sdk::PluginError;
 
-use crate::controlid;
+use super::query::{self, ReadByQuery, quoted};
 use crate::envelope::Function;
-use crate::text::Xml;
 use crate::xml_tree::Element;
 
 /// The most invoices one number can have (every version of an often-edited order).
-const INVOICE_PAGE_SIZE: &str = "2000";
+const INVOICE_PAGE_SIZE: usize = 2000;
 /// The state Intacct gives an invoice once reversed.
 const REVERSED: &str = "Reversed";
-
-/// A quoted literal of Intacct's query language: `\'` for a quote, `\\` for a backslash.
-pub fn quoted(value: &str) -> String {
-    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
-}
 
 /// Which of the invoices with a number the look-up wants, by external id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,8 +28,7 @@ pub enum ExternalId<'a> {
     Not(&'a str),
 }
 
-/// The query for the live invoices numbered `invoice_no` that `external_id` picks. Its controlid
-/// is new on every attempt (see [`controlid::for_query`]).
+/// The query for the live invoices numbered `invoice_no` that `external_id` picks.
 pub fn live_invoices(
     key: &str,
     invoice_no: &str,
@@ -54,15 +47,14 @@ pub fn live_invoices(
         ExternalId::Is(id) => query.push_str(&format!(" AND EXTERNALID = {}", quoted(id))),
         ExternalId::Not(id) => query.push_str(&format!(" AND EXTERNALID != {}", quoted(id))),
     }
-    let read = Xml::new()
-        .text("object", "ARINVOICE")
-        .text("fields", "RECORDNO,RECORDID,STATE,EXTERNALID")
-        .text("query", &query)
-        .text("pagesize", INVOICE_PAGE_SIZE);
-    Ok(Function {
-        controlid: controlid::for_query(key)?,
-        body: Xml::new().node("readByQuery", read),
-    })
+    let read = ReadByQuery {
+        object: "ARINVOICE",
+        fields: "RECORDNO,RECORDID,STATE,EXTERNALID",
+        query: &query,
+        page_size: INVOICE_PAGE_SIZE,
+        docpar_id: None,
+    };
+    query::read_by_query(key, read)
 }
 
 /// An invoice a [`live_invoices`] query found.

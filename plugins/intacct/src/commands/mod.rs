@@ -1,13 +1,17 @@
 //! The command kinds: each turns its JSON body into one Intacct function ([`prepare`]) and reads
 //! that function's result back into the command's result ([`Prepared::settle`]).
 //!
-//! Reading a result is shared: an "already executed" failure is success with `already_done`; any
-//! other failure is `Rejected` with Intacct's error number (the upsert of a customer that exists
-//! instead goes on to an update); an aborted function is `Transient`; a success gives the ids the
-//! kind names. A command may need more than one function: the update of an upsert after its
-//! create, or the reversals and payments that follow the look-up of an invoice number
-//! ([`lookup`]), or the GL batch that follows the look-up of its sales order ([`gl_batch`]); those
-//! go out in the next request ([`Step::Again`]).
+//! Reading a result is shared: an "already executed" failure is success with `already_done` (of
+//! a query, which runs under a new controlid each time, it is `Transient`: a read is never done
+//! already, and its data is what the command needs); any other failure is `Rejected` with
+//! Intacct's error number (the upsert of a customer that exists instead goes on to an update); an
+//! aborted function is `Transient`; a success gives the ids the kind names.
+//!
+//! A command may need more than one function: the update of an upsert after its create, or the
+//! reversals and payments that follow the look-up of an invoice number ([`lookup`]), or the GL
+//! batch that follows the look-up of its sales order ([`gl_batch`]), or the `readMore` of each
+//! further page of a period's read ([`read_period`]); those go out in the next request
+//! ([`Step::Again`]). Reads share their functions ([`query`]).
 
 mod adjustment;
 mod customer;
@@ -18,6 +22,8 @@ mod line_item;
 mod lookup;
 mod payment;
 mod posted;
+mod query;
+mod read_period;
 mod reversal;
 mod sales_order;
 
@@ -36,6 +42,7 @@ pub const KINDS: &[&str] = &[
     payment::KIND,
     gl_batch::KIND,
     sales_order::KIND,
+    read_period::KIND,
 ];
 
 /// A command ready to send: its function, and how to read the function's result.
@@ -74,6 +81,8 @@ enum Read {
     SalesOrderMatch(gl_batch::Matching),
     /// The live invoices with a number: what follows is up to the command.
     Invoices(Then),
+    /// A page of a period's read: the next page, or every record as `Applied.data`.
+    Period(read_period::Paging),
     /// A GL batch's create: once Intacct confirms it, [`posted`] remembers it; then read as the
     /// inner one.
     Posted(Box<Read>),
@@ -107,6 +116,7 @@ pub fn prepare(command: &Command) -> Result<Prepared, PluginError> {
         payment::KIND => payment::prepare(command),
         gl_batch::KIND => gl_batch::prepare(command),
         sales_order::KIND => sales_order::prepare(command),
+        read_period::KIND => read_period::prepare(command),
         other => {
             return Err(PluginError::rejected(format!(
                 "intacct has no command kind `{other}` (it applies {})",
@@ -145,6 +155,14 @@ impl Prepared {
         {
             let remembered = match self.read {
                 Read::Posted(_) => posted::remember(&self.key),
+                read if read.is_query() => {
+                    return Step::Done(Err(PluginError::transient(format!(
+                        "Intacct answered the query under controlid {} as already executed (the \
+                         connector's query serial number was reset?); a read is never done \
+                         already: it runs again under a new controlid on the next attempt",
+                        self.function.controlid
+                    ))));
+                }
                 _ => Ok(()),
             };
             return Step::Done(remembered.map(|()| Applied {
@@ -178,6 +196,15 @@ fn missing(what: &str) -> PluginError {
 }
 
 impl Read {
+    /// Whether the function is a query: its answer is data, which an "already executed" answer
+    /// does not carry.
+    fn is_query(&self) -> bool {
+        matches!(
+            self,
+            Self::SalesOrders | Self::SalesOrderMatch(_) | Self::Invoices(_) | Self::Period(_)
+        )
+    }
+
     /// What a successful function means for its command.
     fn succeeded(self, key: &str, result_key: Option<String>, data: Option<&Element>) -> Step {
         let done = |result| Step::Done(result);
@@ -215,6 +242,10 @@ impl Read {
                 data.ok_or_else(|| missing("<data>"))
                     .and_then(|data| sales_order::found(key, data)),
             ),
+            Self::Period(paging) => match data {
+                Some(data) => paging.read(data),
+                None => done(Err(missing("<data>"))),
+            },
             Self::Invoices(then) => {
                 let found = data
                     .ok_or_else(|| missing("<data>"))

@@ -8,18 +8,16 @@
 //! (its RECORDNO). Finding none is not an error: the mapping decides. `intacct.create-gl-batch`
 //! uses the same query to match its batch to an order (`commands/gl_batch.rs`).
 //!
-//! A query runs on every attempt, so its controlid is new each time (see [`crate::controlid`]).
+//! A query runs on every attempt, so its controlid is new each time (see [`super::query`]).
 
 use ml_connector_sdk::serde_json::{Value, json};
 use ml_connector_sdk::{Applied, Command, PluginError};
 use serde::Deserialize;
 
 use super::fields::{self, Either};
-use super::lookup::quoted;
+use super::query::{self, ReadByQuery, quoted};
 use super::{Prepared, Read};
-use crate::controlid;
 use crate::envelope::Function;
-use crate::text::Xml;
 use crate::xml_tree::Element;
 
 pub const KIND: &str = "intacct.find-sales-order";
@@ -27,7 +25,7 @@ pub const KIND: &str = "intacct.find-sales-order";
 /// The transaction definition of sales orders unless the command names another.
 pub const SALES_ORDER: &str = "Sales Order";
 /// Enough for any one document number.
-const PAGE_SIZE: &str = "100";
+const PAGE_SIZE: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,19 +73,17 @@ pub fn query(
             field.name()
         )));
     }
-    let read = Xml::new()
-        .text("object", "SODOCUMENT")
-        .text("fields", fields)
-        .text("query", &format!("{} = {}", field.name(), quoted(value)))
-        .text("pagesize", PAGE_SIZE)
-        .text("docparid", docpar_id.unwrap_or(SALES_ORDER));
-    Ok(Function {
-        controlid: controlid::for_query(key)?,
-        body: Xml::new().node("readByQuery", read),
-    })
+    let read = ReadByQuery {
+        object: "SODOCUMENT",
+        fields,
+        query: &format!("{} = {}", field.name(), quoted(value)),
+        page_size: PAGE_SIZE,
+        docpar_id: Some(docpar_id.unwrap_or(SALES_ORDER)),
+    };
+    query::read_by_query(key, read)
 }
 
-/// The query of a match: [`query`] with the fields [`orders`] reads.
+/// The query of a match: [`query()`] with the fields [`orders`] reads.
 pub fn match_query(
     key: &str,
     field: Field,
@@ -151,12 +147,8 @@ pub(super) fn prepare(command: &Command) -> Result<Prepared, PluginError> {
 
 /// The result of `intacct.find-sales-order` from its query's `data`.
 pub(super) fn found(key: &str, data: &Element) -> Result<Applied, PluginError> {
-    let orders: Vec<&Element> = data.all("sodocument").collect();
-    let count_of = |name: &str, default: usize| {
-        data.attribute(name)
-            .and_then(|count| count.parse().ok())
-            .unwrap_or(default)
-    };
+    let page = query::page(data, "sodocument");
+    let orders = page.records;
     let applied = match orders.as_slice() {
         [order] => match order.text_of("RECORDNO") {
             Some(record_no) => Applied::new(key).with_external_id("sales_order", record_no),
@@ -166,7 +158,7 @@ pub(super) fn found(key: &str, data: &Element) -> Result<Applied, PluginError> {
     };
     let body = json!({
         "count": orders.len(),
-        "total": count_of("totalcount", orders.len()),
+        "total": page.total.unwrap_or(orders.len()),
         "orders": orders.iter().map(|order| order.to_json()).collect::<Vec<Value>>(),
     });
     applied.with_data_json(&body)

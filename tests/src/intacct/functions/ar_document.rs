@@ -117,11 +117,7 @@ pub fn create_invoice(books: &mut Books, element: &Element, controlid: &str) -> 
         term_name: optional(element, "termname"),
         po_number: optional(element, "ponumber"),
         total_paid: Decimal::ZERO,
-        state: if draft {
-            InvoiceState::Draft
-        } else {
-            InvoiceState::Posted
-        },
+        state: created_state(draft),
     });
     Ok(Outcome::Key(key))
 }
@@ -148,8 +144,21 @@ pub fn create_adjustment(
     } else {
         AdjustmentKind::DebitMemo
     };
-    books.adjustments.push(Adjustment { document, kind });
+    books.adjustments.push(Adjustment {
+        document,
+        kind,
+        state: created_state(draft),
+    });
     Ok(Outcome::Key(key))
+}
+
+/// The state of a document just created.
+fn created_state(draft: bool) -> InvoiceState {
+    if draft {
+        InvoiceState::Draft
+    } else {
+        InvoiceState::Posted
+    }
 }
 
 fn is_draft(element: &Element) -> FnResult<bool> {

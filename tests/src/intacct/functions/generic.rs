@@ -8,7 +8,16 @@ use crate::intacct::values::required;
 use crate::intacct::xml_tree::Element;
 
 /// The objects the simulated gateway knows.
-pub const KNOWN_OBJECTS: &[&str] = &["CUSTOMER", "GLBATCH", "ARPYMT", "ARINVOICE", "SODOCUMENT"];
+pub const KNOWN_OBJECTS: &[&str] = &[
+    "CUSTOMER",
+    "GLBATCH",
+    "GLENTRY",
+    "ARPYMT",
+    "ARPYMTDETAIL",
+    "ARINVOICE",
+    "ARADJUSTMENT",
+    "SODOCUMENT",
+];
 
 pub fn object_not_found(object: &str) -> IntacctError {
     IntacctError::business(format!("Object definition {object} not found"))

@@ -1,5 +1,6 @@
 //! The generic GLBATCH object (journal entries): at least two GLENTRY lines on known accounts and
 //! dimensions, debits equal to credits, posted as given (TR_TYPE 1 = debit) unless saved as Draft.
+//! The same checks and posting serve a person's edit of a batch's lines (`by_hand`).
 
 use rust_decimal::Decimal;
 
@@ -8,6 +9,9 @@ use crate::intacct::error::{FnResult, IntacctError};
 use crate::intacct::ledger::{GlBatch, GlEntry};
 use crate::intacct::values::{amount, dimensions, optional, required, us_date};
 use crate::intacct::xml_tree::Element;
+
+/// The state of a batch that posts; the other is `Draft`.
+pub const POSTED: &str = "Posted";
 
 pub fn create(books: &mut Books, object: &Element, controlid: &str) -> FnResult<Element> {
     let journal = required(object, "JOURNAL")?.to_owned();
@@ -18,8 +22,8 @@ pub fn create(books: &mut Books, object: &Element, controlid: &str) -> FnResult<
     }
     let date = us_date(object, "BATCH_DATE")?;
     let title = required(object, "BATCH_TITLE")?.to_owned();
-    let state = optional(object, "STATE").unwrap_or_else(|| "Posted".to_owned());
-    if !matches!(state.as_str(), "Posted" | "Draft") {
+    let state = optional(object, "STATE").unwrap_or_else(|| POSTED.to_owned());
+    if !matches!(state.as_str(), POSTED | "Draft") {
         return Err(IntacctError::business(format!(
             "Invalid STATE '{state}': use Posted or Draft."
         )));
@@ -32,6 +36,25 @@ pub fn create(books: &mut Books, object: &Element, controlid: &str) -> FnResult<
         .iter()
         .map(|line| read_entry(books, line))
         .collect::<FnResult<Vec<_>>>()?;
+    check_balanced(&entries)?;
+    let key = books.next_key();
+    let batch = GlBatch {
+        key: key.clone(),
+        controlid: controlid.to_owned(),
+        journal,
+        date,
+        title,
+        reference_no: optional(object, "REFERENCENO"),
+        state,
+        entries,
+    };
+    post(books, &batch);
+    books.gl_batches.push(batch);
+    Ok(Element::new("glbatch").with_leaf("RECORDNO", key))
+}
+
+/// At least two lines, debits equal to credits.
+pub fn check_balanced(entries: &[GlEntry]) -> FnResult<()> {
     if entries.len() < 2 {
         return Err(IntacctError::business(
             "A journal entry needs at least two lines.",
@@ -50,38 +73,36 @@ pub fn create(books: &mut Books, object: &Element, controlid: &str) -> FnResult<
             "The journal entry is unbalanced: debits {debits} do not equal credits {credits}."
         )));
     }
-    let key = books.next_key();
-    if state == "Posted" {
-        let source = format!("GLBATCH {key}");
-        for entry in &entries {
-            let detail = PostingDetail {
-                dimensions: entry.dimensions.clone(),
-                customer_id: entry.customer_id.clone(),
-                memo: entry.description.clone(),
-            };
-            let signed = if entry.debit {
-                entry.amount
-            } else {
-                -entry.amount
-            };
-            books.post(&source, date, &entry.account, signed, detail);
-        }
+    Ok(())
+}
+
+/// What a batch posts is booked under this source.
+pub fn source(key: &str) -> String {
+    format!("GLBATCH {key}")
+}
+
+/// Posts the batch's lines, unless it is a draft.
+pub fn post(books: &mut Books, batch: &GlBatch) {
+    if batch.state != POSTED {
+        return;
     }
-    books.gl_batches.push(GlBatch {
-        key: key.clone(),
-        controlid: controlid.to_owned(),
-        journal,
-        date,
-        title,
-        state,
-        entries,
-    });
-    Ok(Element::new("glbatch").with_leaf("RECORDNO", key))
+    let source = source(&batch.key);
+    for entry in &batch.entries {
+        let detail = PostingDetail {
+            dimensions: entry.dimensions.clone(),
+            customer_id: entry.customer_id.clone(),
+            memo: entry.description.clone(),
+        };
+        let signed = if entry.debit {
+            entry.amount
+        } else {
+            -entry.amount
+        };
+        books.post(&source, batch.date, &entry.account, signed, detail);
+    }
 }
 
 fn read_entry(books: &Books, line: &Element) -> FnResult<GlEntry> {
-    let account = required(line, "ACCOUNTNO")?.to_owned();
-    books.check_account(&account)?;
     let debit = match required(line, "TR_TYPE")? {
         "1" => true,
         "-1" => false,
@@ -91,24 +112,30 @@ fn read_entry(books: &Books, line: &Element) -> FnResult<GlEntry> {
             )));
         }
     };
-    let amount = amount(line, "TRX_AMOUNT")?;
-    if amount <= Decimal::ZERO {
+    let entry = GlEntry {
+        account: required(line, "ACCOUNTNO")?.to_owned(),
+        debit,
+        amount: amount(line, "TRX_AMOUNT")?,
+        description: optional(line, "DESCRIPTION"),
+        dimensions: dimensions(line, ["LOCATION", "DEPARTMENT", "CLASSID"]),
+        customer_id: optional(line, "CUSTOMERID"),
+    };
+    check_entry(books, &entry)?;
+    Ok(entry)
+}
+
+/// A line's account, dimensions and customer must exist; its amount is positive.
+pub fn check_entry(books: &Books, entry: &GlEntry) -> FnResult<()> {
+    books.check_account(&entry.account)?;
+    if entry.amount <= Decimal::ZERO {
         return Err(IntacctError::business(format!(
-            "Invalid TRX_AMOUNT {amount}: give the absolute amount."
+            "Invalid TRX_AMOUNT {}: give the absolute amount.",
+            entry.amount
         )));
     }
-    let dimensions = dimensions(line, ["LOCATION", "DEPARTMENT", "CLASSID"]);
-    books.check_dimensions(&dimensions)?;
-    let customer_id = optional(line, "CUSTOMERID");
-    if let Some(customer_id) = &customer_id {
+    books.check_dimensions(&entry.dimensions)?;
+    if let Some(customer_id) = &entry.customer_id {
         books.customer(customer_id)?;
     }
-    Ok(GlEntry {
-        account,
-        debit,
-        amount,
-        description: optional(line, "DESCRIPTION"),
-        dimensions,
-        customer_id,
-    })
+    Ok(())
 }

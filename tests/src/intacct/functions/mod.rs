@@ -4,10 +4,12 @@
 mod ar_document;
 mod customer;
 mod generic;
-mod glbatch;
+pub(super) mod glbatch;
 mod payment;
 mod query;
-mod reversal;
+mod query_filter;
+mod records;
+pub(super) mod reversal;
 
 use super::books::Books;
 use super::error::FnResult;

@@ -1,10 +1,10 @@
-//! `readByQuery` and `readMore`: the queryable objects (CUSTOMER, SODOCUMENT, ARINVOICE) as field
-//! lists, the `FIELD = 'value' AND …` query language (quotes escaped as `\'`), field selection and
-//! paging through result sets.
+//! `readByQuery` and `readMore`: the records of an object ([`records`]) that meet the query
+//! ([`query_filter`]), the fields chosen, and paging through the result set: a page of `pagesize`
+//! records (100 unless told, 2000 at most), the rest kept under a `resultId` for `readMore`.
 
 use super::Outcome;
-use super::customer;
-use super::generic::object_not_found;
+use super::query_filter::{self, field};
+use super::records::{self, Record};
 use crate::intacct::books::{Books, ResultSet};
 use crate::intacct::error::{FnResult, IntacctError};
 use crate::intacct::values::required;
@@ -13,12 +13,10 @@ use crate::intacct::xml_tree::Element;
 const DEFAULT_PAGE_SIZE: usize = 100;
 const MAX_PAGE_SIZE: usize = 2000;
 
-type Record = Vec<(String, String)>;
-
 pub fn read_by_query(books: &mut Books, element: &Element) -> FnResult<Outcome> {
     let object = required(element, "object")?.to_owned();
-    let records = records(books, &object, element.text_of("docparid"))?;
-    let conditions = parse_query(element.text_of("query").unwrap_or_default())?;
+    let records = records::records(books, &object, element.text_of("docparid"))?;
+    let conditions = query_filter::parse(element.text_of("query").unwrap_or_default())?;
     let fields = element.text_of("fields").unwrap_or("*");
     let page_size = match element.text_of("pagesize") {
         None => DEFAULT_PAGE_SIZE,
@@ -34,7 +32,7 @@ pub fn read_by_query(books: &mut Books, element: &Element) -> FnResult<Outcome> 
     };
     let mut matching = Vec::new();
     for record in records {
-        if matches(&record, &conditions, &object)? {
+        if query_filter::matches(&record, &conditions, &object)? {
             matching.push(render(&object, &record, fields)?);
         }
     }
@@ -85,152 +83,13 @@ fn next_page(books: &mut Books, mut result_set: ResultSet, result_id: Option<Str
     Outcome::Data(data.attr("resultId", result_id))
 }
 
-fn records(books: &Books, object: &str, docpar_id: Option<&str>) -> FnResult<Vec<Record>> {
-    let pairs = |pairs: Vec<(&str, String)>| {
-        pairs
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect()
-    };
-    Ok(match object {
-        "CUSTOMER" => books.customers.iter().map(customer::fields).collect(),
-        "SODOCUMENT" => books
-            .sales_orders
-            .iter()
-            .filter(|order| docpar_id.is_none_or(|docpar| order.docpar_id == docpar))
-            .map(|order| {
-                pairs(vec![
-                    ("RECORDNO", order.record_no.clone()),
-                    ("DOCNO", order.doc_no.clone()),
-                    ("DOCID", format!("{}-{}", order.docpar_id, order.doc_no)),
-                    ("DOCPARID", order.docpar_id.clone()),
-                    ("PONUMBER", order.po_number.clone().unwrap_or_default()),
-                    ("CUSTVENDID", order.customer_id.clone()),
-                    ("STATE", order.state.clone()),
-                    ("WHENCREATED", order.date.format("%m/%d/%Y").to_string()),
-                    ("CURRENCY", order.currency.clone()),
-                    ("TOTAL", order.total.to_string()),
-                ])
-            })
-            .collect(),
-        "ARINVOICE" => books
-            .invoices
-            .iter()
-            .map(|invoice| {
-                let document = &invoice.document;
-                pairs(vec![
-                    ("RECORDNO", document.key.clone()),
-                    ("CUSTOMERID", document.customer_id.clone()),
-                    ("RECORDID", document.number.clone().unwrap_or_default()),
-                    ("DOCNUMBER", invoice.po_number.clone().unwrap_or_default()),
-                    (
-                        "EXTERNALID",
-                        document.external_id.clone().unwrap_or_default(),
-                    ),
-                    ("STATE", invoice.state.label().to_owned()),
-                    (
-                        "WHENCREATED",
-                        document.date_created.format("%m/%d/%Y").to_string(),
-                    ),
-                    ("CURRENCY", document.currency.clone()),
-                    ("TOTALENTERED", document.total.to_string()),
-                    ("TOTALPAID", invoice.total_paid.to_string()),
-                    ("TOTALDUE", invoice.total_due().to_string()),
-                ])
-            })
-            .collect(),
-        other => return Err(object_not_found(other)),
-    })
-}
-
-/// One condition of a query: `FIELD = 'value'` or `FIELD != 'value'`.
-#[derive(Debug, PartialEq, Eq)]
-struct Condition {
-    field: String,
-    equal: bool,
-    value: String,
-}
-
-fn parse_query(text: &str) -> FnResult<Vec<Condition>> {
-    let invalid = |why: &str| IntacctError::business(format!("Invalid query '{text}': {why}."));
-    let mut conditions = Vec::new();
-    let mut rest = text.trim();
-    while !rest.is_empty() {
-        let field_end = rest
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
-            .unwrap_or(rest.len());
-        let field = rest[..field_end].to_uppercase();
-        if field.is_empty() {
-            return Err(invalid("expected a field name"));
-        }
-        rest = rest[field_end..].trim_start();
-        let (equal, after) = [("!=", false), ("<>", false), ("=", true)]
-            .iter()
-            .find_map(|(operator, equal)| rest.strip_prefix(operator).map(|after| (*equal, after)))
-            .ok_or_else(|| invalid("expected = or !="))?;
-        let quoted = after
-            .trim_start()
-            .strip_prefix('\'')
-            .ok_or_else(|| invalid("expected a quoted value"))?;
-        let (value, after) = unquote(quoted).ok_or_else(|| invalid("unterminated value"))?;
-        conditions.push(Condition {
-            field,
-            equal,
-            value,
-        });
-        rest = after.trim_start();
-        if !rest.is_empty() {
-            let (keyword, after) =
-                rest.split_at(rest.find(char::is_whitespace).unwrap_or(rest.len()));
-            if !keyword.eq_ignore_ascii_case("AND") {
-                return Err(invalid("conditions are joined with AND"));
-            }
-            rest = after.trim_start();
-        }
-    }
-    Ok(conditions)
-}
-
-/// Reads a value up to its closing quote; `\'` is a quote and `\\` a backslash.
-fn unquote(text: &str) -> Option<(String, &str)> {
-    let mut value = String::new();
-    let mut chars = text.char_indices();
-    while let Some((index, c)) = chars.next() {
-        match c {
-            '\\' => value.push(chars.next()?.1),
-            '\'' => return Some((value, &text[index + 1..])),
-            c => value.push(c),
-        }
-    }
-    None
-}
-
-fn matches(record: &Record, conditions: &[Condition], object: &str) -> FnResult<bool> {
-    for condition in conditions {
-        let value = field(record, &condition.field).ok_or_else(|| {
-            IntacctError::business(format!(
-                "Invalid field {} in query on {object}.",
-                condition.field
-            ))
-        })?;
-        if (value == condition.value) != condition.equal {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
-fn field<'a>(record: &'a Record, name: &str) -> Option<&'a str> {
-    record
-        .iter()
-        .find(|(field, _)| field.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value.as_str())
-}
-
 /// The record as `<object>` with the chosen fields (`*` for all), dotted names nested.
 fn render(object: &str, record: &Record, fields: &str) -> FnResult<Element> {
     let chosen: Vec<(String, String)> = if fields.trim() == "*" {
-        record.clone()
+        record
+            .iter()
+            .map(|(name, value)| (name.clone(), value.render()))
+            .collect()
     } else {
         fields
             .split(',')
@@ -240,7 +99,7 @@ fn render(object: &str, record: &Record, fields: &str) -> FnResult<Element> {
                 let value = field(record, name).ok_or_else(|| {
                     IntacctError::business(format!("Invalid field {name} for {object}."))
                 })?;
-                Ok((name.to_uppercase(), value.to_owned()))
+                Ok((name.to_uppercase(), value.render()))
             })
             .collect::<FnResult<_>>()?
     };
@@ -270,28 +129,277 @@ fn insert_path(parent: &mut Element, path: &[&str], value: String) {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use chrono::NaiveDate;
+
+    use crate::intacct::testing::DemoBooks;
+    use crate::intacct::xml_tree::Element;
+
+    fn november(day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, day).unwrap()
+    }
+
+    fn read_by_query(object: &str, fields: &str, query: &str, page_size: usize) -> String {
+        format!(
+            "<readByQuery><object>{object}</object><fields>{fields}</fields><query>{query}</query>\
+             <pagesize>{page_size}</pagesize></readByQuery>"
+        )
+    }
+
+    /// `FIELD >= '11/01/2026' AND FIELD <= '11/30/2026'`, escaped as the intacct connector writes it.
+    fn november_of(field: &str) -> String {
+        format!("{field} &gt;= &apos;11/01/2026&apos; AND {field} &lt;= &apos;11/30/2026&apos;")
+    }
+
+    /// Each record's fields as (name, text).
+    fn records(data: &Element) -> Vec<Vec<(String, String)>> {
+        data.children
+            .iter()
+            .map(|record| {
+                record
+                    .children
+                    .iter()
+                    .map(|field| (field.name.clone(), field.text.clone()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        fields
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect()
+    }
 
     #[test]
-    fn parses_conditions_with_escaped_quotes() {
-        let conditions = parse_query(r"PONUMBER = 'PO-O\'Brien' and docno != 'X'").unwrap();
-        assert_eq!(
-            conditions[0],
-            Condition {
-                field: "PONUMBER".into(),
-                equal: true,
-                value: "PO-O'Brien".into()
-            }
+    fn a_period_of_invoices_pages_with_read_more_and_shows_reversals() {
+        let mut books = DemoBooks::new();
+        books.invoice(
+            "INV-0",
+            NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+            "1.00",
         );
-        assert_eq!(
-            conditions[1],
-            Condition {
-                field: "DOCNO".into(),
-                equal: false,
-                value: "X".into()
-            }
+        let keys: Vec<String> = (1..=5)
+            .map(|n| books.invoice(&format!("INV-{n}"), november(n * 6), "10.00"))
+            .collect();
+        books.invoice(
+            "INV-6",
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            "1.00",
         );
-        assert!(parse_query("DOCNO = 'open").is_err());
-        assert!(parse_query("DOCNO = 'a' OR DOCNO = 'b'").is_err());
+        books
+            .run(&format!(
+                "<reverse_invoice key=\"{}\"><datereversed><year>2026</year><month>12</month>\
+                 <day>2</day></datereversed></reverse_invoice>",
+                keys[1]
+            ))
+            .unwrap();
+        let query = read_by_query(
+            "ARINVOICE",
+            "RECORDNO,RECORDID,STATE,WHENCREATED,TOTALDUE",
+            &november_of("WHENCREATED"),
+            2,
+        );
+        let first = books.read(&query).unwrap();
+        assert_eq!(first.attribute("listtype"), Some("arinvoice"));
+        assert_eq!(first.attribute("count"), Some("2"));
+        assert_eq!(first.attribute("totalcount"), Some("5"));
+        assert_eq!(first.attribute("numremaining"), Some("3"));
+        assert_eq!(
+            records(&first)[1],
+            pairs(&[
+                ("RECORDNO", &keys[1]),
+                ("RECORDID", "INV-2"),
+                ("STATE", "Reversed"),
+                ("WHENCREATED", "11/12/2026"),
+                ("TOTALDUE", "10.00"),
+            ])
+        );
+        let result_id = first.attribute("resultId").unwrap().to_owned();
+        let read_more = format!("<readMore><resultId>{result_id}</resultId></readMore>");
+        let second = books.read(&read_more).unwrap();
+        assert_eq!(second.attribute("numremaining"), Some("1"));
+        assert_eq!(second.attribute("resultId"), Some(result_id.as_str()));
+        let last = books.read(&read_more).unwrap();
+        assert_eq!(last.attribute("count"), Some("1"));
+        assert_eq!(last.attribute("numremaining"), Some("0"));
+        assert_eq!(last.attribute("resultId"), Some(""));
+        let numbers: Vec<String> = [first, second, last]
+            .iter()
+            .flat_map(|page| page.children.iter())
+            .map(|invoice| invoice.text_of("RECORDID").unwrap().to_owned())
+            .collect();
+        assert_eq!(numbers, ["INV-1", "INV-2", "INV-3", "INV-4", "INV-5"]);
+        let exhausted = books.read(&read_more).unwrap_err();
+        assert!(
+            exhausted.description2.starts_with("Invalid resultId"),
+            "{exhausted:?}"
+        );
+    }
+
+    #[test]
+    fn adjustments_payments_and_their_applications_are_read_by_date() {
+        let mut books = DemoBooks::new();
+        let invoice = books.invoice("INV-1", november(2), "40.00");
+        let credit = books.adjustment("CM-1", november(3), "-15.00");
+        let payment = books.payment(&invoice, november(4), "25.00");
+
+        let adjustments = books
+            .read(&read_by_query(
+                "ARADJUSTMENT",
+                "*",
+                &november_of("WHENCREATED"),
+                100,
+            ))
+            .unwrap();
+        assert_eq!(
+            records(&adjustments),
+            [pairs(&[
+                ("RECORDNO", &credit),
+                ("RECORDID", "CM-1"),
+                ("CUSTOMERID", "C-DEMO"),
+                ("EXTERNALID", ""),
+                ("STATE", "Posted"),
+                ("WHENCREATED", "11/03/2026"),
+                ("WHENPOSTED", "11/03/2026"),
+                ("DESCRIPTION", ""),
+                ("CURRENCY", "USD"),
+                ("TOTALENTERED", "-15.00"),
+            ])]
+        );
+
+        let payments = books
+            .read(&read_by_query(
+                "ARPYMT",
+                "*",
+                &november_of("WHENCREATED"),
+                100,
+            ))
+            .unwrap();
+        assert_eq!(
+            records(&payments),
+            [pairs(&[
+                ("RECORDNO", &payment),
+                ("CUSTOMERID", "C-DEMO"),
+                ("DOCNUMBER", &format!("ch_{invoice}")),
+                ("PAYMENTMETHOD", "Credit Card"),
+                ("FINANCIALENTITY", "BOA-CHK"),
+                ("WHENCREATED", "11/04/2026"),
+                ("WHENPAID", "11/04/2026"),
+                ("CURRENCY", "USD"),
+                ("TOTALENTERED", "25.00"),
+            ])]
+        );
+
+        let details = books
+            .read(&read_by_query(
+                "ARPYMTDETAIL",
+                "PAYMENTKEY,RECORDKEY,TRX_PAYMENTAMOUNT",
+                &november_of("PAYMENTDATE"),
+                100,
+            ))
+            .unwrap();
+        assert_eq!(
+            records(&details),
+            [pairs(&[
+                ("PAYMENTKEY", &payment),
+                ("RECORDKEY", &invoice),
+                ("TRX_PAYMENTAMOUNT", "25.00"),
+            ])]
+        );
+
+        let invoices = books
+            .read(&read_by_query(
+                "ARINVOICE",
+                "STATE,TOTALPAID,TOTALDUE",
+                "WHENCREATED = '11/02/2026'",
+                100,
+            ))
+            .unwrap();
+        assert_eq!(
+            records(&invoices),
+            [pairs(&[
+                ("STATE", "Partially Paid"),
+                ("TOTALPAID", "25.00"),
+                ("TOTALDUE", "15.00"),
+            ])]
+        );
+    }
+
+    #[test]
+    fn gl_batches_carry_no_amount_their_lines_do() {
+        let mut books = DemoBooks::new();
+        books.gl_batch(NaiveDate::from_ymd_opt(2026, 10, 30).unwrap(), "1.00");
+        let batch = books.gl_batch(november(5), "8.45");
+        let batches = books
+            .read(&read_by_query(
+                "GLBATCH",
+                "*",
+                &november_of("BATCH_DATE"),
+                100,
+            ))
+            .unwrap();
+        assert_eq!(
+            records(&batches),
+            [pairs(&[
+                ("RECORDNO", &batch),
+                ("BATCHNO", &batch),
+                ("JOURNAL", "GJ"),
+                ("BATCH_DATE", "11/05/2026"),
+                ("BATCH_TITLE", "Labels"),
+                ("REFERENCENO", "SO-1001"),
+                ("STATE", "Posted"),
+            ])]
+        );
+        let lines = books
+            .read(&read_by_query(
+                "GLENTRY",
+                "LINE_NO,TR_TYPE,ACCOUNTNO,AMOUNT",
+                &format!("BATCHNO = '{batch}'"),
+                100,
+            ))
+            .unwrap();
+        assert_eq!(
+            records(&lines),
+            [
+                pairs(&[
+                    ("LINE_NO", "1"),
+                    ("TR_TYPE", "1"),
+                    ("ACCOUNTNO", "6100"),
+                    ("AMOUNT", "8.45")
+                ]),
+                pairs(&[
+                    ("LINE_NO", "2"),
+                    ("TR_TYPE", "-1"),
+                    ("ACCOUNTNO", "2100"),
+                    ("AMOUNT", "8.45")
+                ]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_date_in_another_format_or_an_unknown_object_fails_the_query() {
+        let mut books = DemoBooks::new();
+        books.invoice("INV-1", november(2), "40.00");
+        let iso = books
+            .read(&read_by_query(
+                "ARINVOICE",
+                "*",
+                "WHENCREATED &gt;= '2026-11-01'",
+                100,
+            ))
+            .unwrap_err();
+        assert_eq!(
+            iso.description2,
+            "Invalid date '2026-11-01' for WHENCREATED in the query: use mm/dd/yyyy."
+        );
+        let unknown = books
+            .read(&read_by_query("ARINVOICES", "*", "", 100))
+            .unwrap_err();
+        assert_eq!(
+            unknown.description2,
+            "Object definition ARINVOICES not found"
+        );
     }
 }

@@ -1,6 +1,8 @@
-//! Undoing invoices: `reverse_invoice` (posts the invoice's lines negated and marks it Reversed) and
-//! the generic delete of ARINVOICE (removes a draft or an unpaid invoice with its postings).
+//! Undoing invoices: `reverse_invoice` (posts the invoice's lines negated and marks it Reversed; a
+//! person's reversal by hand does the same) and the generic delete of ARINVOICE (removes a draft or
+//! an unpaid invoice with its postings).
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::Outcome;
@@ -32,7 +34,20 @@ pub fn reverse_invoice(books: &mut Books, element: &Element, controlid: &str) ->
         .trim()
         .to_owned();
     let date = required_legacy_date(element, "datereversed")?;
-    let invoice = books.invoice_mut(&key)?;
+    let description = optional(element, "description");
+    reverse(books, &key, date, description, controlid).map(Outcome::Key)
+}
+
+/// Reverses invoice `key` on `date`: it becomes Reversed and its postings are negated. Returns the
+/// reversal's key.
+pub fn reverse(
+    books: &mut Books,
+    key: &str,
+    date: NaiveDate,
+    description: Option<String>,
+    controlid: &str,
+) -> FnResult<String> {
+    let invoice = books.invoice_mut(key)?;
     match invoice.state {
         InvoiceState::Posted => {}
         InvoiceState::Draft => {
@@ -65,12 +80,12 @@ pub fn reverse_invoice(books: &mut Books, element: &Element, controlid: &str) ->
     books.reversals.push(Reversal {
         key: reversal_key.clone(),
         controlid: controlid.to_owned(),
-        invoice_key: key,
+        invoice_key: key.to_owned(),
         date,
-        description: optional(element, "description"),
+        description,
         total: -document.total,
     });
-    Ok(Outcome::Key(reversal_key))
+    Ok(reversal_key)
 }
 
 /// Deletes the invoices `keys`; each must be a draft or posted without payments.
