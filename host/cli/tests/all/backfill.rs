@@ -377,6 +377,26 @@ async fn a_backfill_refuses_ranges_in_the_future_beyond_what_shopify_keeps_and_u
         Vec::new(),
         "a refused backfill stores nothing"
     );
+
+    let today = Utc::now().date_naive();
+    let reconcile = |from: String, to: String| {
+        refused(&["reconcile", "--flow", FLOW, "--from", &from, "--to", &to])
+    };
+    let error = reconcile(today.to_string(), (today + TimeDelta::days(1)).to_string());
+    assert!(error.contains("the period ends in the future"), "{error}");
+    let error = reconcile(today.to_string(), (today - TimeDelta::days(1)).to_string());
+    assert!(error.contains("before it starts"), "{error}");
+    let error = reconcile("11/01/2026".into(), today.to_string());
+    assert!(
+        error.contains("--from `11/01/2026` is not a day (2026-11-01)"),
+        "{error}"
+    );
+    let error = reconcile((today - TimeDelta::days(90)).to_string(), today.to_string());
+    assert!(
+        error.contains("could not list its history of the period")
+            && error.contains("read_all_orders"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -399,5 +419,24 @@ async fn a_flow_whose_source_lists_no_history_is_refused_naming_it() {
     );
     let inbox = flow::open_inbox(&config).unwrap();
     assert_eq!(inbox.backfills().unwrap(), Vec::new());
+    let output = mlc(
+        &config.path,
+        &[
+            "reconcile",
+            "--flow",
+            "orders",
+            "--from",
+            "2026-11-01",
+            "--to",
+            "2026-11-02",
+        ],
+    );
+    let error = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{error}");
+    assert!(
+        error.contains("flow `orders`'s source `shop` could not list its history of the period")
+            && error.contains("this connector lists no history"),
+        "{error}"
+    );
     assert_eq!(ledger.writes(), 0);
 }
