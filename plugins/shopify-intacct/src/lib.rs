@@ -5,7 +5,7 @@
 //! | topic | commands |
 //! | --- | --- |
 //! | `orders/create`, `orders/updated`, `orders/paid`, `orders/cancelled` | by the order's state ([`order`]): `intacct.upsert-customer` + `intacct.create-invoice` (on `orders/updated` superseding the order's other versions); an `intacct.create-payment` per transaction that received money (a successful `sale` or `capture`: [`payment`]); when cancelled unpaid only `intacct.reverse-invoice` |
-//! | `refunds/create` | `intacct.create-adjustment`, a credit memo of exactly what was refunded ([`refund`]) |
+//! | `refunds/create` | `intacct.upsert-customer` (unless a person named the customer) + `intacct.create-adjustment`, a credit memo of exactly what was refunded ([`refund`]) |
 //! | `customers/create`, `customers/update` | `intacct.upsert-customer` ([`customer`]) |
 //!
 //! Another topic is `Rejected` (code `shopify-intacct.topic`). Each call logs one `mapped` line
@@ -259,7 +259,18 @@ fn map_refund(
         return Ok(Vec::new());
     }
     let context = OrderContext::new(config, order, records.customer.as_ref(), resolution)?;
-    Ok(refund::command(&context, refund)?.into_iter().collect())
+    let Some(memo) = refund::command(&context, refund)? else {
+        return Ok(Vec::new());
+    };
+    // The credit memo's customer first, as an order's invoice has it: a refund mapped before its
+    // order (a backfill lists both at once) still finds its customer in Intacct. The key is the
+    // order's, so Intacct makes the customer once.
+    let mut commands = Vec::new();
+    if let Some(upsert) = &context.party.upsert {
+        commands.push(customer::command(upsert)?);
+    }
+    commands.push(memo);
+    Ok(commands)
 }
 
 fn map_customer(config: &Config, records: &Records) -> Result<Vec<Command>, PluginError> {

@@ -393,7 +393,7 @@ async fn a_backfill_refuses_ranges_in_the_future_beyond_what_shopify_keeps_and_u
     );
     let error = reconcile((today - TimeDelta::days(90)).to_string(), today.to_string());
     assert!(
-        error.contains("could not list its history of the period")
+        error.contains("could not list its history since the period began")
             && error.contains("read_all_orders"),
         "{error}"
     );
@@ -434,8 +434,9 @@ async fn a_flow_whose_source_lists_no_history_is_refused_naming_it() {
     let error = text(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{error}");
     assert!(
-        error.contains("flow `orders`'s source `shop` could not list its history of the period")
-            && error.contains("this connector lists no history"),
+        error.contains(
+            "flow `orders`'s source `shop` could not list its history since the period began"
+        ) && error.contains("this connector lists no history"),
         "{error}"
     );
     assert_eq!(ledger.writes(), 0);

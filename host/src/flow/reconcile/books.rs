@@ -174,16 +174,14 @@ impl Books {
         books
     }
 
-    /// The earliest day of any document, `YYYY-MM-DD`.
-    pub fn earliest_day(&self) -> Option<&str> {
-        let invoices = self.invoices.values().map(|invoice| invoice.date.as_str());
-        let memos = self.memos.values().map(|memo| memo.date.as_str());
-        let batches = self.batches.values().map(|batch| batch.date.as_str());
-        invoices
-            .chain(memos)
-            .chain(batches)
-            .filter(|day| !day.is_empty())
-            .min()
+    /// Keeps the documents dated from `from` to `to` (`YYYY-MM-DD`, both included): a period
+    /// holds the documents of its days, whenever their source record last changed.
+    pub fn dated(mut self, from: &str, to: &str) -> Self {
+        let within = |day: &str| from <= day && day <= to;
+        self.invoices.retain(|_, invoice| within(&invoice.date));
+        self.memos.retain(|_, memo| within(&memo.date));
+        self.batches.retain(|_, batch| within(&batch.date));
+        self
     }
 }
 
@@ -250,7 +248,11 @@ mod tests {
         assert!(!books.invoices["SH1002"].live);
         assert_eq!(books.memos["77"].total, d("-10.00"));
         assert_eq!(books.batches["ShipStation shipment 9"].debits, d("8.45"));
-        assert_eq!(books.earliest_day(), Some("2026-11-03"));
+        let november_4th = books.clone().dated("2026-11-04", "2026-11-05");
+        assert_eq!(november_4th.invoices.len(), 0);
+        assert_eq!(november_4th.memos.len(), 1);
+        assert_eq!(november_4th.batches.len(), 1);
+        assert_eq!(books.dated("2026-11-01", "2026-11-30").invoices.len(), 2);
     }
 
     #[test]

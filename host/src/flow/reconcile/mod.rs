@@ -1,20 +1,25 @@
-//! Reconciliation: whether Intacct holds what a flow's source says it should for a period. The
-//! source's history of the period (its connector's `history`, as a backfill walks it) is fetched
-//! and mapped by the flow's serving mapping with the flow's config, never applied: that is what
-//! the source implies ([`books::Books::expect`]). Intacct's invoices, adjustments and GL batches
-//! of the period, from the day of the earliest document implied, are read through the sink
-//! connector (`intacct.read-period`: [`books::Books::found`]). The [`report::Report`] sets them
-//! side by side: matched, missing in Intacct, amount differs, only in Intacct.
+//! Reconciliation: whether Intacct holds what a flow's source says it should for a period of
+//! days. The source's history from the period's first day to now (its connector's `history`, as
+//! a backfill walks it: a record changed since still belongs to the period of its documents) is
+//! fetched and mapped by the flow's serving mapping with the flow's config, never applied, and
+//! the documents dated in the period are kept: that is what the source implies
+//! ([`books::Books::expect`]). Intacct's invoices, adjustments and GL batches dated in the period
+//! are read through the sink connector (`intacct.read-period`: [`books::Books::found`]). The
+//! [`report::Report`] sets them side by side: matched, missing in Intacct, amount differs, only in
+//! Intacct.
 
 pub mod books;
 pub mod report;
 
+use std::sync::Arc;
+
 use anyhow::{Context, bail};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde_json::{Value, json};
 
 use crate::bindings::types::{Command, Event};
 use crate::call::{ConnectorCall, MappingCall};
+use crate::clock::Clock;
 use crate::config::{Config, FlowConfig};
 use crate::flow::backfill::text;
 use crate::flow::recording::RecordedCommand;
@@ -62,18 +67,15 @@ impl Period {
         Ok(period)
     }
 
-    /// The instants the source's history is listed between: `from` 00:00 to the day after `to`.
-    fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
-        let after = self.to.checked_add_days(Days::new(1)).unwrap_or(self.to);
-        (
-            self.from.and_time(chrono::NaiveTime::MIN).and_utc(),
-            after.and_time(chrono::NaiveTime::MIN).and_utc(),
-        )
+    /// The first instant of the period.
+    fn start(&self) -> DateTime<Utc> {
+        self.from.and_time(NaiveTime::MIN).and_utc()
     }
 }
 
 /// A reconciliation of one flow, ready to run.
 pub struct Reconcile {
+    clock: Arc<dyn Clock>,
     flow: FlowConfig,
     source: ConnectorCall,
     mapping: MappingCall,
@@ -85,6 +87,7 @@ impl Reconcile {
     pub fn new(config: &Config, host: &Host, flow: &str, period: Period) -> anyhow::Result<Self> {
         let flow = config.flow(flow)?.clone();
         Ok(Self {
+            clock: host.clock(),
             source: super::connection_call(config, host, &flow.source)?,
             sink: super::connection_call(config, host, &flow.sink)?,
             mapping: host.mapping(&flow.mapping, flow.mapping_settings())?,
@@ -97,13 +100,9 @@ impl Reconcile {
     pub async fn run(&self, mut progress: impl FnMut(usize)) -> anyhow::Result<Report> {
         let (events, expected, unmapped) = self.expected(&mut progress).await?;
         let (from, to) = (self.period.from.to_string(), self.period.to.to_string());
-        let read_from = expected
-            .earliest_day()
-            .filter(|day| **day < *from)
-            .unwrap_or(&from)
-            .to_owned();
-        let found = self.found(&read_from, &to).await?;
-        let (findings, totals) = Report::compare(&expected, &found, (&from, &to));
+        let expected = expected.dated(&from, &to);
+        let found = self.found(&from, &to).await?;
+        let (findings, totals) = Report::compare(&expected, &found);
         Ok(Report {
             flow: self.flow.name.clone(),
             from,
@@ -120,7 +119,7 @@ impl Reconcile {
         &self,
         progress: &mut impl FnMut(usize),
     ) -> anyhow::Result<(usize, Books, Vec<Unmapped>)> {
-        let (since, until) = self.period.instants();
+        let (since, until) = (self.period.start(), self.clock.now());
         let mut books = Books::default();
         let mut unmapped = Vec::new();
         let mut cursor: Option<String> = None;
@@ -132,7 +131,7 @@ impl Reconcile {
                 .await;
             let page = report.result.with_context(|| {
                 format!(
-                    "flow `{}`'s source `{}` could not list its history of the period",
+                    "flow `{}`'s source `{}` could not list its history since the period began",
                     self.flow.name, self.flow.source
                 )
             })?;
@@ -251,11 +250,8 @@ mod tests {
         let today = day("2026-12-04");
         let period = Period::parse("2026-11-01", "2026-11-30", today).unwrap();
         assert_eq!(
-            period.instants(),
-            (
-                "2026-11-01T00:00:00Z".parse().unwrap(),
-                "2026-12-01T00:00:00Z".parse().unwrap()
-            )
+            period.start(),
+            "2026-11-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap()
         );
         assert_eq!(
             Period::parse("2026-11-01", "2026-12-05", today),

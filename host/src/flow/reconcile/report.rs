@@ -101,14 +101,8 @@ pub struct Unmapped {
 }
 
 impl Report {
-    /// Compares what the source implies with what Intacct holds. A document Intacct holds and
-    /// the source does not imply counts only when dated in the period (`from`..=`to`).
-    pub fn compare(
-        expected: &Books,
-        found: &Books,
-        (from, to): (&str, &str),
-    ) -> (Vec<Finding>, BTreeMap<String, Totals>) {
-        let in_period = |date: &str| from <= date && date <= to;
+    /// Compares what the source implies with what Intacct holds, both of the period.
+    pub fn compare(expected: &Books, found: &Books) -> (Vec<Finding>, BTreeMap<String, Totals>) {
         let mut findings = Vec::new();
         let mut totals: BTreeMap<String, Totals> = BTreeMap::new();
         for (number, want) in &expected.invoices {
@@ -169,7 +163,7 @@ impl Report {
             });
         }
         for (number, have) in &found.invoices {
-            if have.live && in_period(&have.date) && !expected.invoices.contains_key(number) {
+            if have.live && !expected.invoices.contains_key(number) {
                 totals
                     .entry(have.currency.clone())
                     .or_default()
@@ -213,7 +207,7 @@ impl Report {
             });
         }
         for (id, have) in &found.memos {
-            if in_period(&have.date) && !expected.memos.contains_key(id) {
+            if !expected.memos.contains_key(id) {
                 totals
                     .entry(have.currency.clone())
                     .or_default()
@@ -253,7 +247,7 @@ impl Report {
             });
         }
         for (title, have) in &found.batches {
-            if in_period(&have.date) && !expected.batches.contains_key(title) {
+            if !expected.batches.contains_key(title) {
                 totals.entry(String::new()).or_default().gl_debits.intacct += have.debits;
                 findings.push(Finding {
                     document: Document::GlBatch,

@@ -29,12 +29,15 @@ fn a_partial_refund_credits_exactly_what_was_refunded() {
     let commands =
         ShopifyIntacct::map(event("refunds/create", "evt-r"), records.clone(), &config()).unwrap();
 
-    assert_eq!(kinds(&commands), ["intacct.create-adjustment"]);
     assert_eq!(
-        commands[0].key,
+        kinds(&commands),
+        ["intacct.upsert-customer", "intacct.create-adjustment"]
+    );
+    assert_eq!(
+        commands[1].key,
         "shopify-intacct/refund/5821001234567890140"
     );
-    let memo = body(&commands[0]);
+    let memo = body(&commands[1]);
     let dims = |class: Option<&str>| {
         let mut dims = json!({"location_id": "US", "department_id": "ECOM"});
         if let Some(class) = class {
@@ -89,7 +92,7 @@ fn a_refund_that_does_not_add_up_is_reviewed() {
     let accepted = with(config(), json!({"resolution": {"accept_totals": true}}));
     let commands = ShopifyIntacct::map(event("refunds/create", "e"), records, &accepted).unwrap();
     assert_eq!(
-        sum(&body(&commands[0])["lines"]),
+        sum(&body(&commands[1])["lines"]),
         money::parse("-13.93").unwrap()
     );
 }
@@ -132,7 +135,7 @@ fn refunded_tax_splits_over_the_lines_tax_titles_to_the_cent() {
     let mut records = entities(&taxed, Some(&customer()));
     records.push(Entity::json("shopify.refund", "77", &refund).unwrap());
     let memo =
-        body(&ShopifyIntacct::map(event("refunds/create", "e"), records, &config).unwrap()[0]);
+        body(&ShopifyIntacct::map(event("refunds/create", "e"), records, &config).unwrap()[1]);
     let lines: Vec<(&str, &str)> = memo["lines"]
         .as_array()
         .unwrap()
@@ -168,7 +171,7 @@ fn one_mug_back(tax_lines: Value) -> Result<Vec<(String, String)>, PluginError> 
     let mut records = entities(&taxed, Some(&customer()));
     records.push(Entity::json("shopify.refund", "78", &refund).unwrap());
     let commands = ShopifyIntacct::map(event("refunds/create", "e"), records, &config)?;
-    Ok(body(&commands[0])["lines"]
+    Ok(body(&commands[1])["lines"]
         .as_array()
         .unwrap()
         .iter()
