@@ -11,22 +11,10 @@ use mlc_host::config::Config;
 use mlc_host::flow;
 use mlc_host::flow::dry_run::{Candidate, DryRunReport, Selection};
 
+use crate::differs::Differs;
 use crate::terminal::visible;
 
-/// The candidate would post differently: `mlc` exits with status 2 (as `diff` does for a
-/// difference), so a pipeline can stop on it.
-#[derive(Debug)]
-pub struct PostingsChange(pub String);
-
-impl std::fmt::Display for PostingsChange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for PostingsChange {}
-
-/// `mlc dry-run`: the report, as text or JSON; [`PostingsChange`] when the candidate would post
+/// `mlc dry-run`: the report, as text or JSON; [`Differs`] when the candidate would post
 /// differently.
 pub async fn dry_run(
     config: &Config,
@@ -46,7 +34,7 @@ pub async fn dry_run(
         print_text(&report);
     }
     if report.changes_postings() {
-        return Err(PostingsChange(format!(
+        return Err(Differs(format!(
             "{} {} would post differently on flow {flow}",
             report.candidate.name, report.candidate.version
         ))

@@ -4,6 +4,7 @@
 
 mod backfill;
 mod demo;
+mod differs;
 mod dry_run;
 mod events;
 mod installs;
@@ -488,9 +489,7 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error)
-            if error.is::<dry_run::PostingsChange>() || error.is::<reconcile::Differences>() =>
-        {
+        Err(error) if error.is::<differs::Differs>() => {
             eprintln!("mlc: {error:#}");
             ExitCode::from(2)
         }

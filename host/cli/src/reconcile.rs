@@ -1,5 +1,5 @@
 //! `mlc reconcile`: whether Intacct holds what a flow's source says it should for a period, as
-//! text (the differences and the totals), JSON or CSV; [`Differences`] (exit status 2) when
+//! text (the differences and the totals), JSON or CSV; [`Differs`] (exit status 2) when
 //! anything differs, for a nightly job. It reads the source and Intacct, posts nothing, and works
 //! whether or not `mlc run` is serving.
 
@@ -12,6 +12,8 @@ use mlc_host::flow;
 use mlc_host::flow::reconcile::report::Verdict;
 use mlc_host::flow::reconcile::{Period, Reconcile};
 
+use crate::differs::Differs;
+
 /// How the report is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -19,18 +21,6 @@ pub enum Format {
     Json,
     Csv,
 }
-
-/// Something differs between the source and Intacct: `mlc` exits with status 2.
-#[derive(Debug)]
-pub struct Differences(pub String);
-
-impl std::fmt::Display for Differences {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Differences {}
 
 pub async fn reconcile(
     config: &Config,
@@ -62,7 +52,7 @@ pub async fn reconcile(
     }
     if report.differs() {
         let matched = report.counts().get(&Verdict::Matched).copied().unwrap_or(0);
-        return Err(Differences(format!(
+        return Err(Differs(format!(
             "flow {flow_name} differs from Intacct from {} to {}: {} of {} documents matched, {} \
              events not mapped",
             period.from,

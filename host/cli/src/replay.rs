@@ -9,10 +9,10 @@ use mlc_host::config::Config;
 use mlc_host::flow::replay::{ReplayReport, RequestOutcome, RequestReplay, Versions};
 use mlc_host::flow::{self, dry_run::Difference};
 
-use crate::dry_run::PostingsChange;
+use crate::differs::Differs;
 use crate::terminal::visible;
 
-/// Replays event `id`; [`PostingsChange`] (exit status 2) when anything differs.
+/// Replays event `id`; [`Differs`] (exit status 2) when anything differs.
 pub async fn deterministic(
     config: &Config,
     id: i64,
@@ -32,9 +32,7 @@ pub async fn deterministic(
         }
     }
     if !report.identical {
-        return Err(
-            PostingsChange(format!("event {id}'s replay differs from its recording")).into(),
-        );
+        return Err(Differs(format!("event {id}'s replay differs from its recording")).into());
     }
     Ok(())
 }

@@ -120,6 +120,16 @@ impl From<&Command> for RecordedCommand {
 }
 
 impl RecordedCommand {
+    /// A command of `kind` with `body`, keyed `k`: for tests.
+    #[cfg(test)]
+    pub(crate) fn of(kind: &str, body: serde_json::Value) -> Self {
+        Self {
+            kind: kind.into(),
+            key: "k".into(),
+            body: body.to_string(),
+        }
+    }
+
     /// The command as a connector takes it.
     pub(crate) fn to_command(&self) -> Command {
         Command {

@@ -235,21 +235,13 @@ mod tests {
 
     use super::*;
 
-    fn command(kind: &str, body: Value) -> RecordedCommand {
-        RecordedCommand {
-            kind: kind.into(),
-            key: "k".into(),
-            body: body.to_string(),
-        }
-    }
-
     fn money(text: &str) -> Decimal {
         Decimal::from_str(text).unwrap()
     }
 
     #[test]
     fn an_invoice_credits_its_lines_and_debits_the_receivable_per_dimension() {
-        let invoice = command(
+        let invoice = RecordedCommand::of(
             "intacct.create-invoice",
             json!({"customer_id": "C1", "date": "2026-11-22", "lines": [
                 {"gl_account_no": "4000", "amount": "45.00", "department_id": "SALES"},
@@ -273,14 +265,14 @@ mod tests {
 
     #[test]
     fn a_gl_batch_posts_its_entries_and_other_kinds_post_nothing() {
-        let batch = command(
+        let batch = RecordedCommand::of(
             "intacct.create-gl-batch",
             json!({"journal": "GJ", "date": "2026-11-22", "title": "freight", "entries": [
                 {"account_no": "6100", "debit": "12.40", "location_id": "WH-EAST"},
                 {"account_no": "2100", "credit": "12.40"}
             ]}),
         );
-        let customer = command("intacct.upsert-customer", json!({"customer_id": "C1"}));
+        let customer = RecordedCommand::of("intacct.upsert-customer", json!({"customer_id": "C1"}));
         let effect = Effect::of(&[batch, customer]);
         assert_eq!(effect.accounts.len(), 2);
         assert_eq!(effect.accounts["6100"].debit, money("12.40"));
@@ -293,12 +285,12 @@ mod tests {
 
     #[test]
     fn the_difference_of_two_effects_keeps_only_what_moved() {
-        let before = Effect::of(&[command(
+        let before = Effect::of(&[RecordedCommand::of(
             "intacct.create-invoice",
             json!({"lines": [{"gl_account_no": "4100", "amount": "9.99"},
                              {"gl_account_no": "4000", "amount": "20.00"}]}),
         )]);
-        let after = Effect::of(&[command(
+        let after = Effect::of(&[RecordedCommand::of(
             "intacct.create-invoice",
             json!({"lines": [{"gl_account_no": "4000", "amount": "29.99"}]}),
         )]);

@@ -203,14 +203,6 @@ mod tests {
 
     use super::*;
 
-    fn command(kind: &str, body: Value) -> RecordedCommand {
-        RecordedCommand {
-            kind: kind.into(),
-            key: "k".into(),
-            body: body.to_string(),
-        }
-    }
-
     fn d(text: &str) -> Decimal {
         text.parse().unwrap()
     }
@@ -219,26 +211,26 @@ mod tests {
     fn commands_give_invoices_payments_memos_and_batches() {
         let mut books = Books::default();
         books.expect(&[
-            command(
+            RecordedCommand::of(
                 "intacct.create-invoice",
                 json!({"invoice_no": "SH1001", "currency": "USD", "date": "2026-11-03",
                        "lines": [{"amount": "20.00"}, {"amount": "5.00"}]}),
             ),
-            command(
+            RecordedCommand::of(
                 "intacct.create-payment",
                 json!({"amount": "25.00", "applications": [{"invoice_no": "SH1001", "amount": "25.00"}]}),
             ),
-            command(
+            RecordedCommand::of(
                 "intacct.create-adjustment",
                 json!({"invoice_no": "SH1001", "external_id": "77", "currency": "USD",
                        "date": "2026-11-04", "lines": [{"amount": "-10.00"}]}),
             ),
-            command(
+            RecordedCommand::of(
                 "intacct.create-gl-batch",
                 json!({"title": "ShipStation shipment 9", "date": "2026-11-05", "entries": [
                     {"account_no": "6100", "debit": "8.45"}, {"account_no": "2100", "credit": "8.45"}]}),
             ),
-            command("intacct.reverse-invoice", json!({"invoice_no": "SH1002", "date": "2026-11-06"})),
+            RecordedCommand::of("intacct.reverse-invoice", json!({"invoice_no": "SH1002", "date": "2026-11-06"})),
         ]);
         let invoice = &books.invoices["SH1001"];
         assert_eq!(
