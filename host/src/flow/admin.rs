@@ -299,11 +299,8 @@ async fn dry_run(
     Query(query): Query<DryRunQuery>,
     candidate: Bytes,
 ) -> Response {
-    if !shared.config.flows.contains_key(&flow) {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("no flow {flow:?} in the config"),
-        );
+    if let Some(unknown) = unknown_flow(&shared, &flow) {
+        return unknown;
     }
     if candidate.is_empty() {
         return error(
@@ -344,11 +341,8 @@ async fn backfill_start(
     Path(flow): Path<String>,
     Query(query): Query<BackfillQuery>,
 ) -> Response {
-    if !shared.config.flows.contains_key(&flow) {
-        return error(
-            StatusCode::NOT_FOUND,
-            &format!("no flow {flow:?} in the config"),
-        );
+    if let Some(unknown) = unknown_flow(&shared, &flow) {
+        return unknown;
     }
     let Some(since) = query.since.as_deref() else {
         return error(
@@ -435,6 +429,16 @@ fn answer<T: serde::Serialize>(result: Result<T, OpsError>) -> Response {
         Err(wrong @ OpsError::WrongState { .. }) => error(StatusCode::CONFLICT, &wrong.to_string()),
         Err(OpsError::Inbox(why)) => error(StatusCode::SERVICE_UNAVAILABLE, &why.to_string()),
     }
+}
+
+/// 404 when the config has no flow `flow`.
+fn unknown_flow(shared: &Shared, flow: &str) -> Option<Response> {
+    (!shared.config.flows.contains_key(flow)).then(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            &format!("no flow {flow:?} in the config"),
+        )
+    })
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
