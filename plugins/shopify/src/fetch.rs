@@ -6,19 +6,23 @@
 //! | `refunds/create` | `shopify.order` (the refunded order), `shopify.customer`?, `shopify.refund` |
 //! | `customers/*` | `shopify.customer` |
 //!
-//! The refund is the event's payload (the webhook body, [`refund::from_webhook`]), else read by its
-//! id over GraphQL ([`refund_graphql`]: a history's events carry no payload); both give the same
-//! body. A record Shopify does not have is `Rejected` with code `NOT_FOUND`. A refund not yet
-//! listed on its order is `Transient` (Shopify's reads can lag its webhooks).
+//! A history's events carry the order as a bulk query read it ([`BulkOrder`]): the order's
+//! entities are made from it, as from an order read by id ([`order::bodies`]), with no query.
+//! Otherwise the order is read by its id ([`order::load`]). The refund is the event's payload (the
+//! webhook body, [`refund::from_webhook`]), else read by its id over GraphQL ([`refund_graphql`]:
+//! a bulk query cannot read a refund's lines, a connection inside the order's list of refunds);
+//! both give the same body. A record Shopify does not have is `Rejected` with code `NOT_FOUND`. A
+//! refund not yet listed on its order is `Transient` (Shopify's reads can lag its webhooks).
 
 use ml_connector_sdk::{Entity, Event, PluginError};
 use serde_json::{Value, json};
 
+use crate::bulk_orders::BulkOrder;
 use crate::graphql::Client;
 use crate::normalize::{self, OrderBody};
 use crate::settings::Settings;
 use crate::topics::Resource;
-use crate::wire::CustomerData;
+use crate::wire::{self, CustomerData};
 use crate::{ids, order, queries, refund, refund_graphql};
 
 const ORDER: &str = "shopify.order";
@@ -33,20 +37,32 @@ pub fn fetch(event: &Event) -> Result<Vec<Entity>, PluginError> {
         ))
     })?;
     let mut client = Client::new(Settings::load()?);
+    let payload = event.payload_json::<Value>()?;
+    let bulk = payload.as_ref().and_then(BulkOrder::of).transpose()?;
     match resource {
-        Resource::Order => Ok(order_entities(&mut client, &event.reference)?.1),
-        Resource::Refund => refund_entities(&mut client, event),
+        Resource::Order => Ok(order_entities(&mut client, &event.reference, bulk.as_ref())?.1),
+        Resource::Refund => refund_entities(&mut client, event, payload, bulk),
         Resource::Customer => customer_entity(&mut client, &event.reference).map(|e| vec![e]),
     }
 }
 
-/// The order's entities (order, customer), and the order body.
+/// The order's entities (order, customer), and the order body: from the order a bulk query read
+/// when there is one, else read by id.
 fn order_entities(
     client: &mut Client,
     order_id: &str,
+    bulk: Option<&wire::Order>,
 ) -> Result<(OrderBody, Vec<Entity>), PluginError> {
-    let (order, customer) =
-        order::load(client, order_id)?.ok_or_else(|| not_found("order", order_id))?;
+    let (order, customer) = match bulk {
+        Some(read) if read.legacy_resource_id != order_id => {
+            return Err(PluginError::rejected(format!(
+                "the payload is order {}, the event names order {order_id}",
+                read.legacy_resource_id
+            )));
+        }
+        Some(read) => order::bodies(read)?,
+        None => order::load(client, order_id)?.ok_or_else(|| not_found("order", order_id))?,
+    };
     let mut entities = vec![Entity::json(ORDER, &order.id, &order)?];
     if let Some(customer) = customer {
         entities.push(Entity::json(CUSTOMER, &customer.id, &customer)?);
@@ -54,8 +70,13 @@ fn order_entities(
     Ok((order, entities))
 }
 
-fn refund_entities(client: &mut Client, event: &Event) -> Result<Vec<Entity>, PluginError> {
-    let refund = match event.payload_json::<Value>()? {
+fn refund_entities(
+    client: &mut Client,
+    event: &Event,
+    payload: Option<Value>,
+    bulk: Option<wire::Order>,
+) -> Result<Vec<Entity>, PluginError> {
+    let refund = match payload.filter(|_| bulk.is_none()) {
         Some(payload) => {
             let refund = refund::from_webhook(&payload)?;
             if refund.id != event.reference {
@@ -69,7 +90,7 @@ fn refund_entities(client: &mut Client, event: &Event) -> Result<Vec<Entity>, Pl
         None => refund_graphql::load(client, &event.reference)?
             .ok_or_else(|| not_found("refund", &event.reference))?,
     };
-    let (order, mut entities) = order_entities(client, &refund.order_id)?;
+    let (order, mut entities) = order_entities(client, &refund.order_id, bulk.as_ref())?;
     if !order.refunds.iter().any(|summary| summary.id == refund.id) {
         return Err(PluginError::transient(format!(
             "refund {} is not listed on order {} yet",

@@ -27,17 +27,21 @@
 //! events keyed `order/<id>/<updated_at>`; the cursor is the newest `updated_at` seen.
 //!
 //! **History** ([`history`]): the orders with `updated_at` in the range (since inclusive, until
-//! exclusive), oldest first, one page of 100 a call, the cursor Shopify's page cursor. Each order
-//! is the poll's `orders/updated` event, followed by a `refunds/create` event per refund listed on
-//! it (key `refund/<refund id>`, reference the refund id, `occurred_at` its `created_at`, no
-//! payload: `fetch` reads the refund by id, the same `shopify.refund` as the webhook's). Shopify
+//! exclusive), oldest first, read with one Shopify bulk query ([`bulk`]): the first call starts it,
+//! the next ones wait for it (20 s at most a call, on the host clock), then each reads
+//! 250 orders of its JSONL file; the cursor is JSON naming the operation and how far its file was
+//! read. Each order is the poll's `orders/updated` event, followed by a `refunds/create` event per
+//! refund listed on it (key `refund/<refund id>`, reference the refund id, `occurred_at` its
+//! `created_at`); both carry the order as the bulk query read it, so `fetch` reads no order (a
+//! refund's own lines it reads by id: the same `shopify.refund` as the webhook's). The file is on
+//! Google Cloud Storage: add `allow = ["https://storage.googleapis.com"]` to the connection. Shopify
 //! lists orders of the last 60 days only to an app without the `read_all_orders` scope, so a range
 //! that starts earlier is `Rejected` without it, naming the first day it can start from.
 //!
 //! ## Entities
 //!
 //! `fetch` returns, by topic ([`fetch`]): `orders/*` → `shopify.order` and `shopify.customer`
-//! (when the order has a customer); `refunds/create` → those two and `shopify.refund`;
+//! (when the order has a customer; from the event's bulk order when it has one, else read); `refunds/create` → those two and `shopify.refund`;
 //! `customers/*` → `shopify.customer`. Entity ids are the numeric Shopify ids as strings.
 //!
 //! Amounts are decimal strings in the shop's currency (`"19.99"`, never numbers); ids are numeric
@@ -96,6 +100,8 @@
 //! | `subtotal`, `total_tax`, `total_shipping` | sums of the lines' subtotals, the lines' and shipping taxes, the shipping amounts |
 //! | `total` | the sum of successful `refund` transactions: what went back to the customer |
 
+mod bulk;
+mod bulk_orders;
 #[cfg(test)]
 mod fake_shop;
 mod fetch;

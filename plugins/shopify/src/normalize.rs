@@ -276,7 +276,7 @@ pub fn amount(bag: &wire::MoneyBag) -> Result<Decimal, PluginError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::{Value, json};
 
     use super::*;
@@ -287,6 +287,11 @@ mod tests {
 
     /// An order as the simulator answers the header query (rates as exact JSON numbers).
     fn sample() -> wire::Order {
+        serde_json::from_value(sample_json()).unwrap()
+    }
+
+    /// [`sample`] as JSON.
+    pub(crate) fn sample_json() -> Value {
         let tax = |amount: &str| {
             serde_json::from_str::<Value>(&format!(
                 r#"{{"title": "CA State Tax", "rate": 0.0725, "priceSet": {}}}"#,
@@ -340,7 +345,7 @@ mod tests {
         fields.insert("refunds".into(), refunds);
         fields.insert("transactions".into(), transactions);
         fields.insert("lineItems".into(), lines);
-        serde_json::from_value(order).unwrap()
+        order
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! `pageInfo.hasNextPage`, and a refund or transaction list that came back as full as asked for
 //! (a list has no cursor: there may be more) alone, up to [`queries::LIST_LIMIT`]. A list that
 //! fills even that is held for review; an order that vanishes or changes (`updatedAt`) between its
-//! queries is `Transient`, read again later. No order is posted incomplete or torn.
+//! queries is `Transient`, read again later. No order is posted incomplete or torn. An order a bulk
+//! query read whole becomes the same bodies ([`bodies`]).
 
 use ml_connector_sdk::PluginError;
 use serde::de::DeserializeOwned;
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::graphql::Client;
 use crate::normalize::{self, CustomerBody, OrderBody};
-use crate::wire::{Connection, OrderData, OrderPartData};
+use crate::wire::{self, Connection, OrderData, OrderPartData};
 use crate::{ids, queries};
 
 /// The order `order_id` and its customer; `None` when Shopify has no such order.
@@ -45,11 +46,14 @@ pub fn load(
         &queries::order_transactions(),
         "transactions",
     )?;
+    bodies(&order).map(Some)
+}
+
+/// The bodies of an order read whole (its connections' every node at hand) and of its customer:
+/// of [`load`]'s order, and of a bulk query's ([`crate::bulk_orders`]).
+pub fn bodies(order: &wire::Order) -> Result<(OrderBody, Option<CustomerBody>), PluginError> {
     let customer = order.customer.as_ref().map(normalize::customer);
-    Ok(Some((
-        normalize::order(&order, &order.line_items.nodes)?,
-        customer,
-    )))
+    Ok((normalize::order(order, &order.line_items.nodes)?, customer))
 }
 
 /// Reads the rest of the order the header query began.

@@ -12,7 +12,8 @@
 //! | [`order_transactions`] | every transaction, up to [`LIST_LIMIT`] | 751 |
 //! | [`customer`], [`SHOP`] | one object | 1 |
 //! | [`updated_orders`] | [`POLL_PAGE`] order ids | 102 |
-//! | [`history_orders`] | [`HISTORY_PAGE`] order ids, each with its first [`HISTORY_REFUNDS`] refund ids | 602 |
+//! | [`RUN_BULK_QUERY`] | starts the bulk query of [`bulk_orders`] (the bulk query itself costs nothing) | 10 |
+//! | [`BULK_OPERATION`] | a bulk operation's status | 1 |
 //! | [`ACCESS_SCOPES`] | the app's scopes | 2 |
 //! | [`refund`] | a refund with its first [`FIRST_REFUND_LINES`] line items and [`REFUND_PARTS`] shipping lines, adjustments and transactions | 300 |
 //! | [`refund_lines`] | [`MORE_REFUND_LINES`] more line items, by cursor | 603 |
@@ -40,10 +41,6 @@ pub const FIRST_TRANSACTIONS: u32 = 10;
 pub const LIST_LIMIT: u32 = 250;
 /// Orders per poll page.
 pub const POLL_PAGE: u32 = 100;
-/// Orders per history page.
-pub const HISTORY_PAGE: u32 = 100;
-/// Refunds read with each order of a history page.
-pub const HISTORY_REFUNDS: u32 = 5;
 /// Line items read with a refund.
 pub const FIRST_REFUND_LINES: u32 = 25;
 /// A refund's line items per further page.
@@ -78,45 +75,59 @@ fn connection(name: &str, args: &str, nodes: &str) -> String {
     format!("{name}({args}) {{ nodes {{ {nodes} }} pageInfo {{ hasNextPage endCursor }} }}")
 }
 
-/// 9 points a line item.
-fn line_items(args: &str) -> String {
-    let fields = format!(
+/// A line item's fields (9 points).
+fn line_item_fields() -> String {
+    format!(
         "id sku name title variantTitle quantity vendor taxable product {{ productType }} {} {} \
          taxLines {{ {TAX_LINE_FIELDS} }}",
         money("originalUnitPriceSet"),
         money("totalDiscountSet")
-    );
-    connection("lineItems", args, &fields)
+    )
 }
 
-/// 8 points a shipping line.
-fn shipping_lines(args: &str) -> String {
-    let fields = format!(
+fn line_items(args: &str) -> String {
+    connection("lineItems", args, &line_item_fields())
+}
+
+/// A shipping line's fields (8 points).
+fn shipping_line_fields() -> String {
+    format!(
         "id title code {} {} taxLines {{ {TAX_LINE_FIELDS} }}",
         money("originalPriceSet"),
         money("discountedPriceSet")
-    );
-    connection("shippingLines", args, &fields)
+    )
 }
 
-/// 3 points a refund.
-fn refunds(first: u32) -> String {
+fn shipping_lines(args: &str) -> String {
+    connection("shippingLines", args, &shipping_line_fields())
+}
+
+/// The order's refunds, `first` of them or (none, in a bulk query) all: 3 points a refund.
+fn refunds(first: Option<u32>) -> String {
     format!(
-        "refunds(first: {first}) {{ id legacyResourceId createdAt note {} }}",
+        "refunds{} {{ id legacyResourceId createdAt note {} }}",
+        list_args(first),
         money("totalRefundedSet")
     )
 }
 
-/// 3 points a transaction.
-fn transactions(first: u32) -> String {
+/// The order's transactions, `first` of them or (none) all: 3 points a transaction.
+fn transactions(first: Option<u32>) -> String {
     format!(
-        "transactions(first: {first}) {{ id kind status gateway processedAt createdAt {} }}",
+        "transactions{} {{ id kind status gateway processedAt createdAt {} }}",
+        list_args(first),
         money("amountSet")
     )
 }
 
-/// `$id`: the order's global id.
-pub fn order() -> String {
+fn list_args(first: Option<u32>) -> String {
+    first
+        .map(|first| format!("(first: {first})"))
+        .unwrap_or_default()
+}
+
+/// The order's own fields: the header, totals, customer and taxes (19 points).
+fn order_header_fields() -> String {
     let totals = [
         "subtotalPriceSet",
         "totalDiscountsSet",
@@ -129,15 +140,22 @@ pub fn order() -> String {
     .map(money)
     .join(" ");
     format!(
-        "query Order($id: ID!) {{ order(id: $id) {{ \
-         id legacyResourceId name email createdAt updatedAt processedAt cancelledAt cancelReason \
+        "id legacyResourceId name email createdAt updatedAt processedAt cancelledAt cancelReason \
          currencyCode presentmentCurrencyCode displayFinancialStatus test tags sourceName \
          paymentGatewayNames taxesIncluded {totals} \
-         customer {{ {CUSTOMER_FIELDS} }} taxLines {{ {TAX_LINE_FIELDS} }} {} {} {} {} }} }}",
+         customer {{ {CUSTOMER_FIELDS} }} taxLines {{ {TAX_LINE_FIELDS} }}"
+    )
+}
+
+/// `$id`: the order's global id.
+pub fn order() -> String {
+    format!(
+        "query Order($id: ID!) {{ order(id: $id) {{ {} {} {} {} {} }} }}",
+        order_header_fields(),
         line_items(&format!("first: {FIRST_LINES}")),
         shipping_lines(&format!("first: {FIRST_SHIPPING_LINES}")),
-        refunds(FIRST_REFUNDS),
-        transactions(FIRST_TRANSACTIONS)
+        refunds(Some(FIRST_REFUNDS)),
+        transactions(Some(FIRST_TRANSACTIONS))
     )
 }
 
@@ -166,12 +184,16 @@ pub fn order_shipping_lines() -> String {
 
 /// `$id`: the order's global id.
 pub fn order_refunds() -> String {
-    order_part("OrderRefunds", "$id: ID!", &refunds(LIST_LIMIT))
+    order_part("OrderRefunds", "$id: ID!", &refunds(Some(LIST_LIMIT)))
 }
 
 /// `$id`: the order's global id.
 pub fn order_transactions() -> String {
-    order_part("OrderTransactions", "$id: ID!", &transactions(LIST_LIMIT))
+    order_part(
+        "OrderTransactions",
+        "$id: ID!",
+        &transactions(Some(LIST_LIMIT)),
+    )
 }
 
 /// `$id`: the customer's global id.
@@ -188,16 +210,31 @@ pub fn updated_orders() -> String {
     )
 }
 
-/// `$query`: the search (`updated_at:>='…' AND updated_at:<'…'`); `$after`: the last page's
-/// `endCursor` (none for the first).
-pub fn history_orders() -> String {
+/// The bulk query of the orders `search` finds (`updated_at:>='…' AND updated_at:<'…'`), oldest
+/// change first: each order as [`order`] reads it, with every refund and transaction, then its
+/// line items and shipping lines, each named by `__typename` (a bulk query reads every node of a
+/// connection, and writes them as lines of their own: [`crate::bulk_orders`]).
+pub fn bulk_orders(search: &str) -> String {
+    let node = |fields: String| format!("edges {{ node {{ __typename {fields} }} }}");
     format!(
-        "query HistoryOrders($query: String!, $after: String) {{ \
-         orders(first: {HISTORY_PAGE}, after: $after, sortKey: UPDATED_AT, query: $query) {{ \
-         nodes {{ legacyResourceId updatedAt refunds(first: {HISTORY_REFUNDS}) {{ legacyResourceId createdAt }} }} \
-         pageInfo {{ hasNextPage endCursor }} }} }}"
+        "{{ orders(query: \"{search}\", sortKey: UPDATED_AT) {{ edges {{ node {{ {} {} {} \
+         lineItems {{ {} }} shippingLines {{ {} }} }} }} }} }}",
+        order_header_fields(),
+        refunds(None),
+        transactions(None),
+        node(line_item_fields()),
+        node(shipping_line_fields())
     )
 }
+
+/// `$query`: a bulk query ([`bulk_orders`]), its objects grouped under their parents.
+pub const RUN_BULK_QUERY: &str = "mutation RunBulkQuery($query: String!) { \
+    bulkOperationRunQuery(query: $query, groupObjects: true) { \
+    bulkOperation { id status } userErrors { field message code } } }";
+
+/// `$id`: the bulk operation's global id.
+pub const BULK_OPERATION: &str = "query BulkOperation($id: ID!) { node(id: $id) { \
+    ... on BulkOperation { status errorCode objectCount fileSize url } } }";
 
 /// 6 points a refund line item.
 fn refund_line_items(args: &str) -> String {
@@ -307,7 +344,8 @@ mod tests {
             (customer(), 1),
             (SHOP.to_string(), 1),
             (updated_orders(), 102),
-            (history_orders(), 602),
+            (RUN_BULK_QUERY.to_string(), 10),
+            (BULK_OPERATION.to_string(), 1),
             (ACCESS_SCOPES.to_string(), 2),
             (refund(), 300),
             (refund_lines(), 603),

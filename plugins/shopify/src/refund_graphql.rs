@@ -180,7 +180,7 @@ fn amount(bag: &MoneyBag) -> Result<String, PluginError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::Value;
 
     use super::*;
@@ -205,7 +205,7 @@ mod tests {
 
     /// The refund of [`WEBHOOK`] as the simulator answers `refund(id:)`; its line items, when
     /// `lines_cursor` is given, say more follow.
-    fn refund_answer(lines_cursor: Option<&str>) -> Value {
+    pub(crate) fn refund_answer(lines_cursor: Option<&str>) -> Value {
         json!({"refund": {
             "legacyResourceId": "5821001234567890140", "createdAt": "2025-11-04T10:00:00Z",
             "note": "damaged", "order": {"legacyResourceId": "5821001234567890130"},

@@ -233,27 +233,44 @@ pub struct UpdatedOrder {
     pub updated_at: String,
 }
 
-/// The `data` of [`crate::queries::history_orders`].
+/// The `data` of [`crate::queries::RUN_BULK_QUERY`].
 #[derive(Debug, Deserialize)]
-pub struct HistoryOrdersData {
-    pub orders: Connection<HistoryOrder>,
+#[serde(rename_all = "camelCase")]
+pub struct RunBulkQueryData {
+    pub bulk_operation_run_query: RunBulkQuery,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct HistoryOrder {
-    pub legacy_resource_id: String,
-    pub updated_at: String,
+pub struct RunBulkQuery {
+    pub bulk_operation: Option<Id>,
     #[serde(default)]
-    pub refunds: Vec<RefundRef>,
+    pub user_errors: Vec<UserError>,
 }
 
-/// A refund as the history names it (any richer refund object reads as one too).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Deserialize)]
+pub struct UserError {
+    pub message: String,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// The `data` of [`crate::queries::BULK_OPERATION`].
+#[derive(Debug, Deserialize)]
+pub struct BulkOperationData {
+    pub node: Option<BulkOperation>,
+}
+
+/// A bulk operation: `status` `CREATED`, `RUNNING`, `COMPLETED`, `FAILED`, `CANCELING`,
+/// `CANCELED` or `EXPIRED`; the counts are `UnsignedInt64`, which Shopify writes as strings.
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct RefundRef {
-    pub legacy_resource_id: String,
-    pub created_at: Option<String>,
+pub struct BulkOperation {
+    pub status: String,
+    pub error_code: Option<String>,
+    pub object_count: Value,
+    pub file_size: Option<Value>,
+    pub url: Option<String>,
 }
 
 /// The `data` of [`crate::queries::ACCESS_SCOPES`].

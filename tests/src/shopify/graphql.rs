@@ -1,7 +1,8 @@
 //! `POST /admin/api/{version}/graphql.json`: checks the access token, charges the leaky bucket, runs the
-//! query's root fields (`shop`, `order`, `refund`, `customer`, `orders`, `currentAppInstallation`)
-//! and answers with `data`, `errors` and `extensions.cost` the way the GraphQL Admin API does.
-//! Records what each parsed query asked for.
+//! query's root fields (`shop`, `order`, `refund`, `customer`, `orders`, `currentAppInstallation`,
+//! `currentBulkOperation`, `node`) or the mutation's (`bulkOperationRunQuery`: [`super::bulk`]) and
+//! answers with `data`, `errors` and `extensions.cost` the way the GraphQL Admin API does. Records
+//! what each parsed query asked for.
 
 use std::sync::Arc;
 
@@ -10,15 +11,16 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::bulk;
 use super::graphql_data::{
     app_installation_node, connection, customer_node, order_node, refund_root_node, shop_node,
 };
-use super::graphql_exec::{Exec, requested_cost};
-use super::graphql_parse::{Field, operation_name, parse};
-use super::model::Order;
+use super::graphql_exec::{Exec, operation_cost};
+use super::graphql_parse::{Field, is_mutation, operation_name, parse};
+use super::order_search;
 use super::{Shared, Store};
 
 /// What one query asked for: its operation name (none when anonymous), its requested cost, and
@@ -29,9 +31,6 @@ pub struct QueryCost {
     pub requested: u64,
     pub actual: Option<u64>,
 }
-
-/// Orders older than this need the `read_all_orders` scope.
-const RECENT_ORDERS_DAYS: i64 = 60;
 
 fn unauthorized() -> Response {
     let body = json!({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"});
@@ -82,7 +81,8 @@ pub async fn graphql(
             ]);
         }
     };
-    let requested = requested_cost(&fields);
+    let mutation = is_mutation(query);
+    let requested = operation_cost(mutation, &fields);
     let operation = operation_name(query);
     let mut store = shared.store();
     store.query_costs.push(QueryCost {
@@ -111,20 +111,30 @@ pub async fn graphql(
         };
         return (status, Json(body)).into_response();
     }
+    let origin = headers
+        .get("host")
+        .and_then(|host| host.to_str().ok())
+        .map(|host| format!("http://{host}"))
+        .unwrap_or_default();
     let mut exec = Exec::default();
     let mut data = Map::new();
     for field in &fields {
-        let value = root_value(&shared, &store, field, now, &mut exec);
+        let value = if mutation {
+            mutation_value(&shared, &mut store, field, now, &mut exec)
+        } else {
+            root_value(&shared, &store, field, now, &origin, &mut exec)
+        };
         data.insert(field.key().to_string(), value);
     }
     let undefined = exec
         .errors
         .iter()
         .any(|error| error["extensions"]["code"] == "undefinedField");
-    let actual = if undefined {
-        0
-    } else {
-        exec.cost.min(requested)
+    // A mutation is charged what it asked for; a query what it read.
+    let actual = match (undefined, mutation) {
+        (true, _) => 0,
+        (false, true) => requested,
+        (false, false) => exec.cost.min(requested),
     };
     store.bucket.give_back(requested - actual);
     if let Some(cost) = store.query_costs.last_mut() {
@@ -171,17 +181,42 @@ fn legacy_id(field: &Field, kind: &str, exec: &mut Exec) -> Option<u64> {
     parsed
 }
 
+/// A root field of a mutation: `bulkOperationRunQuery` only.
+fn mutation_value(
+    shared: &Shared,
+    store: &mut Store,
+    field: &Field,
+    now: DateTime<Utc>,
+    exec: &mut Exec,
+) -> Value {
+    match field.name.as_str() {
+        "bulkOperationRunQuery" => {
+            let payload = bulk::run_query(&shared.config, store, field, now);
+            exec.project(&payload, field)
+        }
+        other => {
+            exec.error(
+                format!("Field '{other}' doesn't exist on type 'Mutation'"),
+                "undefinedField",
+                "mutation",
+            );
+            Value::Null
+        }
+    }
+}
+
+/// A root field of a query; `origin` (`http://host:port`) is where the request was sent, for the
+/// URLs of bulk operation files.
 fn root_value(
     shared: &Shared,
     store: &Store,
     field: &Field,
     now: DateTime<Utc>,
+    origin: &str,
     exec: &mut Exec,
 ) -> Value {
     let config = &shared.config;
-    let all_orders = config.scopes.iter().any(|scope| scope == "read_all_orders");
-    let visible =
-        |order: &Order| all_orders || order.created_at >= now - Duration::days(RECENT_ORDERS_DAYS);
+    let visible = |order| order_search::visible(config, order, now);
     match field.name.as_str() {
         "shop" => exec.project(
             &shop_node(&config.shop_name, &config.shop_domain, &config.currency),
@@ -219,21 +254,8 @@ fn root_value(
                 None => Value::Null,
             }
         }
-        "orders" => match order_filter(field) {
-            Ok(filter) => {
-                let mut orders: Vec<&Order> = store
-                    .orders
-                    .values()
-                    .filter(|order| visible(order) && filter.iter().all(|term| term.matches(order)))
-                    .collect();
-                match field.args.get("sortKey").and_then(Value::as_str) {
-                    Some("UPDATED_AT") => orders.sort_by_key(|order| (order.updated_at, order.id)),
-                    Some("CREATED_AT") => orders.sort_by_key(|order| (order.created_at, order.id)),
-                    _ => orders.sort_by_key(|order| order.id),
-                }
-                if field.args.get("reverse").and_then(Value::as_bool) == Some(true) {
-                    orders.reverse();
-                }
+        "orders" => match order_search::listed(config, store, field, now) {
+            Ok(orders) => {
                 // Only the page's orders are built; the executor never reads the rest (nulls
                 // that keep the cursors' positions), so a page of a big shop stays cheap.
                 let page = exec.window(orders.len(), field).unwrap_or_default();
@@ -255,6 +277,21 @@ fn root_value(
                 Value::Null
             }
         },
+        "currentBulkOperation" => match store.bulk_operations.last() {
+            Some(operation) => exec.project(&operation.node(now, origin), field),
+            None => Value::Null,
+        },
+        "node" => {
+            let id = field
+                .args
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            match bulk::find(&store.bulk_operations, id) {
+                Some(operation) => exec.project(&operation.node(now, origin), field),
+                None => Value::Null,
+            }
+        }
         other => {
             exec.error(
                 format!("Field '{other}' doesn't exist on type 'QueryRoot'"),
@@ -266,7 +303,7 @@ fn root_value(
     }
 }
 
-/// The answer for a record of an order older than [`RECENT_ORDERS_DAYS`] when the app lacks
+/// The answer for a record of an order older than [`order_search::RECENT_ORDERS_DAYS`] when the app lacks
 /// `read_all_orders`: `null` and an `ACCESS_DENIED` error.
 fn old_order_denied(field: &Field, exec: &mut Exec) -> Value {
     let message = format!(
@@ -275,55 +312,4 @@ fn old_order_denied(field: &Field, exec: &mut Exec) -> Value {
     );
     exec.error(message, "ACCESS_DENIED", &field.name);
     Value::Null
-}
-
-/// One term of an `orders(query:)` search: `updated_at:>=2024-01-01T00:00:00Z`.
-struct TimeTerm {
-    updated: bool,
-    op: &'static str,
-    at: DateTime<Utc>,
-}
-
-impl TimeTerm {
-    fn matches(&self, order: &Order) -> bool {
-        let value = if self.updated {
-            order.updated_at
-        } else {
-            order.created_at
-        };
-        match self.op {
-            ">=" => value >= self.at,
-            "<=" => value <= self.at,
-            ">" => value > self.at,
-            _ => value < self.at,
-        }
-    }
-}
-
-fn order_filter(field: &Field) -> Result<Vec<TimeTerm>, String> {
-    let query = field
-        .args
-        .get("query")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    query
-        .split_whitespace()
-        .filter(|term| !term.eq_ignore_ascii_case("AND"))
-        .map(|term| {
-            let unsupported = || format!("Unsupported search term '{term}': use created_at or updated_at with >, >=, < or <=");
-            let (name, condition) = term.split_once(':').ok_or_else(unsupported)?;
-            let updated = match name {
-                "updated_at" => true,
-                "created_at" => false,
-                _ => return Err(unsupported()),
-            };
-            let op = [">=", "<=", ">", "<"].into_iter().find(|op| condition.starts_with(op)).ok_or_else(unsupported)?;
-            let value = condition[op.len()..].trim_matches(|c| c == '\'' || c == '"');
-            let at = DateTime::parse_from_rfc3339(value)
-                .map(|at| at.with_timezone(&Utc))
-                .or_else(|_| NaiveDate::parse_from_str(value, "%Y-%m-%d").map(|date| date.and_time(Default::default()).and_utc()))
-                .map_err(|_| unsupported())?;
-            Ok(TimeTerm { updated, op, at })
-        })
-        .collect()
 }

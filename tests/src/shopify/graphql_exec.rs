@@ -2,7 +2,7 @@
 //! pages connections (`first`/`after`, `last`/`before`, at most 250, opaque cursors) and lists
 //! (`first`), reports unknown fields, and computes query costs. Cost rules: a scalar costs 0, an object 1
 //! plus its fields, a connection 2 plus `first`× (1 + the node's fields); the actual cost counts the
-//! nodes really returned.
+//! nodes really returned. A mutation costs [`MUTATION_COST`] a root field, whatever it selects.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -13,8 +13,20 @@ use super::graphql_parse::Field;
 /// The most nodes one connection page may ask for.
 pub const MAX_PAGE: u64 = 250;
 
+/// What one root field of a mutation costs.
+pub const MUTATION_COST: u64 = 10;
+
+/// The cost an operation (a mutation when `mutation`) asks for, before running it.
+pub fn operation_cost(mutation: bool, fields: &[Field]) -> u64 {
+    if mutation {
+        MUTATION_COST * fields.len() as u64
+    } else {
+        requested_cost(fields)
+    }
+}
+
 /// The cost a selection asks for, before running it.
-pub fn requested_cost(fields: &[Field]) -> u64 {
+fn requested_cost(fields: &[Field]) -> u64 {
     fields.iter().map(field_cost).sum()
 }
 

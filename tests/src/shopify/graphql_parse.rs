@@ -1,7 +1,9 @@
-//! A small parser for the GraphQL the simulator answers: one `query` operation (anonymous or named, with
-//! variable definitions that are skipped), fields with aliases, arguments and nested selections.
-//! Argument values may be variables, strings, numbers, booleans, null, enums, lists and objects; variables
-//! are substituted from the request's `variables`. Fragments, directives and mutations are refused.
+//! A small parser for the GraphQL the simulator answers: one `query` or `mutation` operation
+//! (anonymous or named, with variable definitions that are skipped), fields with aliases, arguments
+//! and nested selections. Argument values may be variables, strings, numbers, booleans, null, enums,
+//! lists and objects; variables are substituted from the request's `variables`. Inline fragments
+//! (`... on BulkOperation { … }`) are read as their fields; named fragments and directives are
+//! refused; which mutations exist is the executor's business.
 
 use serde_json::{Map, Value};
 
@@ -38,7 +40,7 @@ pub fn parse(query: &str, variables: &Map<String, Value>) -> Result<Vec<Field>, 
         variables,
     };
     match parser.peek() {
-        Some(Token::Name(word)) if word == "query" => {
+        Some(Token::Name(word)) if word == "query" || word == "mutation" => {
             parser.at += 1;
             if let Some(Token::Name(_)) = parser.peek() {
                 parser.at += 1;
@@ -49,7 +51,7 @@ pub fn parse(query: &str, variables: &Map<String, Value>) -> Result<Vec<Field>, 
         }
         Some(Token::Name(word)) => {
             return Err(format!(
-                "Unsupported operation '{word}': the simulator answers queries only"
+                "Unsupported operation '{word}': the simulator answers queries and mutations"
             ));
         }
         _ => {}
@@ -66,9 +68,18 @@ pub fn parse(query: &str, variables: &Map<String, Value>) -> Result<Vec<Field>, 
 /// The operation's name: `query Order($id: ID!) { … }` → `Order`; none when anonymous.
 pub fn operation_name(query: &str) -> Option<String> {
     match tokenize(query).ok()?.as_slice() {
-        [Token::Name(keyword), Token::Name(name), ..] if keyword == "query" => Some(name.clone()),
+        [Token::Name(keyword), Token::Name(name), ..]
+            if keyword == "query" || keyword == "mutation" =>
+        {
+            Some(name.clone())
+        }
         _ => None,
     }
+}
+
+/// Whether the operation is a `mutation`.
+pub fn is_mutation(query: &str) -> bool {
+    matches!(tokenize(query).as_deref(), Ok([Token::Name(keyword), ..]) if keyword == "mutation")
 }
 
 fn tokenize(text: &str) -> Result<Vec<Token>, String> {
@@ -190,10 +201,27 @@ impl Parser<'_> {
         self.expect('{')?;
         let mut fields = Vec::new();
         while self.peek() != Some(&Token::Punct('}')) {
-            fields.push(self.field()?);
+            if self.inline_fragment()? {
+                fields.extend(self.selection_set()?);
+            } else {
+                fields.push(self.field()?);
+            }
         }
         self.expect('}')?;
         Ok(fields)
+    }
+
+    /// Skips `... on Type` before an inline fragment's selection (whose fields the selection
+    /// takes in: the simulator's objects are of one type each); false when none is next.
+    fn inline_fragment(&mut self) -> Result<bool, String> {
+        match (self.peek(), self.tokens.get(self.at + 1)) {
+            (Some(Token::Spread), Some(Token::Name(on))) if on == "on" => {
+                self.at += 2;
+                self.name()?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     fn field(&mut self) -> Result<Field, String> {
@@ -307,9 +335,27 @@ mod tests {
     }
 
     #[test]
-    fn refuses_mutations_and_fragments() {
+    fn reads_mutations_and_refuses_fragments() {
         let none = Map::new();
-        assert!(parse("mutation { orderCancel { id } }", &none).is_err());
+        let query = "mutation Run { bulkOperationRunQuery(query: \"{ orders { edges { node { id } } } }\") { userErrors { message } } }";
+        assert_eq!(
+            parse(query, &none).unwrap()[0].name,
+            "bulkOperationRunQuery"
+        );
+        assert!(is_mutation(query));
+        assert!(!is_mutation("query Run { shop { name } }"));
+        assert_eq!(operation_name(query).as_deref(), Some("Run"));
+        assert!(parse("subscription { orders { id } }", &none).is_err());
         assert!(parse("{ order(id: \"x\") { ...F } }", &none).is_err());
+        let inline = parse(
+            "{ node(id: \"x\") { ... on BulkOperation { id status } } }",
+            &none,
+        );
+        let names: Vec<String> = inline.unwrap()[0]
+            .selection
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        assert_eq!(names, ["id", "status"]);
     }
 }

@@ -18,8 +18,9 @@
 //!
 //! # GraphQL supported
 //! `POST /admin/api/{version}/graphql.json` with `X-Shopify-Access-Token`, body
-//! `{"query": "...", "variables": {...}}`. One `query` operation (anonymous or named, variables
-//! declared as usual); aliases work; fragments, directives and mutations are refused with `errors`.
+//! `{"query": "...", "variables": {...}}`. One `query` or `mutation` operation (anonymous or named,
+//! variables declared as usual); aliases and inline fragments work; named fragments and directives
+//! are refused with `errors`.
 //! Arguments may be literals or `$variables`. Root fields:
 //! - `shop { id name myshopifyDomain currencyCode ianaTimezone }`
 //! - `order(id: "gid://shopify/Order/N") { … }` → `null` when unknown. Orders created more than 60
@@ -34,6 +35,12 @@
 //!   not, joined by spaces or `AND`; all must hold). Without `read_all_orders`, orders created more
 //!   than 60 days ago are silently left out, as Shopify leaves them out.
 //! - `currentAppInstallation { accessScopes { handle } }`: the scopes of `ShopifyConfig.scopes`.
+//! - `currentBulkOperation { id status errorCode createdAt completedAt objectCount rootObjectCount
+//!   fileSize url partialDataUrl type }` and `node(id: "gid://shopify/BulkOperation/N") { … }`.
+//!
+//! One mutation: `bulkOperationRunQuery(query: String!, groupObjects: Boolean)` (10 points; the
+//! operation itself costs the bucket nothing): a bulk query of `orders`, one at a time, its JSONL
+//! file served at the operation's `url` ([`bulk`] says how).
 //!
 //! Order fields: `__typename id legacyResourceId name email createdAt updatedAt processedAt
 //! cancelledAt cancelReason` (`CUSTOMER`, `FRAUD`, …) `currencyCode presentmentCurrencyCode
@@ -63,6 +70,7 @@
 //! `extensions.cost`, and [`ShopifySim::query_costs`] lists what each query asked for.
 
 mod bucket;
+mod bulk;
 mod changes;
 mod graphql;
 mod graphql_data;
@@ -70,6 +78,7 @@ mod graphql_exec;
 mod graphql_parse;
 mod model;
 mod oauth;
+mod order_search;
 mod payments;
 mod rest_json;
 mod seed;
@@ -80,7 +89,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::{Context, anyhow};
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
@@ -128,12 +137,15 @@ pub struct ShopifyConfig {
     /// `read_all_orders`, orders created more than 60 days ago are hidden.
     pub scopes: Vec<String>,
     pub bucket: BucketConfig,
+    /// How long a bulk operation runs on the simulator clock before it completes.
+    pub bulk_run_time: Duration,
     pub webhook_retries: RetrySchedule,
     pub clock: SimClock,
 }
 
 impl ShopifyConfig {
-    /// A demo store: 1 h access tokens, a 1000/50 bucket, 8 retries 50 ms apart, all order scopes.
+    /// A demo store: 1 h access tokens, a 1000/50 bucket, bulk operations of 1 s, 8 retries 50 ms
+    /// apart, all order scopes.
     pub fn new(clock: SimClock) -> Self {
         Self {
             shop_domain: "demo-shop.myshopify.com".to_string(),
@@ -151,6 +163,7 @@ impl ShopifyConfig {
                 .map(String::from)
                 .to_vec(),
             bucket: BucketConfig::default(),
+            bulk_run_time: Duration::seconds(1),
             webhook_retries: RetrySchedule {
                 retries: 8,
                 delay: std::time::Duration::from_millis(50),
@@ -190,6 +203,8 @@ struct Store {
     query_costs: Vec<QueryCost>,
     /// An order that changes right after the next answered query of this operation name.
     touch_after: Option<(String, u64)>,
+    /// Every bulk query operation, oldest first.
+    bulk_operations: Vec<bulk::BulkOperation>,
 }
 
 impl Store {
@@ -237,6 +252,7 @@ impl ShopifySim {
             throttle_with_429: false,
             query_costs: Vec::new(),
             touch_after: None,
+            bulk_operations: Vec::new(),
         }));
         let failing = store.clone();
         let sender = WebhookSender::new(
@@ -253,6 +269,7 @@ impl ShopifySim {
         let router = Router::new()
             .route("/admin/api/{version}/graphql.json", post(graphql::graphql))
             .route("/admin/oauth/access_token", post(oauth::access_token))
+            .route("/bulk-operation-files/{id}/result.jsonl", get(bulk::file))
             .with_state(shared.clone());
         let faults = Arc::new(Faults::new());
         let server = SimServer::start_local(router, faults.clone())
@@ -534,6 +551,30 @@ impl ShopifySim {
         self.store().query_costs.clone()
     }
 
+    /// The running bulk operation fails now with `error_code` (`TIMEOUT`, `ACCESS_DENIED`,
+    /// `INTERNAL_SERVER_ERROR`); none running errs.
+    pub fn fail_bulk_operation(&self, error_code: &str) -> anyhow::Result<()> {
+        let now = self.clock().now();
+        let mut store = self.store();
+        let running = store
+            .bulk_operations
+            .iter_mut()
+            .find(|operation| operation.status(now) == "RUNNING")
+            .ok_or_else(|| anyhow!("no bulk operation is running"))?;
+        running.failed = Some(error_code.to_owned());
+        Ok(())
+    }
+
+    /// The JSONL file of every bulk operation so far, oldest first.
+    pub fn bulk_files(&self) -> Vec<String> {
+        let store = self.store();
+        store
+            .bulk_operations
+            .iter()
+            .map(|operation| operation.file.clone())
+            .collect()
+    }
+
     /// Empties the GraphQL bucket now.
     pub fn drain_bucket(&self) {
         let now = self.clock().now();
@@ -560,7 +601,8 @@ pub fn requested_cost(
     query: &str,
     variables: &serde_json::Map<String, Value>,
 ) -> Result<u64, String> {
-    graphql_parse::parse(query, variables).map(|fields| graphql_exec::requested_cost(&fields))
+    graphql_parse::parse(query, variables)
+        .map(|fields| graphql_exec::operation_cost(graphql_parse::is_mutation(query), &fields))
 }
 
 /// A new `updated_at`: now, but always later than the previous one.

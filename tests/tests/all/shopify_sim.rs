@@ -608,3 +608,184 @@ async fn during_a_secret_rotation_webhooks_can_be_signed_with_the_old_secret() {
     mac.verify_slice(&B64.decode(header(got, "X-Shopify-Hmac-Sha256")).unwrap())
         .expect("signed with the old secret");
 }
+
+const RUN_BULK: &str = "mutation Run($query: String!) { bulkOperationRunQuery(query: $query, \
+    groupObjects: true) { bulkOperation { id status } userErrors { field message code } } }";
+
+const CURRENT_BULK: &str = "query Current { currentBulkOperation { id status errorCode createdAt \
+    completedAt objectCount rootObjectCount fileSize url partialDataUrl } }";
+
+const BULK_ORDERS: &str = "{ orders(query: \"updated_at:>='2025-11-01T00:00:00Z'\", sortKey: \
+    UPDATED_AT) { edges { node { id name refunds { id } lineItems { edges { node { id sku } } } \
+    shippingLines { edges { node { id title } } } } } } }";
+
+#[tokio::test]
+async fn a_bulk_query_runs_one_at_a_time_on_the_clock_and_serves_jsonl_with_parent_ids() {
+    let sim = sim().await;
+    let token = sim.current_access_token();
+    let first = sim.create_order(sim.sample_order_spec(2)).unwrap();
+    sim.create_refund(
+        first.id,
+        RefundSpec {
+            lines: vec![(first.line_items[0].id, 1)],
+            shipping: None,
+            note: None,
+            adjustment: None,
+        },
+    )
+    .unwrap();
+    sim.clock().advance(Duration::seconds(5));
+    let second = sim.create_order(sim.sample_order_spec(1)).unwrap();
+
+    let (_, body) = graphql(&sim, &token, RUN_BULK, json!({"query": BULK_ORDERS})).await;
+    let operation = &body["data"]["bulkOperationRunQuery"];
+    assert_eq!(operation["userErrors"], json!([]), "{body}");
+    assert_eq!(operation["bulkOperation"]["status"], "CREATED");
+    let id = operation["bulkOperation"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(id.starts_with("gid://shopify/BulkOperation/"));
+    assert_eq!(
+        sim.query_costs().last().unwrap(),
+        &QueryCost {
+            operation: Some("Run".into()),
+            requested: 10,
+            actual: Some(10)
+        },
+        "a mutation costs 10 points"
+    );
+
+    let (_, body) = graphql(&sim, &token, RUN_BULK, json!({"query": BULK_ORDERS})).await;
+    let refused = &body["data"]["bulkOperationRunQuery"];
+    assert_eq!(refused["bulkOperation"], Value::Null);
+    assert_eq!(
+        refused["userErrors"][0]["message"],
+        format!("A bulk query operation for this app and shop is already in progress: {id}.")
+    );
+    assert_eq!(refused["userErrors"][0]["code"], "OPERATION_IN_PROGRESS");
+
+    let (_, body) = graphql(&sim, &token, CURRENT_BULK, json!({})).await;
+    let current = &body["data"]["currentBulkOperation"];
+    assert_eq!(
+        (&current["id"], &current["status"]),
+        (&json!(id), &json!("RUNNING"))
+    );
+    assert_eq!(current["url"], Value::Null);
+
+    sim.clock().advance(Duration::seconds(1));
+    let (_, body) = graphql(
+        &sim,
+        &token,
+        "query Op($id: ID!) { node(id: $id) { id status completedAt objectCount rootObjectCount fileSize url } }",
+        json!({"id": id}),
+    )
+    .await;
+    let done = &body["data"]["node"];
+    assert_eq!(done["status"], "COMPLETED", "{body}");
+    assert_eq!(done["completedAt"], "2025-11-03T15:00:06Z");
+    // Two orders, three line items, two shipping lines.
+    assert_eq!(
+        (&done["objectCount"], &done["rootObjectCount"]),
+        (&json!("7"), &json!("2"))
+    );
+    let url = done["url"].as_str().unwrap();
+    let file = reqwest::get(url).await.unwrap().text().await.unwrap();
+    assert_eq!(done["fileSize"], json!(file.len().to_string()));
+    let lines: Vec<Value> = file
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let parents: Vec<Option<&str>> = lines
+        .iter()
+        .map(|line| line.get("__parentId").and_then(Value::as_str))
+        .collect();
+    let (a, b) = (first.gid(), second.gid());
+    assert_eq!(
+        parents,
+        [
+            None,
+            Some(a.as_str()),
+            Some(&a),
+            Some(&a),
+            None,
+            Some(&b),
+            Some(&b)
+        ],
+        "each order, then its line items and shipping lines"
+    );
+    assert_eq!(lines[0]["name"], "#1001");
+    assert_eq!(
+        lines[0]["refunds"].as_array().unwrap().len(),
+        1,
+        "a list stays inline"
+    );
+    assert!(lines[0].get("lineItems").is_none());
+    assert_eq!(lines[1]["sku"], "SKU-000");
+    assert_eq!(lines[3]["title"], "Standard");
+
+    let part = reqwest::Client::new()
+        .get(url)
+        .header("Range", "bytes=0-9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), reqwest::StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 0-9/{}", file.len()).as_str()
+    );
+    assert_eq!(part.text().await.unwrap(), file[..10]);
+
+    let (_, body) = graphql(&sim, &token, RUN_BULK, json!({"query": BULK_ORDERS})).await;
+    assert_eq!(
+        body["data"]["bulkOperationRunQuery"]["userErrors"],
+        json!([]),
+        "the next one may start once the last completed"
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_query_of_nothing_has_no_url_and_shopifys_restrictions_are_user_errors() {
+    let sim = sim().await;
+    let token = sim.current_access_token();
+    let run = |query: &'static str| {
+        let (sim, token) = (&sim, token.clone());
+        async move {
+            let (_, body) = graphql(sim, &token, RUN_BULK, json!({"query": query})).await;
+            body["data"]["bulkOperationRunQuery"].clone()
+        }
+    };
+    let within_list = run("{ orders { edges { node { id refunds { refundLineItems { edges { node { id } } } } } } } }").await;
+    assert_eq!(
+        within_list["userErrors"][0]["message"],
+        "Queries that contain a connection field within a list field are not currently supported."
+    );
+    let two_levels =
+        run("{ orders { edges { node { lineItems { edges { node { id } } } } } } }").await;
+    assert_eq!(
+        two_levels["userErrors"],
+        json!([]),
+        "two levels are allowed"
+    );
+    sim.clock().advance(Duration::seconds(1));
+
+    let (_, body) = graphql(&sim, &token, CURRENT_BULK, json!({})).await;
+    let empty = &body["data"]["currentBulkOperation"];
+    assert_eq!(empty["status"], "COMPLETED");
+    assert_eq!(
+        (&empty["objectCount"], &empty["url"]),
+        (&json!("0"), &Value::Null)
+    );
+
+    sim.create_order(sim.sample_order_spec(1)).unwrap();
+    run(BULK_ORDERS).await;
+    sim.fail_bulk_operation("TIMEOUT").unwrap();
+    let (_, body) = graphql(&sim, &token, CURRENT_BULK, json!({})).await;
+    let failed = &body["data"]["currentBulkOperation"];
+    assert_eq!(
+        (&failed["status"], &failed["errorCode"]),
+        (&json!("FAILED"), &json!("TIMEOUT"))
+    );
+    assert_eq!(failed["url"], Value::Null);
+}
