@@ -115,6 +115,11 @@ pub enum HostError {
         export: &'static str,
         since_contract: &'static str,
     },
+    #[error(
+        "the reconciliation's fix `{event}` cannot be read ({problem}); skip it (`mlc review \
+         resolve ID --skip NOTE`) and run `mlc reconcile --fix` again"
+    )]
+    UnreadableFix { event: String, problem: String },
 }
 
 impl HostError {
@@ -124,7 +129,8 @@ impl HostError {
             Self::PluginNotLoaded { .. }
             | Self::WrongWorld { .. }
             | Self::UnknownConnection { .. }
-            | Self::FlowRemoved { .. } => HostErrorKind::Config,
+            | Self::FlowRemoved { .. }
+            | Self::UnreadableFix { .. } => HostErrorKind::Config,
             Self::PoolExhausted { .. } | Self::LaneStopped { .. } => HostErrorKind::Capacity,
             Self::MalformedAnswer { .. }
             | Self::InstantiationFailed { .. }

@@ -201,6 +201,11 @@ enum Command {
     /// and GL batches of the period: each is matched, missing in Intacct, differs in amount
     /// (invoice total, payments applied, credit memo, GL batch), or is only in Intacct. Totals
     /// per currency follow. Exit status 2 when anything differs.
+    ///
+    /// With --fix, what a fix can settle is queued in the inbox for `mlc run` to post: a missing
+    /// document's commands (under new keys when Intacct lost it after it was posted), a
+    /// correcting GL batch of the difference per account. What it cannot settle is listed with
+    /// what a person does; the exit status is then 2 only when something is left.
     Reconcile {
         /// The flow to reconcile.
         #[arg(long)]
@@ -217,6 +222,9 @@ enum Command {
         /// The findings as CSV, one line each, matched ones included.
         #[arg(long)]
         csv: bool,
+        /// Queue the fix of each difference that has one, for `mlc run` to post.
+        #[arg(long)]
+        fix: bool,
     },
     /// List and settle the events held for a person's decision.
     Review {
@@ -650,6 +658,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             to,
             json,
             csv,
+            fix,
         } => {
             let config = Config::load(&cli.config)?;
             let format = match (json, csv) {
@@ -657,7 +666,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (_, true) => reconcile::Format::Csv,
                 _ => reconcile::Format::Text,
             };
-            reconcile::reconcile(&config, &flow, (&from, &to), format).await
+            reconcile::reconcile(&config, &flow, (&from, &to), format, fix).await
         }
         Command::Backfill { flow, since, until } => {
             let config = Config::load(&cli.config)?;

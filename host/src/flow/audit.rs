@@ -17,7 +17,8 @@ use crate::trace::{CallReport, HttpExchange, LogRecord};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Step {
     pub attempt: u32,
-    /// `received`, `fetch`, `map`, `apply`, `interrupted`, `released`, `replay`, `resolve`.
+    /// `received`, `fetch`, `map`, `plan` (a fix event's commands), `apply`, `interrupted`,
+    /// `released`, `replay`, `resolve`.
     pub name: String,
     pub plugin: Option<String>,
     pub plugin_version: Option<String>,

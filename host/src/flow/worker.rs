@@ -1,5 +1,6 @@
 //! One attempt at one event: the source connector fetches its records, the mapping turns them into
-//! commands, the sink lane applies them; every step goes to the audit trail, and the outcome
+//! commands (a reconciliation's fix event carries its commands instead: step `plan`), the sink
+//! lane applies them; every step goes to the audit trail, and the outcome
 //! (done, retry at T, review, failed) is decided by `outcome`. What the mapping was given and
 //! answered is kept whole as the attempt's [`Recording`]. The plugin versions are fixed when
 //! the attempt starts, so an upgrade mid-way does not change the versions an attempt runs on.
@@ -12,12 +13,13 @@ use serde_json::{Map, Value, json};
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::bindings::types::{Applied, Command, Entity, PluginError};
-use crate::error::CallError;
+use crate::error::{CallError, HostError};
 use crate::flow::audit::Step;
-use crate::flow::inbox::{EncodedApply, EventRow, Finish};
+use crate::flow::inbox::{Arrival, EncodedApply, EventRow, Finish};
 use crate::flow::outcome::{after_error, worst};
+use crate::flow::reconcile::fix;
 use crate::flow::recording::{FetchTape, MappingAnswer, RecordedEntity, Recording};
-use crate::flow::shared::Shared;
+use crate::flow::shared::{FlowCalls, Shared};
 use crate::plugin::PluginSummary;
 use crate::redact::clip;
 use crate::trace::CallReport;
@@ -71,61 +73,18 @@ async fn run(
     slot: WorkerSlot,
     attempted: &mut Attempted,
 ) -> Result<Finish, CallError> {
-    let steps = &mut attempted.steps;
-    let attempt = row.attempts;
     let calls = shared.calls(&row.flow)?;
-    let event = row.event();
-
-    let started = shared.now();
-    let recording_on = shared.config.recording.enabled;
-    let mut fetched = match recording_on {
-        true => calls.source.fetch_taped(&event).await,
-        false => calls.source.fetch(&event).await,
+    let commands = match row.arrival {
+        Arrival::Reconcile => planned(shared, row, &mut attempted.steps)?,
+        _ => fetch_and_map(shared, row, &calls, attempted).await?,
     };
-    let fetch = FetchTape {
-        connector: calls.source.plugin().into(),
-        connection: calls.source.connection().name().to_owned(),
-        received: std::mem::take(&mut fetched.tape),
-    };
-    let source = calls.source.plugin();
-    steps.push(call_step(
-        attempt,
-        "fetch",
-        source,
-        started,
-        &fetched,
-        "records",
-        |records| records_detail(records),
-    ));
-    let records = fetched.result?;
-
-    let started = shared.now();
-    let config = mapping_config(&calls.mapping_config, row.resolution.as_deref());
-    let mapped = calls.mapping.map(&event, &records, &config).await;
-    let mapping = calls.mapping.plugin();
-    steps.push(call_step(
-        attempt,
-        "map",
-        mapping,
-        started,
-        &mapped,
-        "commands",
-        |commands| commands_detail(commands),
-    ));
-    attempted.recording = recording_on.then(|| Recording {
-        mapping: mapping.into(),
-        records: records.iter().map(RecordedEntity::from).collect(),
-        config,
-        settings: calls.mapping.settings.as_ref().clone(),
-        answer: MappingAnswer::of(&mapped.result),
-        fetch,
-    });
-    let commands = mapped.result?;
     if commands.is_empty() {
         return Ok(Finish::Done {
             external_ids: Vec::new(),
         });
     }
+    let steps = &mut attempted.steps;
+    let attempt = row.attempts;
 
     let place = calls.lane.enter().await;
     slot.give_back(shared);
@@ -172,6 +131,87 @@ async fn run(
         Some(failure) => Err(failure),
         None => Ok(Finish::Done { external_ids }),
     }
+}
+
+/// The event's records fetched by the source connector and mapped, with their steps and the
+/// attempt's recording.
+async fn fetch_and_map(
+    shared: &Shared,
+    row: &EventRow,
+    calls: &FlowCalls,
+    attempted: &mut Attempted,
+) -> Result<Vec<Command>, CallError> {
+    let steps = &mut attempted.steps;
+    let attempt = row.attempts;
+    let event = row.event();
+    let started = shared.now();
+    let recording_on = shared.config.recording.enabled;
+    let mut fetched = match recording_on {
+        true => calls.source.fetch_taped(&event).await,
+        false => calls.source.fetch(&event).await,
+    };
+    let fetch = FetchTape {
+        connector: calls.source.plugin().into(),
+        connection: calls.source.connection().name().to_owned(),
+        received: std::mem::take(&mut fetched.tape),
+    };
+    let source = calls.source.plugin();
+    steps.push(call_step(
+        attempt,
+        "fetch",
+        source,
+        started,
+        &fetched,
+        "records",
+        |records| records_detail(records),
+    ));
+    let records = fetched.result?;
+
+    let started = shared.now();
+    let config = mapping_config(&calls.mapping_config, row.resolution.as_deref());
+    let mapped = calls.mapping.map(&event, &records, &config).await;
+    let mapping = calls.mapping.plugin();
+    steps.push(call_step(
+        attempt,
+        "map",
+        mapping,
+        started,
+        &mapped,
+        "commands",
+        |commands| commands_detail(commands),
+    ));
+    attempted.recording = recording_on.then(|| Recording {
+        mapping: mapping.into(),
+        records: records.iter().map(RecordedEntity::from).collect(),
+        config,
+        settings: calls.mapping.settings.as_ref().clone(),
+        answer: MappingAnswer::of(&mapped.result),
+        fetch,
+    });
+    mapped.result
+}
+
+/// The commands a reconciliation's fix event carries, with its `plan` step.
+fn planned(
+    shared: &Shared,
+    row: &EventRow,
+    steps: &mut Vec<Step>,
+) -> Result<Vec<Command>, CallError> {
+    let commands = fix::carried(row.payload.as_deref()).map_err(|problem| {
+        CallError::Host(HostError::UnreadableFix {
+            event: row.key.clone(),
+            problem,
+        })
+    })?;
+    let mut step = Step::note(
+        row.attempts,
+        "plan",
+        shared.now(),
+        format!("{} command(s) of a reconciliation's fix", commands.len()),
+    );
+    step.detail = json!({ "commands": commands_detail(&commands) });
+    steps.push(step);
+    Ok(commands)
 }
 
 /// The step of a fetch or map call, with what it produced described under `key`.

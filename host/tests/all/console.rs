@@ -2,7 +2,7 @@
 //! right one), every page, the CSRF and cross-site refusals (nothing changes), replaying a failed
 //! event alone and in bulk, and resolving a review with a bad then a good resolution.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mlc_host::flow::{Service, Status};
 use reqwest::header::{
@@ -480,6 +480,18 @@ async fn in_a_real_browser_an_operator_replays_a_failed_event_and_resolves_a_rev
         .click()
         .await
         .unwrap();
+    // The unfiltered page lists the event too: wait for the filtered one before taking its link.
+    let deadline = Instant::now() + wait;
+    while !page
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .contains("status=failed")
+    {
+        assert!(Instant::now() < deadline, "the filter did not load");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let row = format!("#event-{failed} a");
     let link = page
         .wait()

@@ -8,8 +8,10 @@ use chrono::{TimeZone, Utc};
 use mlc_host::Host;
 use mlc_host::clock::ManualClock;
 use mlc_host::config::Config;
-use mlc_host::flow::{self, Service, Status};
+use mlc_host::flow::reconcile::fix;
+use mlc_host::flow::{self, Arrival, Service, Status, Step};
 use mlc_host::storage::SqliteStore;
+use mlc_host::types::Event;
 use serde_json::{Value, json};
 use support::flows::*;
 use support::ledger::Ledger;
@@ -484,6 +486,73 @@ async fn the_admin_api_needs_its_token_and_answers_status_events_and_ping() {
     assert_eq!(
         (ping["ok"].as_bool(), ping["message"].as_str()),
         (Some(true), Some("testkit ok: account test-shop"))
+    );
+    service.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_fix_event_applies_the_commands_it_carries_once_and_an_unreadable_one_waits_for_review() {
+    let (ledger, service, _) = serve("fix-events").await;
+    let inbox = service.inbox();
+    let now = Utc::now();
+    let fix = |key: &str, payload: &str| Event {
+        key: key.into(),
+        topic: fix::TOPIC.into(),
+        reference: format!("invoice/{key}"),
+        occurred_at: None,
+        payload: Some(payload.into()),
+    };
+    let carried = json!({"commands": [
+        {"kind": "testkit.post", "key": "entry/7/reconcile-2026-12-04", "body": json!({"id": "7"}).to_string()}
+    ]})
+    .to_string();
+    let events = vec![
+        (
+            "orders".to_owned(),
+            fix("reconcile/2026-12-04/invoice/7", &carried),
+        ),
+        (
+            "orders".to_owned(),
+            fix("reconcile/2026-12-04/invoice/8", "{\"commands\": 3}"),
+        ),
+    ];
+    let step = || Step::note(0, "received", now, "queued by a test");
+    let receipts = inbox
+        .receive(
+            "ledger".into(),
+            Arrival::Reconcile,
+            events.clone(),
+            step(),
+            now,
+        )
+        .await
+        .unwrap();
+    let again = inbox
+        .receive("ledger".into(), Arrival::Reconcile, events, step(), now)
+        .await
+        .unwrap();
+    assert!(again.iter().all(|receipt| receipt.duplicate));
+
+    let rows = wait_settled(inbox, 2, &[Status::Done, Status::Review], SETTLE).await;
+    let status = |id| rows.iter().find(|row| row.id == id).unwrap().status;
+    assert_eq!(
+        (status(receipts[0].id), status(receipts[1].id)),
+        (Status::Done, Status::Review)
+    );
+    assert_eq!(ledger.count("entry/7/reconcile-2026-12-04"), 1);
+    assert_eq!(ledger.writes(), 1, "the unreadable fix posted nothing");
+    let done = inbox.show(receipts[0].id).unwrap();
+    assert_eq!(step_names(&done), ["received", "plan", "apply"]);
+    assert_eq!(
+        done.steps[1].detail["commands"][0]["key"],
+        "entry/7/reconcile-2026-12-04"
+    );
+    let held = inbox.show(receipts[1].id).unwrap().event;
+    let reason = held.review_reason.or(held.last_error).unwrap();
+    assert!(
+        reason.contains("the reconciliation's fix `reconcile/2026-12-04/invoice/8` cannot be read")
+            && reason.contains("run `mlc reconcile --fix` again"),
+        "{reason}"
     );
     service.shutdown().await.unwrap();
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use mlc_host::config::Config;
 use mlc_host::flow::{self, Service, Status};
 use rust_decimal::Decimal;
-use simulators::intacct::{DEMO_COMPANY_ID, InvoiceState};
+use simulators::intacct::{DEMO_COMPANY_ID, InvoiceState, Ledger};
 use simulators::shopify::{
     BucketConfig, CustomerSpec, FinancialStatus, LineSpec, OrderSpec, RefundSpec, ShippingSpec,
     ShopifySim,
@@ -107,8 +107,9 @@ fn seed_month(shop: &ShopifySim) -> Month {
     month
 }
 
-/// The shop's bucket for this test: a Plus shop's 1,000 points a second would take minutes to
-/// fetch 2,000 orders at 147 points each, which the throttle tests cover elsewhere.
+/// The shop's bucket for this test. The orders come from one bulk query and cost no points, but
+/// each of the 100 refunds is read by its id for 300 points, to post it and again in each
+/// reconciliation: minutes on a standard bucket, which the throttle tests cover elsewhere.
 const ROOMY_BUCKET: BucketConfig = BucketConfig {
     maximum: 100_000_000,
     restore_rate: 100_000_000,
@@ -298,6 +299,53 @@ async fn a_month_of_orders_is_backfilled_and_posted_once_though_the_first_run_is
     let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     assert_eq!(report["events"], documents, "{report:#}");
     assert_eq!(report["findings"].as_array().unwrap().len(), documents);
+
+    // The one fix command: both documents' events are done, so their commands go again under
+    // new keys, queued for the serving host; then the month reconciles, and nothing is doubled.
+    let fix = reconcile("--fix");
+    let notes = text(&fix.stderr);
+    assert_eq!(fix.status.code(), Some(0), "{}{notes}", text(&fix.stdout));
+    println!("the fix:\n{notes}");
+    for (document, key) in [("invoice", &number), ("credit memo", &refund)] {
+        assert!(
+            notes.contains(&format!("fix  {document} {key}: posted by event ")),
+            "{notes}"
+        );
+    }
+    assert!(notes.contains("2 fix(es) in the inbox"), "{notes}");
+    let rows = wait_settled(
+        service.inbox(),
+        events as usize + 2,
+        &[Status::Done],
+        Duration::from_secs(120),
+    )
+    .await;
+    let fixes = rows
+        .iter()
+        .filter(|row| row.arrival.as_str() == "reconcile");
+    assert_eq!(fixes.count(), 2);
+    let fixed = sims.ledger();
+    let standing = |ledger: &Ledger| {
+        ledger
+            .invoices
+            .iter()
+            .filter(|invoice| invoice.state != InvoiceState::Reversed)
+            .count()
+    };
+    assert_eq!(standing(&fixed), ORDERS - month.cancelled);
+    assert_eq!(fixed.invoices.len(), ORDERS - month.cancelled + 1);
+    assert_eq!(fixed.adjustments.len(), month.refunds);
+    assert_eq!(fixed.payments.len(), month.paid);
+    let clean = reconcile("");
+    let out = text(&clean.stdout);
+    assert_eq!(clean.status.code(), Some(0), "{out}{}", text(&clean.stderr));
+    assert!(
+        out.contains(&format!("matched {documents} · missing in Intacct 0")),
+        "{out}"
+    );
+    let nothing = reconcile("--fix");
+    assert_eq!(nothing.status.code(), Some(0), "{}", text(&nothing.stderr));
+    assert_eq!(text(&nothing.stderr), "");
 
     // Run again over the same month: everything is listed, nothing is new, nothing posts.
     let ledger = sims.ledger();

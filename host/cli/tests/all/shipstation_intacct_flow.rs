@@ -20,6 +20,7 @@ use crate::process::{mlc, text};
 use chrono::{DateTime, NaiveDate, Utc};
 use mlc_host::Host;
 use mlc_host::config::Config;
+use mlc_host::flow::reconcile::fix::FixPlan;
 use mlc_host::flow::reconcile::report::Verdict;
 use mlc_host::flow::reconcile::{Period, Reconcile};
 use mlc_host::flow::{Arrival, EventRow, Service, Status};
@@ -853,7 +854,7 @@ async fn a_month_of_labels_is_backfilled_through_the_admin_api_each_posted_once(
     )
     .unwrap();
     let reconcile = Reconcile::new(&config, &host, FLOW, period).unwrap();
-    let report = reconcile.run(|_| {}).await.unwrap();
+    let report = reconcile.run(|_| {}).await.unwrap().report;
     assert!(!report.differs(), "{report}");
     assert_eq!(report.findings.len(), LABELS + voids, "{report}");
     let edited = &labels[7];
@@ -867,7 +868,8 @@ async fn a_month_of_labels_is_backfilled_through_the_admin_api_each_posted_once(
             }
         },
     );
-    let report = reconcile.run(|_| {}).await.unwrap();
+    let reconciled = reconcile.run(|_| {}).await.unwrap();
+    let report = &reconciled.report;
     let differences: Vec<_> = report
         .findings
         .iter()
@@ -896,6 +898,37 @@ async fn a_month_of_labels_is_backfilled_through_the_admin_api_each_posted_once(
         ),
         "{report}"
     );
+
+    // The fix posts a correcting batch of the difference per account, through the serving host.
+    let inbox = running.service.inbox();
+    let today = running.clock.now().date_naive();
+    let plan = FixPlan::make(inbox, FLOW, &reconciled, today)
+        .await
+        .unwrap();
+    assert_eq!((plan.repairs.len(), plan.left.len()), (1, 0), "{plan:?}");
+    let flow = config.flow(FLOW).unwrap();
+    let receipts = plan.queue(inbox, flow, running.clock.now()).await.unwrap();
+    assert!(!receipts[0].duplicate);
+    let again = plan.queue(inbox, flow, running.clock.now()).await.unwrap();
+    assert_eq!((again[0].id, again[0].duplicate), (receipts[0].id, true));
+    let rows = wait_settled(inbox, events + 1, &[Status::Done], Duration::from_secs(60)).await;
+    let fixed = rows.iter().find(|row| row.id == receipts[0].id).unwrap();
+    assert_eq!(fixed.arrival, Arrival::Reconcile);
+    let after = running.ledger();
+    assert_eq!(after.gl_batches.len(), ledger.gl_batches.len() + 1);
+    let correction = after.gl_batches.last().unwrap();
+    assert!(
+        correction.title.starts_with(&format!(
+            "ShipStation shipment {}, order SO-1002, correction {today}",
+            edited.id
+        )),
+        "{correction:?}"
+    );
+    assert_eq!(correction.date, posted.date);
+    assert_balanced(&after);
+    let report = reconcile.run(|_| {}).await.unwrap().report;
+    assert!(!report.differs(), "{report}");
+    assert_eq!(report.findings.len(), LABELS + voids, "{report}");
 }
 
 /// `text` with the characters a query string cannot hold as they are percent-encoded.

@@ -3,11 +3,13 @@
 //! its sender survives a crash or a power cut; schema changes in `migrations/`). `queue` holds
 //! what the engine does with events, its writes committed in groups by `group_commit`; `ops`
 //! what a person does; `health` and `activity` what the probes, metrics and console read;
-//! `backfills` where each backfill of a source's history stands.
+//! `backfills` where each backfill of a source's history stands; `fixes` what a reconciliation's
+//! fix looks up.
 
 mod activity;
 mod backfills;
 mod blobs;
+mod fixes;
 mod group_commit;
 mod health;
 mod ops;
@@ -22,6 +24,7 @@ use rusqlite::Connection;
 
 pub use activity::HourActivity;
 pub use backfills::{BackfillOf, BackfillPage, BackfillRow};
+pub use fixes::Holder;
 pub use health::Backlog;
 pub use ops::{EventDetail, EventFilter, OpsError, Resolution};
 pub use queue::{Arrival, Finish, PollSave, PollState, Receipt};

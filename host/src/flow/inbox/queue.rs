@@ -22,6 +22,8 @@ pub enum Arrival {
     Poll,
     /// Listed by a backfill of the source's history.
     Backfill,
+    /// Queued by a reconciliation's fix: it carries the commands to apply.
+    Reconcile,
 }
 
 impl Arrival {
@@ -30,6 +32,7 @@ impl Arrival {
             Arrival::Webhook => "webhook",
             Arrival::Poll => "poll",
             Arrival::Backfill => "backfill",
+            Arrival::Reconcile => "reconcile",
         }
     }
 
@@ -37,6 +40,7 @@ impl Arrival {
         match text {
             "poll" => Arrival::Poll,
             "backfill" => Arrival::Backfill,
+            "reconcile" => Arrival::Reconcile,
             _ => Arrival::Webhook,
         }
     }

@@ -6,9 +6,10 @@
 //! ([`books::Books::expect`]). Intacct's invoices, adjustments and GL batches dated in the period
 //! are read through the sink connector (`intacct.read-period`: [`books::Books::found`]). The
 //! [`report::Report`] sets them side by side: matched, missing in Intacct, amount differs, only in
-//! Intacct.
+//! Intacct. A [`fix::FixPlan`] is what posts the differences a fix can settle.
 
 pub mod books;
+pub mod fix;
 pub mod report;
 
 use std::sync::Arc;
@@ -73,6 +74,15 @@ impl Period {
     }
 }
 
+/// A reconciliation's report, with both sides' documents it compared.
+pub struct Reconciled {
+    pub report: Report,
+    /// What the source implies, with the commands that make each document.
+    pub expected: Books,
+    /// What Intacct holds.
+    pub found: Books,
+}
+
 /// A reconciliation of one flow, ready to run.
 pub struct Reconcile {
     clock: Arc<dyn Clock>,
@@ -97,20 +107,24 @@ impl Reconcile {
     }
 
     /// Runs it; `progress` hears how many source events were mapped so far.
-    pub async fn run(&self, mut progress: impl FnMut(usize)) -> anyhow::Result<Report> {
+    pub async fn run(&self, mut progress: impl FnMut(usize)) -> anyhow::Result<Reconciled> {
         let (events, expected, unmapped) = self.expected(&mut progress).await?;
         let (from, to) = (self.period.from.to_string(), self.period.to.to_string());
         let expected = expected.dated(&from, &to);
         let found = self.found(&from, &to).await?;
         let (findings, totals) = Report::compare(&expected, &found);
-        Ok(Report {
-            flow: self.flow.name.clone(),
-            from,
-            to,
-            events,
-            unmapped,
-            findings,
-            totals,
+        Ok(Reconciled {
+            report: Report {
+                flow: self.flow.name.clone(),
+                from,
+                to,
+                events,
+                unmapped,
+                findings,
+                totals,
+            },
+            expected,
+            found,
         })
     }
 

@@ -8,25 +8,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::books::Books;
-
-/// What a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Document {
-    Invoice,
-    CreditMemo,
-    GlBatch,
-}
-
-impl fmt::Display for Document {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Invoice => "invoice",
-            Self::CreditMemo => "credit memo",
-            Self::GlBatch => "GL batch",
-        })
-    }
-}
+pub use super::books::Document;
 
 /// How a document compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -227,13 +209,14 @@ impl Report {
         for (title, want) in &expected.batches {
             let have = found.batches.get(title);
             let total = totals.entry(String::new()).or_default();
-            total.gl_debits.source += want.debits;
-            total.gl_debits.intacct += have.map_or(Decimal::ZERO, |have| have.debits);
+            total.gl_debits.source += want.debits();
+            total.gl_debits.intacct += have.map_or(Decimal::ZERO, |have| have.debits());
             let (verdict, detail) = match have {
                 None => (Verdict::MissingInIntacct, "not in Intacct".to_owned()),
-                Some(have) if have.debits != want.debits => {
-                    (Verdict::AmountDiffers, "GL batch debits".to_owned())
-                }
+                Some(have) if !have.same_amounts(want) => (
+                    Verdict::AmountDiffers,
+                    "GL batch debits (net per account)".to_owned(),
+                ),
                 Some(_) => (Verdict::Matched, String::new()),
             };
             findings.push(Finding {
@@ -241,21 +224,21 @@ impl Report {
                 key: title.clone(),
                 verdict,
                 currency: String::new(),
-                expected: Some(want.debits),
-                found: have.map(|have| have.debits),
+                expected: Some(want.debits()),
+                found: have.map(|have| have.debits()),
                 detail,
             });
         }
         for (title, have) in &found.batches {
             if !expected.batches.contains_key(title) {
-                totals.entry(String::new()).or_default().gl_debits.intacct += have.debits;
+                totals.entry(String::new()).or_default().gl_debits.intacct += have.debits();
                 findings.push(Finding {
                     document: Document::GlBatch,
                     key: title.clone(),
                     verdict: Verdict::OnlyInIntacct,
                     currency: String::new(),
                     expected: None,
-                    found: Some(have.debits),
+                    found: Some(have.debits()),
                     detail: "no label of the period implies it".into(),
                 });
             }
