@@ -1,9 +1,12 @@
-//! Durable key/value storage behind a trait, so backends other than SQLite can follow. Every key
-//! lives in a namespace; the host gives each (plugin, connection) pair its own, and plugins only ever
-//! name keys inside it.
+//! Durable key/value storage behind a trait, with two backends: SQLite (one host, the default)
+//! and PostgreSQL (several hosts sharing it; given to [`crate::HostBuilder::storage`]). Every key
+//! lives in a namespace; the host gives each (plugin, connection) pair its own, and plugins only
+//! ever name keys inside it.
 
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 /// A namespace: one plugin's keys for one connection.
@@ -22,6 +25,13 @@ impl Namespace {
     }
 }
 
+impl Namespace {
+    /// How the backends store it: plugin and connection joined by a unit separator.
+    fn column(&self) -> String {
+        format!("{}\u{1f}{}", self.plugin, self.connection)
+    }
+}
+
 impl std::fmt::Display for Namespace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}@{}", self.plugin, self.connection)
@@ -34,6 +44,7 @@ impl std::fmt::Display for Namespace {
 pub struct StoreError(pub String);
 
 /// The operations the storage capability needs. Implementations must make `compare_and_swap` atomic.
+/// The calls block: make them off the async executor (the capability uses the blocking pool).
 pub trait KvStore: Send + Sync + 'static {
     fn get(&self, ns: &Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     fn set(&self, ns: &Namespace, key: &str, value: &[u8]) -> Result<(), StoreError>;

@@ -54,17 +54,13 @@ fn backend(e: rusqlite::Error) -> StoreError {
     StoreError(e.to_string())
 }
 
-fn ns_key(ns: &Namespace) -> String {
-    format!("{}\u{1f}{}", ns.plugin, ns.connection)
-}
-
 impl KvStore for SqliteStore {
     fn get(&self, ns: &Namespace, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.db()
             .prepare_cached("SELECT value FROM plugin_kv WHERE namespace = ?1 AND key = ?2")
             .and_then(|mut statement| {
                 statement
-                    .query_row(params![ns_key(ns), key], |row| row.get(0))
+                    .query_row(params![ns.column(), key], |row| row.get(0))
                     .optional()
             })
             .map_err(backend)
@@ -76,7 +72,7 @@ impl KvStore for SqliteStore {
                 "INSERT INTO plugin_kv (namespace, key, value) VALUES (?1, ?2, ?3)
                  ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
             )
-            .and_then(|mut statement| statement.execute(params![ns_key(ns), key, value]))
+            .and_then(|mut statement| statement.execute(params![ns.column(), key, value]))
             .map(|_| ())
             .map_err(backend)
     }
@@ -85,7 +81,7 @@ impl KvStore for SqliteStore {
         self.db()
             .execute(
                 "DELETE FROM plugin_kv WHERE namespace = ?1 AND key = ?2",
-                params![ns_key(ns), key],
+                params![ns.column(), key],
             )
             .map(|deleted| deleted > 0)
             .map_err(backend)
@@ -98,7 +94,7 @@ impl KvStore for SqliteStore {
             .map_err(backend)?;
         let keys = statement
             .query_map(
-                params![ns_key(ns), prefix, prefix.chars().count() as i64],
+                params![ns.column(), prefix, prefix.chars().count() as i64],
                 |row| row.get(0),
             )
             .map_err(backend)?
@@ -118,7 +114,7 @@ impl KvStore for SqliteStore {
         let tx = db
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let namespace = ns_key(ns);
+        let namespace = ns.column();
         let current: Option<Vec<u8>> = tx
             .query_row(
                 "SELECT value FROM plugin_kv WHERE namespace = ?1 AND key = ?2",
