@@ -10,28 +10,22 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use mlc_host::clock::ManualClock;
 use mlc_host::types::{Applied, Command, Entity, Event, InboundRequest, PluginError, VerifyError};
-use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host, Secret};
+use mlc_host::{CallError, CallReport, Connection, ConnectorCall, Host};
 use serde_json::{Value, json};
 use simulators::intacct::{
-    AdjustmentKind, DEMO_COMPANY_ID, DEMO_SENDER_ID, DEMO_SENDER_PASSWORD, DEMO_USER_ID,
-    DEMO_USER_PASSWORD, IntacctConfig, IntacctSim, InvoiceState, Ledger, SalesOrder,
+    AdjustmentKind, DEMO_COMPANY_ID, DEMO_SENDER_PASSWORD, DEMO_USER_ID, DEMO_USER_PASSWORD,
+    IntacctConfig, IntacctSim, InvoiceState, Ledger, SalesOrder,
 };
 
 type Results = Vec<Result<Applied, PluginError>>;
 
 fn connection_with(sim: &IntacctSim, user_password: &str) -> Arc<Connection> {
-    Arc::new(
-        Connection::new("books")
-            .unwrap()
-            .allow(&sim.base_url())
-            .unwrap()
-            .setting("base_url", sim.base_url())
-            .setting("company_id", DEMO_COMPANY_ID)
-            .setting("user_id", DEMO_USER_ID)
-            .secret("sender_id", Secret::new(DEMO_SENDER_ID))
-            .secret("sender_password", Secret::new(DEMO_SENDER_PASSWORD))
-            .secret("user_password", Secret::new(user_password)),
-    )
+    Arc::new(support::intacct_connection(
+        sim,
+        "books",
+        DEMO_SENDER_PASSWORD,
+        user_password,
+    ))
 }
 
 async fn start() -> (IntacctSim, Host, ConnectorCall) {

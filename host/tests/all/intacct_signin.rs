@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use mlc_host::types::{Command, PluginError};
-use mlc_host::{CallError, Connection, ConnectorCall, Host, Secret};
+use mlc_host::{CallError, ConnectorCall, Host};
 use serde_json::json;
 use simulators::intacct::{
-    DEMO_COMPANY_ID, DEMO_SENDER_ID, DEMO_SENDER_PASSWORD, DEMO_USER_ID, DEMO_USER_PASSWORD,
-    GATEWAY_SIGN_IN_INCORRECT, IntacctConfig, IntacctSim,
+    DEMO_COMPANY_ID, DEMO_SENDER_PASSWORD, DEMO_USER_PASSWORD, GATEWAY_SIGN_IN_INCORRECT,
+    IntacctConfig, IntacctSim,
 };
 
 /// How a level is provoked: the sender and user passwords to sign in with, and whether the
@@ -55,16 +55,8 @@ const LEVELS: [Level; 3] = [
 
 async fn connector(sim: &IntacctSim, host: &Host, level: &Level) -> ConnectorCall {
     sim.refuse_logins_at_gateway(level.at_gateway);
-    let connection = Connection::new("books")
-        .unwrap()
-        .allow(&sim.base_url())
-        .unwrap()
-        .setting("base_url", sim.base_url())
-        .setting("company_id", DEMO_COMPANY_ID)
-        .setting("user_id", DEMO_USER_ID)
-        .secret("sender_id", Secret::new(DEMO_SENDER_ID))
-        .secret("sender_password", Secret::new(level.sender_password))
-        .secret("user_password", Secret::new(level.user_password));
+    let connection =
+        support::intacct_connection(sim, "books", level.sender_password, level.user_password);
     host.connector("intacct", Arc::new(connection)).unwrap()
 }
 

@@ -9,13 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use mlc_host::Host;
 use mlc_host::storage::{KvStore, Namespace, PostgresStore, SqliteStore};
-use mlc_host::{Connection, Host, Secret};
 use serde_json::json;
-use simulators::intacct::{
-    DEMO_COMPANY_ID, DEMO_SENDER_ID, DEMO_SENDER_PASSWORD, DEMO_USER_ID, DEMO_USER_PASSWORD,
-    IntacctConfig, IntacctSim,
-};
+use simulators::intacct::{DEMO_SENDER_PASSWORD, DEMO_USER_PASSWORD, IntacctConfig, IntacctSim};
 use support::flows::scratch;
 
 /// The variable that points these tests at a PostgreSQL database.
@@ -188,18 +185,12 @@ async fn store_three_hosts_sign_in_to_intacct_once() {
     let sim = IntacctSim::start(IntacctConfig::demo())
         .await
         .expect("the simulator starts");
-    let connection = Arc::new(
-        Connection::new(namespace("intacct").connection)
-            .unwrap()
-            .allow(&sim.base_url())
-            .unwrap()
-            .setting("base_url", sim.base_url())
-            .setting("company_id", DEMO_COMPANY_ID)
-            .setting("user_id", DEMO_USER_ID)
-            .secret("sender_id", Secret::new(DEMO_SENDER_ID))
-            .secret("sender_password", Secret::new(DEMO_SENDER_PASSWORD))
-            .secret("user_password", Secret::new(DEMO_USER_PASSWORD)),
-    );
+    let connection = Arc::new(support::intacct_connection(
+        &sim,
+        &namespace("intacct").connection,
+        DEMO_SENDER_PASSWORD,
+        DEMO_USER_PASSWORD,
+    ));
     for host_number in 0..3 {
         let host = support::host_with(Host::builder().storage(backend.store().await)).await;
         let connector = host.connector("intacct", connection.clone()).unwrap();

@@ -1,7 +1,8 @@
 //! Shared by the integration tests of the host library and of the `mlc` CLI (a crate, so that both
 //! packages' test binaries use one copy): the workspace's plugins, built once per test binary; a
-//! host with them loaded; a local HTTP server that counts what reaches it; and helpers to drive
-//! `testkit`. What needs the `mlc` binary itself lives in the CLI's tests.
+//! host with them loaded; a local HTTP server that counts what reaches it; helpers to drive
+//! `testkit`; and a connection to the Intacct simulator. What needs the `mlc` binary itself lives
+//! in the CLI's tests.
 
 pub mod calls;
 pub mod flows;
@@ -18,8 +19,9 @@ use axum::body::Bytes;
 use axum::routing::{get, post};
 use ml_connector_builder::{BuildOptions, build_plugins};
 use mlc_host::types::{Applied, Command, PluginError};
-use mlc_host::{CallReport, ConnectorCall, Host, HostBuilder};
+use mlc_host::{CallReport, Connection, ConnectorCall, Host, HostBuilder, Secret};
 use serde_json::Value;
+use simulators::intacct::{DEMO_COMPANY_ID, DEMO_SENDER_ID, DEMO_USER_ID, IntacctSim};
 
 /// The workspace's root directory (this crate is `host/tests/support` in it).
 pub fn workspace_root() -> &'static Path {
@@ -54,6 +56,25 @@ pub async fn host_with(builder: HostBuilder) -> Host {
 
 pub async fn host() -> Host {
     host_with(Host::builder()).await
+}
+
+/// Connection `name` to `sim`'s demo company, signing in with these sender and user passwords.
+pub fn intacct_connection(
+    sim: &IntacctSim,
+    name: &str,
+    sender_password: &str,
+    user_password: &str,
+) -> Connection {
+    Connection::new(name)
+        .unwrap()
+        .allow(&sim.base_url())
+        .unwrap()
+        .setting("base_url", sim.base_url())
+        .setting("company_id", DEMO_COMPANY_ID)
+        .setting("user_id", DEMO_USER_ID)
+        .secret("sender_id", Secret::new(DEMO_SENDER_ID))
+        .secret("sender_password", Secret::new(sender_password))
+        .secret("user_password", Secret::new(user_password))
 }
 
 /// A command with a key derived from its kind.
