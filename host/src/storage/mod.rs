@@ -1,11 +1,14 @@
 //! Durable key/value storage behind a trait, with two backends: SQLite (one host, the default)
-//! and PostgreSQL (several hosts sharing it; given to [`crate::HostBuilder::storage`]). Every key
+//! and, with the `postgres` feature, PostgreSQL (several hosts sharing it; given to
+//! [`crate::HostBuilder::storage`]). Every key
 //! lives in a namespace; the host gives each (plugin, connection) pair its own, and plugins only
 //! ever name keys inside it.
 
+#[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
 
+#[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
