@@ -30,7 +30,9 @@
 //! - **Build a host.** [`Host::builder`] sets the [`Limits`] of every call, plugin storage (any
 //!   [`storage::KvStore`]; [`storage::SqliteStore`] keeps it in a file), the [`clock::Clock`]
 //!   plugins see and a directory for compiled components. For flows, [`flow::open_host`] builds
-//!   the host an `mlc.toml` describes: storage and compiled components in its `data_dir`.
+//!   the host an `mlc.toml` describes: compiled components in its `data_dir`, plugin storage and
+//!   the plugin store where its `[store]` says ([`flow::stores`]: files in `data_dir`, or, with
+//!   the `postgres` feature, a PostgreSQL database several hosts share).
 //! - **Route connectors' HTTP.** Every request a connector makes, once the sandbox allowed it,
 //!   goes through an [`outbound::OutboundHttp`] ([`outbound::ReqwestHttp`] unless
 //!   [`HostBuilder::outbound_http`] sets another: a recorder, a replayer, a test double).
@@ -152,6 +154,8 @@ pub mod metrics;
 pub mod outbound;
 mod plugin;
 pub mod plugin_store;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod redact;
 mod sandbox;
 mod sqlite;

@@ -43,7 +43,7 @@ pub async fn install(config: &Config, file: &Path) -> anyhow::Result<()> {
 
 pub async fn list(config: &Config, json: bool) -> anyhow::Result<()> {
     let (_host, store) = flow::open_plugins(config).await?;
-    let versions = store.versions()?;
+    let versions = store.versions().await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&versions)?);
         return Ok(());

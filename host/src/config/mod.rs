@@ -16,6 +16,7 @@ mod parse;
 #[cfg(test)]
 mod properties;
 mod secret_ref;
+mod store;
 mod table;
 #[cfg(test)]
 mod testing;
@@ -30,6 +31,7 @@ use url::Url;
 
 pub use duration::parse_duration;
 pub use error::ConfigError;
+pub use store::{PostgresUrl, StoreConfig};
 
 use crate::{Connection, ConnectionError, Origin, PluginSummary, Secret};
 
@@ -52,6 +54,8 @@ pub struct Config {
     pub workers: usize,
     pub retry: RetryPolicy,
     pub recording: RecordingPolicy,
+    /// `[store]`: where the state several hosts share lives.
+    pub store: StoreConfig,
     pub connections: BTreeMap<String, ConnectionConfig>,
     pub flows: BTreeMap<String, FlowConfig>,
 }

@@ -52,6 +52,7 @@ pub(super) fn parse(path: &Path, text: &str, env: Env<'_>) -> Result<Config, Con
             "plugins",
             "retry",
             "recording",
+            "store",
             "connections",
             "flows",
         ],
@@ -97,6 +98,7 @@ pub(super) fn parse(path: &Path, text: &str, env: Env<'_>) -> Result<Config, Con
         workers: root.integer("workers", 1..=256, "64")?.unwrap_or(64) as usize,
         retry: retry(&root)?,
         recording: recording(&root)?,
+        store: super::store::store(&root, dir, env)?,
         connections,
         flows,
     })
@@ -617,7 +619,7 @@ mod tests {
         assert_eq!(
             error(&minimal("worker = 4")).fix,
             "the keys allowed at the top level are: data_dir, workers, server, admin, plugins, \
-             retry, recording, connections, flows"
+             retry, recording, store, connections, flows"
         );
         assert_eq!(
             key_problem(&shop("colour = \"red\"")),

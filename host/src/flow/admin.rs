@@ -268,7 +268,7 @@ const MAX_COMPONENT: usize = 64 << 20;
 
 /// What this service serves now, and every installed version.
 async fn plugin_list(State(shared): SharedState) -> Response {
-    match shared.store.versions() {
+    match shared.store.versions().await {
         Ok(installed) => Json(json!({ "serving": shared.host.plugins(), "installed": installed }))
             .into_response(),
         Err(why) => error(StatusCode::SERVICE_UNAVAILABLE, &format!("{why:#}")),

@@ -39,6 +39,7 @@ mod service;
 mod shared;
 mod sink;
 mod status;
+pub mod stores;
 mod worker;
 
 use std::sync::Arc;
@@ -61,12 +62,9 @@ use crate::call::ConnectorCall;
 use crate::config::Config;
 use crate::host::Host;
 use crate::plugin_store::PluginStore;
-use crate::storage::SqliteStore;
 
 /// The inbox file under `data_dir`.
 const INBOX_FILE: &str = "inbox.db";
-/// Plugin storage under `data_dir`.
-const STORAGE_FILE: &str = "storage.db";
 /// Compiled components under `data_dir`.
 const COMPILED_DIR: &str = "compiled";
 
@@ -97,12 +95,12 @@ pub async fn replay_recorded(
     candidates: &[(String, Vec<u8>)],
 ) -> anyhow::Result<replay::ReplayReport> {
     let inbox = open_inbox(config)?;
-    let store = plugins::open_store(config)?;
+    let store = stores::open_plugin_store(config).await?;
     let cache = config.data_dir.join(COMPILED_DIR);
     replay::replay(config, &inbox, &store, &cache, id, candidates).await
 }
 
-/// A host for `config`: plugin storage in its data directory, the plugin directory's components
+/// A host for `config`: its plugin storage (see [`stores`]), the plugin directory's components
 /// and the installed ones loaded (see [`plugins::load`]), and the config checked against them
 /// (unknown plugins, events, commands).
 pub async fn open_host(config: &Config) -> anyhow::Result<Host> {
@@ -115,17 +113,15 @@ pub async fn open_host(config: &Config) -> anyhow::Result<Host> {
 /// A host for `config` with its plugins loaded, and its plugin store, the config not yet checked
 /// against them: what `mlc plugin install` needs to install the plugin a config still lacks.
 pub async fn open_plugins(config: &Config) -> anyhow::Result<(Host, PluginStore)> {
-    let storage = SqliteStore::open(&config.data_dir.join(STORAGE_FILE))
-        .with_context(|| format!("data_dir in {}", config.path.display()))?;
     let host = Host::builder()
-        .storage(Arc::new(storage))
+        .storage(stores::open_plugin_storage(config).await?)
         .cache_dir(config.data_dir.join(COMPILED_DIR))
         .build()?;
-    let store = plugins::open_store(config)?;
+    let store = stores::open_plugin_store(config).await?;
     plugins::load(&host, &store, &config.plugin_dir)
         .await
         .with_context(|| format!("[plugins] dir in {}", config.path.display()))?;
-    plugins::remove_unused_compiled(&host, &store)?;
+    plugins::remove_unused_compiled(&host, &store).await?;
     Ok((host, store))
 }
 

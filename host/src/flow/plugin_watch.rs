@@ -14,13 +14,13 @@ pub(crate) const WATCH_EVERY: Duration = Duration::from_millis(500);
 
 /// Runs until `stop` turns true.
 pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let mut seen = generation(&shared);
+    let mut seen = generation(&shared).await;
     while !*stop.borrow() {
         tokio::select! {
             _ = tokio::time::sleep(WATCH_EVERY) => {}
             _ = stop.changed() => continue,
         }
-        let now = generation(&shared);
+        let now = generation(&shared).await;
         if now == seen {
             continue;
         }
@@ -38,10 +38,11 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-fn generation(shared: &Shared) -> Option<i64> {
+async fn generation(shared: &Shared) -> Option<i64> {
     shared
         .store
         .generation()
+        .await
         .inspect_err(|error| tracing::error!(%error, "cannot read the plugin store"))
         .ok()
 }

@@ -17,9 +17,6 @@ use crate::plugin::cache::content_hash;
 use crate::plugin::{PluginSummary, World};
 use crate::plugin_store::{Activation, PluginStore};
 
-/// The store under `data_dir`.
-const STORE_DIR: &str = "plugins";
-
 /// What an install or rollback did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Installed {
@@ -29,12 +26,6 @@ pub struct Installed {
     pub replaced: Option<PluginSummary>,
     /// Whether the bytes were new to the store (installing the same file again re-activates it).
     pub new_to_store: bool,
-}
-
-/// The plugin store of `config`'s data directory.
-pub fn open_store(config: &Config) -> anyhow::Result<PluginStore> {
-    PluginStore::open(&config.data_dir.join(STORE_DIR))
-        .with_context(|| format!("data_dir in {}", config.path.display()))
 }
 
 /// Components of `dir` new to the store become active (`plugin dir`); then every active version
@@ -47,7 +38,7 @@ pub async fn load(
     for path in component_files(dir)? {
         let bytes =
             std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        if store.contains(&content_hash(&bytes))? {
+        if store.contains(&content_hash(&bytes)).await? {
             continue;
         }
         let prepared = host
@@ -55,13 +46,15 @@ pub async fn load(
             .await
             .with_context(|| format!("plugin {} does not load", path.display()))?;
         let origin = format!("plugin dir {}", path.display());
-        store.put_active(
-            prepared.summary(),
-            &bytes,
-            &origin,
-            Activation::PluginDir,
-            host.clock().now(),
-        )?;
+        store
+            .put_active(
+                prepared.summary(),
+                &bytes,
+                &origin,
+                Activation::PluginDir,
+                host.clock().now(),
+            )
+            .await?;
         host.activate(prepared);
     }
     sync(host, store).await?;
@@ -70,9 +63,9 @@ pub async fn load(
 
 /// Removes the compiled code of components the store does not hold (refused, or left by an older
 /// wasmtime build) from the host's cache directory.
-pub fn remove_unused_compiled(host: &Host, store: &PluginStore) -> anyhow::Result<()> {
+pub async fn remove_unused_compiled(host: &Host, store: &PluginStore) -> anyhow::Result<()> {
     let removed = host
-        .remove_unused_compiled(&store.hashes()?)
+        .remove_unused_compiled(&store.hashes().await?)
         .context("cleaning up compiled components")?;
     if removed > 0 {
         tracing::info!(
@@ -92,11 +85,11 @@ pub async fn sync(host: &Host, store: &PluginStore) -> anyhow::Result<Vec<Plugin
         .map(|plugin| (plugin.name, plugin.hash))
         .collect();
     let mut loaded = Vec::new();
-    for (name, hash) in store.active()? {
+    for (name, hash) in store.active().await? {
         if serving.get(&name) == Some(&hash) {
             continue;
         }
-        let bytes = store.component(&hash)?;
+        let bytes = store.component(&hash).await?;
         let summary = host
             .load_plugin(&bytes)
             .await
@@ -138,8 +131,8 @@ pub async fn rollback(
     config: &Config,
     name: &str,
 ) -> anyhow::Result<Installed> {
-    let earlier = store.before_active(name)?;
-    let component = store.component(&earlier.hash)?;
+    let earlier = store.before_active(name).await?;
+    let component = store.component(&earlier.hash).await?;
     let prepared = host
         .prepare_plugin(&component)
         .await
@@ -175,7 +168,9 @@ async fn put_active(
             config.path.display()
         )
     })?;
-    let new_to_store = store.put_active(&summary, component, origin, why, host.clock().now())?;
+    let new_to_store = store
+        .put_active(&summary, component, origin, why, host.clock().now())
+        .await?;
     let replaced = host.activate(prepared);
     Ok(Installed {
         active: summary,

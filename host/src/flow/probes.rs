@@ -85,7 +85,7 @@ fn finding(check: Result<(), String>) -> Value {
 
 async fn metrics_text(State(shared): State<Arc<Shared>>) -> Response {
     let backlog = shared.inbox.run(|inbox| inbox.backlog()).await;
-    let plugins = shared.store.versions();
+    let plugins = shared.store.versions().await;
     match (backlog, plugins) {
         (Ok(backlog), Ok(plugins)) => {
             let flows = shared.config.flows.keys().cloned();

@@ -24,10 +24,11 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::config::Config;
 use crate::flow::inbox::Inbox;
-use crate::flow::plugins::{self, Installed};
+use crate::flow::plugins::Installed;
 use crate::flow::shared::Shared;
 use crate::flow::{
     admin, console, dispatch, ingress, open_inbox, plugin_watch, poller, probes, retention, server,
+    stores,
 };
 use crate::host::Host;
 use crate::plugin_store::PluginVersions;
@@ -213,8 +214,8 @@ impl<S> Service<S> {
     }
 
     /// Every installed plugin: the active version and the earlier ones.
-    pub fn plugin_versions(&self) -> anyhow::Result<Vec<PluginVersions>> {
-        self.running.shared.store.versions()
+    pub async fn plugin_versions(&self) -> anyhow::Result<Vec<PluginVersions>> {
+        self.running.shared.store.versions().await
     }
 }
 
@@ -236,7 +237,7 @@ impl Running {
             tracing::warn!(recovered, "resuming events a previous run left unfinished");
         }
         let admin_token = config.admin_token.clone();
-        let store = plugins::open_store(&config)?;
+        let store = stores::open_plugin_store(&config).await?;
         let shared = Arc::new(Shared::new(host, inbox, store, config)?);
 
         let webhooks = Router::new()

@@ -1,30 +1,25 @@
-//! The plugin store: every component installed, kept by the SHA-256 of its bytes
-//! (`components/<hash>.wasm`), what it said about itself, and the history of which one of each
-//! name was active (`plugins.db`, opened by `crate::sqlite`: WAL mode, so `mlc plugin install` in
-//! one process and `mlc run` in another share it; schema changes in `migrations/`). Nothing is
-//! ever deleted: a rollback needs the earlier bytes.
+//! The plugin store: every component installed, kept by the SHA-256 of its bytes, what it said
+//! about itself, and the history of which one of each name was active. Two backends: on one
+//! machine, a SQLite file with the bytes beside it (`sqlite`); for several hosts, a PostgreSQL
+//! database (`postgres`, with the `postgres` feature). Nothing is ever deleted: a rollback needs
+//! the earlier bytes.
 //!
 //! The store only records; validating a component and making it serve is the flow engine's
 //! lifecycle (`flow::plugins`).
 
+#[cfg(feature = "postgres")]
+mod postgres;
+mod sqlite;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::sync::MutexGuard;
+use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use crate::plugin::PluginSummary;
-use crate::sqlite::{self, Migration, Schema, SharedConnection, from_ms, to_ms};
-
-/// The store's schema, one file per change (see `crate::sqlite`). Never edit a released file:
-/// add the next one.
-const SCHEMA: Schema = Schema::new(&[Migration::new(
-    "0001_initial.sql",
-    include_str!("migrations/0001_initial.sql"),
-)]);
 
 /// One stored component.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,7 +66,7 @@ pub enum Activation {
 }
 
 impl Activation {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Install => "install",
             Self::Rollback => "rollback",
@@ -80,41 +75,65 @@ impl Activation {
     }
 }
 
-/// The store under one directory. Cheap to clone; clones share one connection. Its methods block
-/// briefly (one small SQLite transaction, or one file).
-#[derive(Clone)]
-pub struct PluginStore {
-    components: PathBuf,
-    db: SharedConnection,
+/// The newest activation of one name.
+pub(crate) struct ActiveRow {
+    pub name: String,
+    pub hash: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "name, version, world, hash, size, installed_at, origin";
+enum Backend {
+    Sqlite(sqlite::SqliteCatalog),
+    #[cfg(feature = "postgres")]
+    Postgres(Box<postgres::PostgresCatalog>),
+}
+
+/// The store. Cheap to clone; clones share one backend. On SQLite its calls block briefly (one
+/// small transaction, or one file); on PostgreSQL each is a statement or two.
+#[derive(Clone)]
+pub struct PluginStore {
+    backend: Arc<Backend>,
+}
+
+/// Runs `$call` on whichever backend the store has, awaiting it on PostgreSQL.
+macro_rules! on_backend {
+    ($store:expr, $catalog:ident => $call:expr) => {
+        match &*$store.backend {
+            Backend::Sqlite($catalog) => $call,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres($catalog) => $call.await,
+        }
+    };
+}
 
 impl PluginStore {
-    /// Opens (or creates) the store in `dir`.
+    /// Opens (or creates) the store of one machine in `dir`.
     pub fn open(dir: &Path) -> anyhow::Result<Self> {
-        // First the database: it creates `dir` private (0700) if it is new.
-        let db = sqlite::open(&dir.join("plugins.db"), &SCHEMA).context("the plugin store")?;
-        let components = dir.join("components");
-        std::fs::create_dir_all(&components)
-            .with_context(|| format!("cannot create the plugin store {}", components.display()))?;
         Ok(Self {
-            components,
-            db: SharedConnection::new(db),
+            backend: Arc::new(Backend::Sqlite(sqlite::SqliteCatalog::open(dir)?)),
+        })
+    }
+
+    /// Connects to the store several hosts share in the PostgreSQL database at `url`
+    /// (`password`, when given, replaces one the URL carries), making its tables when missing.
+    #[cfg(feature = "postgres")]
+    pub async fn connect(url: &str, password: Option<&str>) -> anyhow::Result<Self> {
+        Ok(Self {
+            backend: Arc::new(Backend::Postgres(Box::new(
+                postgres::PostgresCatalog::connect(url, password).await?,
+            ))),
         })
     }
 
     /// Whether a component with this hash is stored.
-    pub fn contains(&self, hash: &str) -> anyhow::Result<bool> {
-        Ok(self
-            .db()
-            .prepare_cached("SELECT 1 FROM components WHERE hash = ?1")?
-            .exists([hash])?)
+    pub async fn contains(&self, hash: &str) -> anyhow::Result<bool> {
+        on_backend!(self, catalog => catalog.contains(hash))
     }
 
     /// Keeps `bytes` (described by `summary`) if they are new, and makes them the active version
     /// of their name. Returns whether the bytes were new to the store.
-    pub fn put_active(
+    pub async fn put_active(
         &self,
         summary: &PluginSummary,
         bytes: &[u8],
@@ -122,103 +141,49 @@ impl PluginStore {
         why: Activation,
         at: DateTime<Utc>,
     ) -> anyhow::Result<bool> {
-        let stored = self.contains(&summary.hash)?;
-        if !stored {
-            self.write_component(&summary.hash, bytes)?;
-        }
-        let mut db = self.db();
-        let tx = db.transaction()?;
-        if !stored {
-            tx.execute(
-                "INSERT INTO components (hash, name, version, world, size, installed_at, origin)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    summary.hash,
-                    summary.name,
-                    summary.version,
-                    summary.world.to_string(),
-                    bytes.len() as i64,
-                    to_ms(at),
-                    origin
-                ],
-            )?;
-        }
-        tx.execute(
-            "INSERT INTO activations (name, hash, activated_at, reason) VALUES (?1, ?2, ?3, ?4)",
-            params![summary.name, summary.hash, to_ms(at), why.as_str()],
-        )?;
-        tx.commit()?;
-        Ok(!stored)
+        on_backend!(self, catalog => catalog.put_active(summary, bytes, origin, why, at))
     }
 
     /// The bytes of a stored component, checked against their hash.
-    pub fn component(&self, hash: &str) -> anyhow::Result<Vec<u8>> {
-        let path = self.components.join(format!("{hash}.wasm"));
-        let bytes = std::fs::read(&path)
-            .with_context(|| format!("the plugin store lost {}", path.display()))?;
+    pub async fn component(&self, hash: &str) -> anyhow::Result<Vec<u8>> {
+        let (bytes, place) = on_backend!(self, catalog => catalog.bytes(hash))?;
         if crate::plugin::cache::content_hash(&bytes) != hash {
-            bail!(
-                "{} no longer matches its hash: the file was changed outside mlc",
-                path.display()
-            );
+            bail!("{place} no longer matches its hash: it was changed outside mlc");
         }
         Ok(bytes)
     }
 
     /// The hashes of every stored component, active or not.
-    pub fn hashes(&self) -> anyhow::Result<BTreeSet<String>> {
-        let db = self.db();
-        let mut statement = db.prepare_cached("SELECT hash FROM components")?;
-        let rows = statement.query_map([], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    pub async fn hashes(&self) -> anyhow::Result<BTreeSet<String>> {
+        on_backend!(self, catalog => catalog.hashes())
     }
 
     /// The active component of each name: (name, hash).
-    pub fn active(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let db = self.db();
-        let mut statement = db.prepare_cached(
-            "SELECT name, hash FROM activations a
-             WHERE id = (SELECT MAX(id) FROM activations WHERE name = a.name) ORDER BY name",
-        )?;
-        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    pub async fn active(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let active = on_backend!(self, catalog => catalog.active())?;
+        Ok(active.into_iter().map(|row| (row.name, row.hash)).collect())
     }
 
     /// Every name's active and inactive versions, by name.
-    pub fn versions(&self) -> anyhow::Result<Vec<PluginVersions>> {
-        let db = self.db();
-        let mut statement = db.prepare_cached(
-            "SELECT name, hash, reason, activated_at FROM activations a
-             WHERE id = (SELECT MAX(id) FROM activations WHERE name = a.name) ORDER BY name",
-        )?;
-        let active = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, i64>(3)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut all = db.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM components WHERE name = ?1 ORDER BY seq DESC"
-        ))?;
+    pub async fn versions(&self) -> anyhow::Result<Vec<PluginVersions>> {
         let mut versions = Vec::new();
-        for (name, hash, reason, at) in active {
-            let stored = all
-                .query_map([&name], read_version)?
-                .collect::<Result<Vec<_>, _>>()?;
-            let (mine, inactive): (Vec<_>, Vec<_>) =
-                stored.into_iter().partition(|version| version.hash == hash);
+        for row in on_backend!(self, catalog => catalog.active())? {
+            let stored = on_backend!(self, catalog => catalog.stored(&row.name))?;
+            let (mine, inactive): (Vec<_>, Vec<_>) = stored
+                .into_iter()
+                .partition(|version| version.hash == row.hash);
             let Some(active) = mine.into_iter().next() else {
-                bail!("the plugin store is inconsistent: active {name} {hash} is not stored");
+                bail!(
+                    "the plugin store is inconsistent: active {} {} is not stored",
+                    row.name,
+                    row.hash
+                );
             };
             versions.push(PluginVersions {
-                name,
+                name: row.name,
                 active,
-                activated_by: reason,
-                activated_at: from_ms(at),
+                activated_by: row.reason,
+                activated_at: row.at,
                 inactive,
             });
         }
@@ -226,19 +191,10 @@ impl PluginStore {
     }
 
     /// The version of `name` installed just before its active one: what a rollback returns to.
-    pub fn before_active(&self, name: &str) -> anyhow::Result<StoredVersion> {
-        let db = self.db();
-        let active: Option<String> = db
-            .prepare_cached(
-                "SELECT hash FROM activations WHERE name = ?1 ORDER BY id DESC LIMIT 1",
-            )?
-            .query_row([name], |row| row.get(0))
-            .optional()?;
-        let Some(active) = active else {
-            let known: Vec<String> = db
-                .prepare_cached("SELECT DISTINCT name FROM activations ORDER BY name")?
-                .query_map([], |row| row.get(0))?
-                .collect::<Result<_, _>>()?;
+    pub async fn before_active(&self, name: &str) -> anyhow::Result<StoredVersion> {
+        let active = on_backend!(self, catalog => catalog.active())?;
+        let Some(row) = active.iter().find(|row| row.name == name) else {
+            let known: Vec<&str> = active.iter().map(|row| row.name.as_str()).collect();
             bail!(
                 "no plugin named `{name}` is installed (installed: {})",
                 if known.is_empty() {
@@ -248,68 +204,34 @@ impl PluginStore {
                 }
             );
         };
-        db.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM components WHERE name = ?1
-             AND seq < (SELECT seq FROM components WHERE hash = ?2) ORDER BY seq DESC LIMIT 1"
-        ))?
-        .query_row([name, &active], read_version)
-        .optional()?
-        .with_context(|| {
-            format!(
-                "`{name}` has no version installed before its active one ({}): nothing to roll \
-                 back to",
-                &active[..12]
-            )
-        })
+        let stored = on_backend!(self, catalog => catalog.stored(name))?;
+        stored
+            .into_iter()
+            .skip_while(|version| version.hash != row.hash)
+            .nth(1)
+            .with_context(|| {
+                format!(
+                    "`{name}` has no version installed before its active one ({}): nothing to \
+                     roll back to",
+                    &row.hash[..12]
+                )
+            })
     }
 
     /// Grows with every activation: a running service compares it to notice another process's
-    /// install or rollback.
-    pub fn generation(&self) -> anyhow::Result<i64> {
-        Ok(self
-            .db()
-            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM activations")?
-            .query_row([], |row| row.get(0))?)
+    /// (or, on PostgreSQL, another host's) install or rollback.
+    pub async fn generation(&self) -> anyhow::Result<i64> {
+        on_backend!(self, catalog => catalog.generation())
     }
-
-    /// Writes the bytes under their hash: to a name of this writer's, then renamed into place.
-    fn write_component(&self, hash: &str, bytes: &[u8]) -> anyhow::Result<()> {
-        let path = self.components.join(format!("{hash}.wasm"));
-        let partial = self.components.join(format!(
-            "{hash}.{}-{}.partial",
-            std::process::id(),
-            rand::random::<u64>()
-        ));
-        std::fs::write(&partial, bytes)
-            .with_context(|| format!("cannot write {}", partial.display()))?;
-        std::fs::File::open(&partial)
-            .and_then(|file| file.sync_all())
-            .with_context(|| format!("cannot sync {}", partial.display()))?;
-        std::fs::rename(&partial, &path)
-            .with_context(|| format!("cannot move {} into place", partial.display()))
-    }
-
-    fn db(&self) -> MutexGuard<'_, Connection> {
-        self.db.lock()
-    }
-}
-
-fn read_version(row: &Row<'_>) -> rusqlite::Result<StoredVersion> {
-    Ok(StoredVersion {
-        name: row.get(0)?,
-        version: row.get(1)?,
-        world: row.get(2)?,
-        hash: row.get(3)?,
-        size: row.get::<_, i64>(4)?.max(0) as u64,
-        installed_at: from_ms(row.get(5)?),
-        origin: row.get(6)?,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rusqlite::Connection;
+
     use crate::sqlite::fresh_path;
+    use sqlite::SCHEMA;
 
     fn version(path: &Path) -> i64 {
         Connection::open(path)
@@ -318,8 +240,8 @@ mod tests {
             .unwrap()
     }
 
-    #[test]
-    fn a_store_made_before_numbered_migrations_migrates_and_keeps_its_history() {
+    #[tokio::test]
+    async fn a_store_made_before_numbered_migrations_migrates_and_keeps_its_history() {
         let dir = fresh_path("plugins");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("plugins.db");
@@ -340,7 +262,7 @@ mod tests {
 
         let store = PluginStore::open(&dir).unwrap();
         assert_eq!(version(&path), SCHEMA.version() as i64);
-        let versions = store.versions().unwrap();
+        let versions = store.versions().await.unwrap();
         assert_eq!(versions.len(), 1);
         assert_eq!(versions[0].active.version, "0.2.0");
         assert_eq!(versions[0].activated_by, "install");
@@ -349,8 +271,11 @@ mod tests {
             DateTime::parse_from_rfc3339("2026-11-22T08:16:30Z").unwrap()
         );
         assert_eq!(versions[0].inactive[0].hash, "aaa");
-        assert_eq!(store.before_active("intacct").unwrap().version, "0.1.0");
-        assert_eq!(store.generation().unwrap(), 2);
+        assert_eq!(
+            store.before_active("intacct").await.unwrap().version,
+            "0.1.0"
+        );
+        assert_eq!(store.generation().await.unwrap(), 2);
     }
 
     #[test]

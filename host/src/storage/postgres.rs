@@ -1,58 +1,35 @@
 //! The PostgreSQL storage backend: plugin storage that several hosts share (one Intacct session,
 //! one ShipStation rate-limit window for the whole cluster). One table of (namespace, key) →
-//! value, made on first use; a `mlc_schema` row records its version, and a database whose version
-//! is newer than this build's is refused. Every operation is one statement, so a
+//! value, made and versioned by `crate::postgres`. Every operation is one statement, so a
 //! `compare_and_swap` is atomic across hosts without a transaction.
 //!
-//! The store holds one connection, opened on first use and again after it broke. Its calls block
-//! (as [`KvStore`]'s do): the storage capability runs them on the blocking pool, where they wait
-//! on the runtime the store was made on. Errors name the server (host, port, database, user),
-//! never the password.
-
-use std::sync::Mutex;
+//! Its calls block (as [`KvStore`]'s do): the storage capability runs them on the blocking pool,
+//! where they wait on the runtime the store was made on.
 
 use tokio::runtime::Handle;
-use tokio_postgres::config::Host;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::Client;
 
 use super::{KvStore, Namespace, StoreError};
+use crate::postgres::{Database, Part, PostgresError};
 
-/// This build's schema of plugin storage.
-const SCHEMA_VERSION: i32 = 1;
-
-/// The schema, made when missing, under a lock so that hosts starting together do not race.
-const SCHEMA: &str = "
-BEGIN;
-SELECT pg_advisory_xact_lock(7240001);
-CREATE TABLE IF NOT EXISTS mlc_schema (
-    part TEXT PRIMARY KEY,
-    version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS plugin_kv (
-    namespace TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value BYTEA NOT NULL,
-    PRIMARY KEY (namespace, key)
-);
-INSERT INTO mlc_schema (part, version) VALUES ('plugin_storage', 1) ON CONFLICT (part) DO NOTHING;
-COMMIT;
-";
+/// Plugin storage's part of the schema.
+static PART: Part = Part {
+    name: "plugin_storage",
+    version: 1,
+    tables: "CREATE TABLE IF NOT EXISTS plugin_kv (
+                 namespace TEXT NOT NULL,
+                 key TEXT NOT NULL,
+                 value BYTEA NOT NULL,
+                 PRIMARY KEY (namespace, key)
+             );",
+    holds: "the plugin storage",
+};
 
 /// Key/value storage in a PostgreSQL database.
+#[derive(Debug)]
 pub struct PostgresStore {
-    config: Config,
-    /// Where the server is, for messages: `postgres@localhost:5432/mlc`.
-    server: String,
+    database: Database,
     runtime: Handle,
-    client: Mutex<Option<Client>>,
-}
-
-impl std::fmt::Debug for PostgresStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PostgresStore")
-            .field("server", &self.server)
-            .finish_non_exhaustive()
-    }
 }
 
 impl PostgresStore {
@@ -60,54 +37,15 @@ impl PostgresStore {
     /// makes the schema when it is missing. Must be called within a tokio runtime, which then
     /// drives the connection.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let config: Config = url.parse().map_err(|_| {
-            StoreError(
-                "the PostgreSQL URL does not read (postgresql://user:password@host:port/database)"
-                    .into(),
-            )
-        })?;
-        let store = Self {
-            server: server(&config),
-            config,
-            runtime: Handle::current(),
-            client: Mutex::new(None),
-        };
-        let client = store.open().await?;
-        *store.client.lock().expect("the client lock") = Some(client);
-        Ok(store)
+        Self::connect_with(url, None).await
     }
 
-    /// A new connection, with the schema checked.
-    async fn open(&self) -> Result<Client, StoreError> {
-        let (client, connection) = self.config.connect(NoTls).await.map_err(|error| {
-            StoreError(format!(
-                "PostgreSQL at {} cannot be reached: {}",
-                self.server,
-                with_causes(&error)
-            ))
-        })?;
-        self.runtime.spawn(connection);
-        client
-            .batch_execute(SCHEMA)
-            .await
-            .map_err(|error| self.failed(error))?;
-        let version: i32 = client
-            .query_one(
-                "SELECT version FROM mlc_schema WHERE part = 'plugin_storage'",
-                &[],
-            )
-            .await
-            .map_err(|error| self.failed(error))?
-            .get(0);
-        if version > SCHEMA_VERSION {
-            return Err(StoreError(format!(
-                "the plugin storage in PostgreSQL at {} has schema version {version}, newer than \
-                 this build's {SCHEMA_VERSION}: it was written by a newer release of mlc; run \
-                 that release, or another database",
-                self.server
-            )));
-        }
-        Ok(client)
+    /// As [`PostgresStore::connect`], the password given apart from the URL (`[store] password`).
+    pub async fn connect_with(url: &str, password: Option<&str>) -> Result<Self, StoreError> {
+        Ok(Self {
+            database: Database::connect(url, password, &PART).await?,
+            runtime: Handle::current(),
+        })
     }
 
     /// Runs `work` on the store's connection (opened again first when it broke), waiting for it
@@ -116,52 +54,19 @@ impl PostgresStore {
         &self,
         work: impl AsyncFnOnce(&Client) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
-        let mut held = self.client.lock().expect("the client lock");
         self.runtime.block_on(async {
-            let client = match held.take() {
-                Some(client) if !client.is_closed() => client,
-                _ => self.open().await?,
-            };
-            let result = work(&client).await.map_err(|error| self.failed(error));
-            *held = Some(client);
-            result
+            let client = self.database.client().await?;
+            work(&client)
+                .await
+                .map_err(|error| self.database.failed(error).into())
         })
     }
-
-    fn failed(&self, error: tokio_postgres::Error) -> StoreError {
-        StoreError(format!(
-            "PostgreSQL at {}: {}",
-            self.server,
-            with_causes(&error)
-        ))
-    }
 }
 
-/// The error and what caused it: `error connecting to server: Connection refused (os error 111)`.
-fn with_causes(error: &tokio_postgres::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = std::error::Error::source(error);
-    while let Some(inner) = cause {
-        text.push_str(&format!(": {inner}"));
-        cause = inner.source();
+impl From<PostgresError> for StoreError {
+    fn from(error: PostgresError) -> Self {
+        Self(error.0)
     }
-    text
-}
-
-/// `user@host:port/database` of `config`.
-fn server(config: &Config) -> String {
-    let host = match config.get_hosts().first() {
-        Some(Host::Tcp(name)) => name.clone(),
-        #[cfg(unix)]
-        Some(Host::Unix(path)) => path.display().to_string(),
-        None => "localhost".into(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    format!(
-        "{}@{host}:{port}/{}",
-        config.get_user().unwrap_or("postgres"),
-        config.get_dbname().unwrap_or("postgres")
-    )
 }
 
 impl KvStore for PostgresStore {

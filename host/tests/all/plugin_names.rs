@@ -27,7 +27,10 @@ async fn a_plugin_named_like_a_path_is_refused_and_leaves_nothing_behind() {
         .await
         .expect("the service starts");
     let base = format!("http://{}", service.local_addr());
-    let versions_before = service.plugin_versions().expect("the store's versions");
+    let versions_before = service
+        .plugin_versions()
+        .await
+        .expect("the store's versions");
     let compiled_before = files(&compiled_dir);
     assert!(!compiled_before.is_empty(), "the active plugins are cached");
 
@@ -57,7 +60,10 @@ async fn a_plugin_named_like_a_path_is_refused_and_leaves_nothing_behind() {
     );
 
     assert_eq!(
-        service.plugin_versions().expect("the store's versions"),
+        service
+            .plugin_versions()
+            .await
+            .expect("the store's versions"),
         versions_before,
         "the store holds nothing new"
     );

@@ -223,7 +223,7 @@ async fn store_a_bad_or_unreachable_postgres_url_is_a_clear_error_without_its_pa
     assert_eq!(
         error.to_string(),
         "storage backend: the PostgreSQL URL does not read \
-         (postgresql://user:password@host:port/database)"
+         (postgresql://user@host:port/database)"
     );
     let error = PostgresStore::connect("postgresql://mlc:hunter2-secret@127.0.0.1:1/books")
         .await
@@ -246,31 +246,10 @@ async fn store_a_schema_from_a_newer_release_is_refused() {
             drop(db);
             SqliteStore::open(&path).unwrap_err().to_string()
         }
-        Backend::Postgres(url) => {
-            let database = format!("mlc_newer_{}", std::process::id());
-            let (admin, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(connection);
-            for statement in ["DROP DATABASE IF EXISTS", "CREATE DATABASE"] {
-                admin
-                    .batch_execute(&format!("{statement} {database}"))
-                    .await
-                    .unwrap();
-            }
-            let mut config: tokio_postgres::Config = url.parse().unwrap();
-            config.dbname(&database);
-            let (client, connection) = config.connect(tokio_postgres::NoTls).await.unwrap();
-            tokio::spawn(connection);
-            client
-                .batch_execute(
-                    "CREATE TABLE mlc_schema (part TEXT PRIMARY KEY, version INTEGER NOT NULL);
-                     INSERT INTO mlc_schema VALUES ('plugin_storage', 9);",
-                )
-                .await
-                .unwrap();
-            let newer = url_with_database(&url, &database);
-            PostgresStore::connect(&newer)
+        Backend::Postgres(_) => {
+            let database = support::postgres::database("store_newer_schema").await;
+            support::postgres::mark_newer(&database, "plugin_storage", 9).await;
+            PostgresStore::connect(&database.url())
                 .await
                 .unwrap_err()
                 .to_string()
@@ -280,10 +259,4 @@ async fn store_a_schema_from_a_newer_release_is_refused() {
         error.contains("schema version 9") && error.contains("newer"),
         "{error}"
     );
-}
-
-/// `url` with its database replaced by `database`.
-fn url_with_database(url: &str, database: &str) -> String {
-    let (server, _) = url.rsplit_once('/').expect("the URL names a database");
-    format!("{server}/{database}")
 }

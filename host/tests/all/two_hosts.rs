@@ -73,8 +73,8 @@ async fn two_hosts_keep_their_events_storage_and_plugins_apart() {
     );
 
     // Both serve the plugin directory's testkit; A installs a 0.1.1 build of it.
-    let original = active(&a.plugin_versions().expect("A's versions"), "testkit").hash;
-    let versions_b = b.plugin_versions().expect("B's versions");
+    let original = active(&a.plugin_versions().await.expect("A's versions"), "testkit").hash;
+    let versions_b = b.plugin_versions().await.expect("B's versions");
     assert_eq!(active(&versions_b, "testkit").hash, original);
     let variant = tokio::task::spawn_blocking(|| build_variant("testkit", "0.1.1"))
         .await
@@ -93,7 +93,7 @@ async fn two_hosts_keep_their_events_storage_and_plugins_apart() {
     );
     assert_eq!(serving(a.host(), "testkit"), newer);
     assert_eq!(serving(b.host(), "testkit"), original);
-    assert_eq!(b.plugin_versions().expect("B's versions"), versions_b);
+    assert_eq!(b.plugin_versions().await.expect("B's versions"), versions_b);
 
     // Events from now on run on each host's own active version, and the audit trail says so.
     send(&base_a, &["a-4"], "A").await;
@@ -111,10 +111,10 @@ async fn two_hosts_keep_their_events_storage_and_plugins_apart() {
     // A rolls back; B's store still has only the plugin directory's version.
     let rolled = a.rollback_plugin("testkit").await.expect("A rolls back");
     assert_eq!(rolled.active.hash, original);
-    let testkit_a = active_versions(&a.plugin_versions().expect("A's versions"), "testkit");
+    let testkit_a = active_versions(&a.plugin_versions().await.expect("A's versions"), "testkit");
     assert_eq!(testkit_a.activated_by, "rollback");
     assert_eq!(hashes(&testkit_a.inactive), vec![newer.clone()]);
-    assert_eq!(b.plugin_versions().expect("B's versions"), versions_b);
+    assert_eq!(b.plugin_versions().await.expect("B's versions"), versions_b);
     assert!(active_versions(&versions_b, "testkit").inactive.is_empty());
 
     // B's probes are mounted with its webhooks: alive, ready, and no metrics recorder here.

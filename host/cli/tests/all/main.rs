@@ -13,4 +13,5 @@ mod playground;
 mod plugin_build;
 mod plugin_upgrade;
 mod process;
+mod scale_out;
 mod shipstation_intacct_flow;

@@ -52,12 +52,12 @@ fn version_view(stored: &crate::plugin_store::StoredVersion) -> VersionView {
     }
 }
 
-fn plugins_page(
+async fn plugins_page(
     shared: &Shared,
     op: Operator,
     notice: Option<(bool, String)>,
 ) -> Result<Response, Failure> {
-    let versions = shared.store.versions().map_err(|error| {
+    let versions = shared.store.versions().await.map_err(|error| {
         op.fail(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("cannot read the plugin store: {error:#}"),
@@ -88,7 +88,7 @@ pub(super) async fn page(
     State(shared): State<Arc<Shared>>,
     op: Operator,
 ) -> Result<Response, Failure> {
-    plugins_page(&shared, op, None)
+    plugins_page(&shared, op, None).await
 }
 
 /// What an install or a rollback did, for the page's notice.
@@ -148,7 +148,7 @@ pub(super) async fn upload(
         ),
     };
     tracing::info!(who = %op.who, ok = notice.0, "console: plugin install");
-    plugins_page(&shared, op, Some(notice))
+    plugins_page(&shared, op, Some(notice)).await
 }
 
 /// Makes the version installed before the active one serve again.
@@ -161,5 +161,5 @@ pub(super) async fn rollback(
     op.check(&form.csrf)?;
     let notice = outcome(shared.rollback_plugin(&name).await, "rolled back");
     tracing::info!(who = %op.who, plugin = %name, ok = notice.0, "console: plugin rollback");
-    plugins_page(&shared, op, Some(notice))
+    plugins_page(&shared, op, Some(notice)).await
 }

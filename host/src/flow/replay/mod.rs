@@ -287,7 +287,7 @@ async fn load(
 ) -> anyhow::Result<()> {
     let component = match candidates.iter().find(|(name, _)| *name == plugin.name) {
         Some((_, candidate)) => candidate.clone(),
-        None => store.component(&plugin.hash).with_context(|| {
+        None => store.component(&plugin.hash).await.with_context(|| {
             format!(
                 "the recorded {} {} ({}) is not in the plugin store",
                 plugin.name, plugin.version, plugin.hash

@@ -7,6 +7,7 @@
 pub mod calls;
 pub mod flows;
 pub mod ledger;
+pub mod postgres;
 pub mod variant;
 
 use std::path::{Path, PathBuf};

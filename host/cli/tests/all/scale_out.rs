@@ -1,0 +1,227 @@
+//! Three `mlc run` processes on one `[store]` database (`support::postgres`: the server of
+//! `MLC_TEST_POSTGRES_URL`, else a throwaway cluster): a plugin installed through one host (the
+//! CLI in a fourth process) serves on all three within about a second, a rollback through
+//! another host's admin API too, and every event's steps carry one version of each plugin: the
+//! one active when it started. A store that cannot be reached stops `mlc run` with its cause,
+//! never its password.
+//!
+//! Each host keeps its own inbox for now: the shop sends its webhooks to one of them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mlc_host::config::Config;
+use mlc_host::flow::{self, EventFilter, EventRow, Inbox, Status};
+use serde_json::Value;
+use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
+use support::flows::{ADMIN_TOKEN, admin, scratch, wait_settled};
+use support::postgres::Database;
+use support::variant::build_variant;
+
+use crate::process::{MlcRun, mlc, text};
+
+/// Orders before the install, and after it.
+const ORDERS: usize = 4;
+
+/// `[store]` on `database`, its password in the file `store-password` beside the config.
+fn store_section(dir: &Path, database: &Database) -> String {
+    std::fs::write(dir.join("store-password"), database.password()).unwrap();
+    format!(
+        "\n[store]\nurl = \"{}\"\npassword = {{ file = \"store-password\" }}\n",
+        database.url_without_password()
+    )
+}
+
+/// A host's config on the simulators with `[store]` on `database`.
+fn host_config(sims: &ShopifyIntacct, name: &str, database: &Database) -> PathBuf {
+    let dir = scratch(name);
+    let mut setup = Setup::new(support::plugin_dir());
+    setup.admin_token = Some(ADMIN_TOKEN.to_owned());
+    sims.write_config(&dir, &setup, &store_section(&dir, database))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scale_out_three_hosts_serve_what_one_installs_and_pin_each_event_to_one_version() {
+    let next = tokio::task::spawn_blocking(|| build_variant("intacct", "0.1.1"))
+        .await
+        .unwrap();
+    let (shopify, intacct) = demo_configs();
+    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
+    let database = support::postgres::database("scale_out_hosts").await;
+    let configs: Vec<PathBuf> = (0..3)
+        .map(|n| host_config(&sims, &format!("scale-out-{n}"), &database))
+        .collect();
+    let hosts: Vec<MlcRun> = configs.iter().map(|path| MlcRun::start(path)).collect();
+    let original = serving(&hosts[0].base, "intacct").await;
+    for host in &hosts {
+        assert_eq!(serving(&host.base, "intacct").await, original);
+    }
+
+    sims.subscribe(&hosts[2].base);
+    let inbox = flow::open_inbox(&Config::load(&configs[2]).unwrap()).unwrap();
+    let before = create_orders(&sims, &inbox, ORDERS).await;
+
+    // The CLI installs through the first host's config; all three serve it.
+    let installed = mlc(&configs[0], &["plugin", "install", next.to_str().unwrap()]);
+    assert!(installed.status.success(), "{}", text(&installed.stderr));
+    let installed_at = Instant::now();
+    let mut new_hash = String::new();
+    for host in &hosts {
+        new_hash = wait_serving_other_than(&host.base, "intacct", &original).await;
+    }
+    println!(
+        "scale-out: an install through one host served on all 3 after {} ms",
+        installed_at.elapsed().as_millis()
+    );
+    let listed = serving_version(&hosts[1].base, "intacct").await;
+    assert_eq!(listed, "0.1.1");
+
+    let all = create_orders(&sims, &inbox, ORDERS).await;
+    assert!(all.len() > before.len());
+    let mut versions = std::collections::BTreeMap::<String, usize>::new();
+    for row in &all {
+        let steps = inbox.show(row.id).unwrap().steps;
+        let intacct: std::collections::BTreeSet<(String, String)> = steps
+            .iter()
+            .filter(|step| step.plugin.as_deref() == Some("intacct"))
+            .map(|step| {
+                (
+                    step.plugin_version.clone().unwrap(),
+                    step.plugin_hash.clone().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            intacct.len() <= 1,
+            "event {} ran on one intacct version: {intacct:?}",
+            row.id
+        );
+        if let Some((version, hash)) = intacct.into_iter().next() {
+            let expected = if before.iter().any(|early| early.id == row.id) {
+                &original
+            } else {
+                &new_hash
+            };
+            assert_eq!(&hash, expected, "event {} ran on {version}", row.id);
+            *versions.entry(version).or_default() += 1;
+        }
+    }
+    assert!(
+        versions.get("0.1.0").is_some_and(|count| *count > 0)
+            && versions.get("0.1.1").is_some_and(|count| *count > 0),
+        "applies on each version: {versions:?}"
+    );
+
+    // A rollback through the second host's admin API: all three serve the original again.
+    let (status, body) = admin(
+        &hosts[1].base,
+        "POST",
+        "/admin/plugins/intacct/rollback",
+        Some(ADMIN_TOKEN),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    for host in &hosts {
+        wait_serving_other_than(&host.base, "intacct", &new_hash).await;
+        assert_eq!(serving(&host.base, "intacct").await, original);
+    }
+    let rows = inbox.list(&EventFilter::default()).unwrap();
+    assert!(rows.iter().all(|row| row.status == Status::Done));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scale_out_a_store_that_cannot_be_reached_stops_mlc_run_with_its_cause() {
+    let (shopify, intacct) = demo_configs();
+    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
+    let dir = scratch("scale-out-unreachable");
+    std::fs::write(dir.join("store-password"), "hunter2-secret").unwrap();
+    let store = "\n[store]\nurl = \"postgresql://mlc@127.0.0.1:1/books\"\n\
+                 password = { file = \"store-password\" }\n";
+    let path = sims
+        .write_config(&dir, &Setup::new(support::plugin_dir()), store)
+        .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mlc"))
+        .args(["--config", path.to_str().unwrap(), "run"])
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("[store] url in {}", path.display()))
+            && stderr.contains(
+                "PostgreSQL at mlc@127.0.0.1:1/books cannot be reached: error connecting to \
+                 server"
+            ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(!text(&output.stdout).contains("hunter2"));
+}
+
+/// Creates `count` orders in the shop; returns the inbox's events once every event the shop
+/// sent so far is done.
+async fn create_orders(sims: &ShopifyIntacct, inbox: &Inbox, count: usize) -> Vec<EventRow> {
+    for _ in 0..count {
+        let spec = sims.shopify.sample_order_spec(2);
+        sims.shopify.create_order(spec).unwrap();
+    }
+    sims.shopify.wait_idle().await;
+    let deliveries = sims.shopify.deliveries();
+    assert!(
+        deliveries
+            .iter()
+            .all(|delivery| delivery.status == Some(200)),
+        "every webhook is accepted"
+    );
+    let sent: std::collections::BTreeSet<&str> = deliveries
+        .iter()
+        .map(|delivery| delivery.event_id.as_str())
+        .collect();
+    wait_settled(inbox, sent.len(), &[Status::Done], Duration::from_secs(60)).await
+}
+
+/// The plugin `name` a host serves: its `serving` entry of `GET /admin/plugins`.
+async fn serving_entry(base: &str, name: &str) -> Value {
+    let (status, plugins) = admin(base, "GET", "/admin/plugins", Some(ADMIN_TOKEN), None).await;
+    assert_eq!(status, 200, "{plugins}");
+    plugins["serving"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|plugin| plugin["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("{base} does not serve {name}: {plugins}"))
+}
+
+async fn serving(base: &str, name: &str) -> String {
+    serving_entry(base, name).await["hash"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn serving_version(base: &str, name: &str) -> String {
+    serving_entry(base, name).await["version"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Waits until the host serves a version of `name` other than `hash`; returns its hash.
+async fn wait_serving_other_than(base: &str, name: &str, hash: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let now = serving(base, name).await;
+        if now != hash {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{base} still serves {name} {hash} 15 s after the change"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
