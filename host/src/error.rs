@@ -94,6 +94,11 @@ pub enum HostError {
     )]
     LaneStopped { connection: String },
     #[error(
+        "the sink lane of connection `{connection}` cannot be held across hosts ({problem}); \
+         retried shortly"
+    )]
+    LaneUnavailable { connection: String, problem: String },
+    #[error(
         "plugin `{plugin}` {version} broke the contract: {problem}; upgrade or roll back the plugin"
     )]
     MalformedAnswer {
@@ -131,7 +136,9 @@ impl HostError {
             | Self::UnknownConnection { .. }
             | Self::FlowRemoved { .. }
             | Self::UnreadableFix { .. } => HostErrorKind::Config,
-            Self::PoolExhausted { .. } | Self::LaneStopped { .. } => HostErrorKind::Capacity,
+            Self::PoolExhausted { .. }
+            | Self::LaneStopped { .. }
+            | Self::LaneUnavailable { .. } => HostErrorKind::Capacity,
             Self::MalformedAnswer { .. }
             | Self::InstantiationFailed { .. }
             | Self::NoSuchExport { .. } => HostErrorKind::PluginFault,

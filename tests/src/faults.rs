@@ -1,14 +1,28 @@
 //! Faults a test can switch on for one simulator at run time: added latency, a share of 5xx answers,
 //! responses dropped after the write was committed, malformed bodies. Each fault is either a share of
 //! all requests (per mille, drawn at random) or a count of the next requests it hits for certain.
+//! Beside them, what a test watches at the same place: the requests in flight, and the most there
+//! ever were at once.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// The faults of one simulator. Shared by its server and the test that drives it.
 #[derive(Debug, Default)]
 pub struct Faults {
     state: Mutex<FaultState>,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+}
+
+/// One request in flight, from its arrival to its answer.
+pub struct InFlight<'a>(&'a Faults);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -98,6 +112,24 @@ impl Faults {
 
     pub fn latency(&self) -> Duration {
         self.lock().latency
+    }
+
+    /// Counts a request in flight until the guard is dropped.
+    pub fn arrived(&self) -> InFlight<'_> {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(self)
+    }
+
+    /// The most requests that were in flight at once (latency included).
+    pub fn most_in_flight(&self) -> usize {
+        self.most_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Starts counting the most requests in flight at once again from those in flight now.
+    pub fn reset_most_in_flight(&self) {
+        self.most_in_flight
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
     }
 
     /// Decides the fate of the request that just arrived.

@@ -101,6 +101,7 @@ async fn serve_one(
     faults: Arc<Faults>,
     request: Request<Body>,
 ) -> Result<Response<Body>, DroppedAnswer> {
+    let _in_flight = faults.arrived();
     let latency = faults.latency();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

@@ -138,6 +138,18 @@ pub struct Options {
         action = clap::ArgAction::Set
     )]
     recording: bool,
+    /// Where the state several hosts share lives (`[store]`): `sqlite` (no `[store]`: files in
+    /// the data directory), or a PostgreSQL URL with its password
+    /// (`postgresql://user:password@host:port/database`): the plugin store, plugin storage and the
+    /// sink lanes' slots in that database, as a host of several has them.
+    #[arg(
+        long,
+        env = "MLC_BENCH_STORE",
+        value_name = "sqlite|URL",
+        default_value = "sqlite",
+        value_parser = store
+    )]
+    store: Store,
     /// Components built already, relative to the workspace root (default: build the plugins).
     #[arg(long, env = "MLC_BENCH_PLUGINS", value_name = "DIR")]
     plugins: Option<PathBuf>,
@@ -153,6 +165,45 @@ fn on_off(text: &str) -> Result<bool, String> {
         "off" => Ok(false),
         other => Err(format!("`{other}`: write on or off")),
     }
+}
+
+/// Where the bench's host keeps what several hosts share.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Sqlite,
+    /// With its password.
+    Postgres(url::Url),
+}
+
+impl Store {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// `sqlite`, or a PostgreSQL URL.
+fn store(text: &str) -> Result<Store, String> {
+    if text == "sqlite" {
+        return Ok(Store::Sqlite);
+    }
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "postgresql" | "postgres") => Ok(Store::Postgres(url)),
+        _ => Err("`sqlite`, or postgresql://user:password@host:port/database".into()),
+    }
+}
+
+/// `[store]` on `url`: the URL without its password, which goes to a file beside the config.
+fn store_section(dir: &Path, url: &url::Url) -> anyhow::Result<String> {
+    let password_file = dir.join("store-password");
+    std::fs::write(&password_file, url.password().unwrap_or_default())?;
+    let mut without = url.clone();
+    let _ = without.set_password(None);
+    Ok(format!(
+        "\n[store]\nurl = \"{without}\"\npassword = {{ file = \"store-password\" }}\n"
+    ))
 }
 
 /// A count that must not be zero.
@@ -284,8 +335,11 @@ async fn run(
         batch,
         ..Setup::new(plugin_dir)
     };
-    let recording = format!("\n[recording]\nenabled = {}\n", options.recording);
-    let path = sims.write_config(dir, &setup, &recording)?;
+    let mut extra = format!("\n[recording]\nenabled = {}\n", options.recording);
+    if let Store::Postgres(url) = &options.store {
+        extra.push_str(&store_section(dir, url)?);
+    }
+    let path = sims.write_config(dir, &setup, &extra)?;
     let config = Config::load(&path).map_err(|error| anyhow!("{error}"))?;
     // The components compiled by an earlier run (or the tests) are reused, not compiled again.
     copy_compiled(compiled_from, &dir.join("data/compiled"))?;

@@ -20,12 +20,13 @@ pub fn print(options: &Options, runs: &[Run]) {
         "pipeline: Shopify → shopify-intacct → Intacct on the simulators, release, {} CPUs\n\
          orders of {} lines, unpaid (orders/create); each order also creates its customer, so \
          it is 2 events\nIntacct concurrency 1 and {:?} a request, Shopify cost bucket {bucket}; \
-         after {} warm-up orders\nCPU: the host's threads, the simulators' (with the bench's \
-         ledger watcher) and the bench's driver (the main thread) apart",
+         after {} warm-up orders; store {}\nCPU: the host's threads, the simulators' (with the \
+         bench's ledger watcher) and the bench's driver (the main thread) apart",
         std::thread::available_parallelism().map_or(0, |cpus| cpus.get()),
         options.lines,
         options.intacct_latency,
-        options.warmup
+        options.warmup,
+        options.store.name()
     );
     let mut table = Table::new(
         runs.iter()
@@ -284,6 +285,7 @@ fn summary(options: &Options, run: &Run) -> String {
             options.slow_intacct.as_millis().to_string(),
         ),
         ("recording", on_off(options.recording).to_owned()),
+        ("store", options.store.name().to_owned()),
         (
             "recorded_bytes_per_attempt",
             number(recorded_per_attempt(run).0, 0),

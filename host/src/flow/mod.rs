@@ -24,6 +24,7 @@ mod dispatch;
 pub mod dry_run;
 mod inbox;
 mod ingress;
+mod lane_gate;
 mod mapping_check;
 mod outcome;
 mod plugin_watch;

@@ -12,37 +12,49 @@ use crate::flow::shared::Shared;
 /// How often the store's generation is compared.
 pub(crate) const WATCH_EVERY: Duration = Duration::from_millis(500);
 
-/// Runs until `stop` turns true.
+/// Runs until `stop` turns true. A store that cannot be read (its database away) is logged
+/// once, and once more when it answers again; versions that do not load are tried again until
+/// they do, logged once per change; the versions serving stay meanwhile.
 pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let mut seen = generation(&shared).await;
+    let mut seen = shared.store.generation().await.ok();
+    let mut unreadable = false;
+    // The generation whose versions did not load, so that trying again logs nothing new.
+    let mut failed = None;
     while !*stop.borrow() {
         tokio::select! {
             _ = tokio::time::sleep(WATCH_EVERY) => {}
             _ = stop.changed() => continue,
         }
-        let now = generation(&shared).await;
-        if now == seen {
+        let now = match shared.store.generation().await {
+            Ok(now) => now,
+            Err(error) => {
+                if !unreadable {
+                    tracing::error!(error = %format!("{error:#}"), "cannot read the plugin store; the versions serving stay, and it is read again every 500 ms");
+                    unreadable = true;
+                }
+                continue;
+            }
+        };
+        if unreadable {
+            tracing::info!("the plugin store answers again");
+            unreadable = false;
+        }
+        if seen == Some(now) {
             continue;
         }
-        seen = now;
         match shared.sync_plugins().await {
             Ok(loaded) => {
+                seen = Some(now);
                 for plugin in loaded {
                     tracing::info!(plugin = %plugin.name, version = %plugin.version, hash = %&plugin.hash[..12], "installed version now serves new events");
                 }
             }
             Err(error) => {
-                tracing::error!(error = %format!("{error:#}"), "cannot load the plugin store's active versions; the ones serving stay")
+                if failed != Some(now) {
+                    tracing::error!(error = %format!("{error:#}"), "cannot load the plugin store's active versions; the ones serving stay, and loading is tried again every 500 ms");
+                    failed = Some(now);
+                }
             }
         }
     }
-}
-
-async fn generation(shared: &Shared) -> Option<i64> {
-    shared
-        .store
-        .generation()
-        .await
-        .inspect_err(|error| tracing::error!(%error, "cannot read the plugin store"))
-        .ok()
 }

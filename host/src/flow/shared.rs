@@ -18,6 +18,7 @@ use crate::connection::Connection;
 use crate::error::{CallError, HostError};
 use crate::flow::backfill;
 use crate::flow::inbox::Inbox;
+use crate::flow::lane_gate::LaneGate;
 use crate::flow::plugins::{self, Installed};
 use crate::flow::sink::SinkLane;
 use crate::host::Host;
@@ -63,6 +64,7 @@ impl Shared {
         for (name, connection) in &config.connections {
             connections.insert(name.clone(), Arc::new(connection.connection()?));
         }
+        let gate = LaneGate::of(&config);
         let lanes = config
             .flows
             .values()
@@ -72,7 +74,7 @@ impl Shared {
                     flow.sink.clone(),
                     SinkLane::start(
                         &flow.sink,
-                        sink.concurrency,
+                        gate.slots(&flow.sink, sink.concurrency),
                         sink.batch,
                         config.recording.enabled,
                     ),

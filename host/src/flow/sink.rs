@@ -5,8 +5,10 @@
 //! An event waiting here gives its worker back (see `worker`), so the lane has room of its own:
 //! `2 × batch × concurrency` events, a full batch being applied and the next one filling. When
 //! attempts are recorded, the apply is taped and its tape encoded once for the batch's events.
+//! Each apply call holds one of the lane's slots, which with several hosts are held across them
+//! (`lane_gate`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
@@ -14,6 +16,7 @@ use crate::bindings::types::{Applied, Command, PluginError};
 use crate::call::ConnectorCall;
 use crate::error::HostError;
 use crate::flow::inbox::{EncodedApply, encode_apply};
+use crate::flow::lane_gate::Slot;
 use crate::flow::recording::{ApplyTape, RecordedCommand};
 use crate::tape::Received;
 use crate::trace::CallReport;
@@ -49,12 +52,16 @@ pub(crate) struct Place {
 }
 
 impl SinkLane {
-    /// The lane of sink connection `connection`; `taping` tapes each apply for the recordings.
-    pub fn start(connection: &str, concurrency: usize, batch: usize, taping: bool) -> Self {
+    /// The lane of sink connection `connection`, one apply call at once per slot of `slots`;
+    /// `taping` tapes each apply for the recordings.
+    pub fn start(connection: &str, slots: Vec<Slot>, batch: usize, taping: bool) -> Self {
         let (jobs, queue) = mpsc::unbounded_channel();
-        let (concurrency, batch) = (concurrency.max(1), batch.max(1));
-        let slots = Arc::new(Semaphore::new(concurrency));
-        tokio::spawn(drive(queue, slots, batch, taping));
+        let (concurrency, batch) = (slots.len().max(1), batch.max(1));
+        let slots = Arc::new(Slots {
+            permits: Arc::new(Semaphore::new(slots.len())),
+            free: Mutex::new(slots),
+        });
+        tokio::spawn(drive(connection.into(), queue, slots, batch, taping));
         Self {
             connection: connection.into(),
             jobs,
@@ -96,15 +103,7 @@ impl SinkLane {
             connection: self.connection.to_string(),
         };
         LaneAnswer {
-            report: CallReport {
-                result: Err(error.into()),
-                logs: Vec::new(),
-                logs_dropped: 0,
-                http: Vec::new(),
-                tape: Vec::new(),
-                plugin_time: Default::default(),
-                total_time: Default::default(),
-            },
+            report: unapplied(error),
             batch_commands: 0,
             batch_events: 0,
             tape: None,
@@ -112,11 +111,67 @@ impl SinkLane {
     }
 }
 
+/// The report of an apply call that never reached the connector.
+fn unapplied(error: HostError) -> CallReport<Vec<Result<Applied, PluginError>>> {
+    CallReport {
+        result: Err(error.into()),
+        logs: Vec::new(),
+        logs_dropped: 0,
+        http: Vec::new(),
+        tape: Vec::new(),
+        plugin_time: Default::default(),
+        total_time: Default::default(),
+    }
+}
+
+/// A lane's slots: as many permits as slots, and the slots no apply call holds.
+struct Slots {
+    permits: Arc<Semaphore>,
+    free: Mutex<Vec<Slot>>,
+}
+
+impl Slots {
+    /// Waits for a free slot; none once the lane is closed.
+    async fn take(self: &Arc<Self>) -> Option<Taken> {
+        let permit = self.permits.clone().acquire_owned().await.ok()?;
+        let slot = self.free.lock().expect("the free slots").pop()?;
+        Some(Taken {
+            slot: Some(slot),
+            slots: self.clone(),
+            _permit: permit,
+        })
+    }
+}
+
+/// A slot an apply call holds; given back when dropped.
+struct Taken {
+    slot: Option<Slot>,
+    slots: Arc<Slots>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Taken {
+    fn slot(&self) -> &Slot {
+        self.slot
+            .as_ref()
+            .expect("a taken slot until it is dropped")
+    }
+}
+
+impl Drop for Taken {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.slots.free.lock().expect("the free slots").push(slot);
+        }
+    }
+}
+
 /// Takes jobs in arrival order; once a slot is free, adds every job already waiting (same plugin
 /// version, within the batch size) and runs them as one apply call.
 async fn drive(
+    connection: Arc<str>,
     mut queue: mpsc::UnboundedReceiver<Job>,
-    slots: Arc<Semaphore>,
+    slots: Arc<Slots>,
     batch: usize,
     taping: bool,
 ) {
@@ -129,7 +184,7 @@ async fn drive(
                 None => return,
             },
         };
-        let Ok(slot) = slots.clone().acquire_owned().await else {
+        let Some(slot) = slots.take().await else {
             return;
         };
         let mut count = first.commands.len();
@@ -144,17 +199,28 @@ async fn drive(
             count += job.commands.len();
             jobs.push(job);
         }
-        tokio::spawn(run_batch(jobs, slot, taping));
+        tokio::spawn(run_batch(connection.clone(), jobs, slot, taping));
     }
 }
 
-/// Applies the jobs' commands in one call, holding `slot` only while the sink is called.
-async fn run_batch(jobs: Vec<Job>, slot: OwnedSemaphorePermit, taping: bool) {
+/// Applies the jobs' commands in one call, holding `slot` only while the sink is called. When
+/// the slot cannot be held, nothing is applied and every job gets the error.
+async fn run_batch(connection: Arc<str>, jobs: Vec<Job>, slot: Taken, taping: bool) {
     let commands: Vec<Command> = jobs.iter().flat_map(|job| job.commands.clone()).collect();
     let call = &jobs[0].call;
-    let mut report = match taping {
-        true => call.apply_taped(&commands).await,
-        false => call.apply(&commands).await,
+    let mut report = match slot.slot().hold().await {
+        Ok(()) => {
+            let report = match taping {
+                true => call.apply_taped(&commands).await,
+                false => call.apply(&commands).await,
+            };
+            slot.slot().release().await;
+            report
+        }
+        Err(error) => {
+            tracing::warn!(%connection, %error, "a batch waits: its sink lane cannot be held");
+            unapplied(error)
+        }
     };
     drop(slot);
     let tape = taping.then(|| tape(call, &commands, std::mem::take(&mut report.tape)));

@@ -15,7 +15,7 @@ mod outbound_http;
 mod plugin_names;
 mod recorded_history;
 mod sandbox;
-mod scale_out_plugin_store;
+mod scale_out_store;
 mod shared_storage;
 mod shipstation_connector;
 mod shopify_connector;

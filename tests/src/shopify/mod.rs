@@ -140,6 +140,10 @@ pub struct ShopifyConfig {
     /// How long a bulk operation runs on the simulator clock before it completes.
     pub bulk_run_time: Duration,
     pub webhook_retries: RetrySchedule,
+    /// The first order's number (`#1001`) and the first id the store hands out: another shop
+    /// posting to the same books starts elsewhere.
+    pub first_order_number: u64,
+    pub first_id: u64,
     pub clock: SimClock,
 }
 
@@ -168,6 +172,8 @@ impl ShopifyConfig {
                 retries: 8,
                 delay: std::time::Duration::from_millis(50),
             },
+            first_order_number: 1001,
+            first_id: FIRST_ID,
             clock,
         }
     }
@@ -239,8 +245,8 @@ impl ShopifySim {
             now,
         );
         let store = Arc::new(Mutex::new(Store {
-            next_id: FIRST_ID,
-            next_order_number: 1001,
+            next_id: config.first_id,
+            next_order_number: config.first_order_number,
             customers: BTreeMap::new(),
             orders: BTreeMap::new(),
             subscriptions: Vec::new(),

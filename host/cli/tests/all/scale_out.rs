@@ -2,10 +2,11 @@
 //! `MLC_TEST_POSTGRES_URL`, else a throwaway cluster): a plugin installed through one host (the
 //! CLI in a fourth process) serves on all three within about a second, a rollback through
 //! another host's admin API too, and every event's steps carry one version of each plugin: the
-//! one active when it started. A store that cannot be reached stops `mlc run` with its cause,
-//! never its password.
+//! one active when it started. Three shops, one host each, posting to one Intacct company: the
+//! company never sees two requests at once. A store that cannot be reached stops `mlc run` with
+//! its cause, never its password.
 //!
-//! Each host keeps its own inbox for now: the shop sends its webhooks to one of them.
+//! Each host keeps its own inbox for now: a shop sends its webhooks to one of them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +15,11 @@ use std::time::{Duration, Instant};
 use mlc_host::config::Config;
 use mlc_host::flow::{self, EventFilter, EventRow, Inbox, Status};
 use serde_json::Value;
-use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
+use simulators::intacct::DEMO_COMPANY_ID;
+use simulators::shopify::{ShopifyConfig, ShopifySim};
+use simulators::shopify_intacct::{
+    SHOPIFY_CONNECTION, Setup, ShopifyIntacct, TOPICS, demo_configs,
+};
 use support::flows::{ADMIN_TOKEN, admin, scratch, wait_settled};
 use support::postgres::Database;
 use support::variant::build_variant;
@@ -23,6 +28,10 @@ use crate::process::{MlcRun, mlc, text};
 
 /// Orders before the install, and after it.
 const ORDERS: usize = 4;
+/// Orders each shop takes while three hosts post to one company.
+const LANE_ORDERS: usize = 8;
+/// Intacct answers this slowly, so that requests from different hosts would overlap.
+const INTACCT_LATENCY: Duration = Duration::from_millis(40);
 
 /// `[store]` on `database`, its password in the file `store-password` beside the config.
 fn store_section(dir: &Path, database: &Database) -> String {
@@ -130,6 +139,102 @@ async fn scale_out_three_hosts_serve_what_one_installs_and_pin_each_event_to_one
     }
     let rows = inbox.list(&EventFilter::default()).unwrap();
     assert!(rows.iter().all(|row| row.status == Status::Done));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scale_out_three_hosts_never_call_one_intacct_company_twice_at_once() {
+    let (shop_config, intacct) = demo_configs();
+    let sims = ShopifyIntacct::start(shop_config.clone(), intacct)
+        .await
+        .unwrap();
+    let mut shops = vec![&sims.shopify];
+    // Two more shops whose order numbers and ids start elsewhere (#2001, #3001).
+    let mut others = Vec::new();
+    for number in 2..=3u64 {
+        let config = ShopifyConfig {
+            first_order_number: number * 1000 + 1,
+            first_id: shop_config.first_id + number * 1_000_000,
+            ..shop_config.clone()
+        };
+        others.push(ShopifySim::start(config).await.unwrap());
+    }
+    shops.extend(&others);
+    let database = support::postgres::database("scale_out_lanes").await;
+    let faults = sims.intacct.faults();
+    faults.set_latency(INTACCT_LATENCY);
+
+    // The gauge sees requests that overlap: three at once, before any host runs.
+    let client = reqwest::Client::new();
+    let send = || {
+        client
+            .post(sims.intacct.base_url())
+            .body("<request/>")
+            .send()
+    };
+    let (a, b, c) = tokio::join!(send(), send(), send());
+    for answer in [a, b, c] {
+        answer.unwrap();
+    }
+    assert_eq!(faults.most_in_flight(), 3);
+    faults.reset_most_in_flight();
+
+    let mut hosts = Vec::new();
+    for (number, shop) in shops.iter().enumerate() {
+        let dir = scratch(&format!("scale-out-lanes-{number}"));
+        let mut setup = Setup::new(support::plugin_dir());
+        setup.batch = 1;
+        let path = sims
+            .write_config(&dir, &setup, &store_section(&dir, &database))
+            .unwrap();
+        let text = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace(&sims.shopify.base_url(), &shop.base_url());
+        std::fs::write(&path, text).unwrap();
+        let host = MlcRun::start(&path);
+        let target = format!("{}/webhooks/{SHOPIFY_CONNECTION}", host.base);
+        for topic in TOPICS {
+            shop.subscribe(topic, &target);
+        }
+        hosts.push((path, host));
+    }
+
+    for _ in 0..LANE_ORDERS {
+        for shop in &shops {
+            let spec = shop.sample_order_spec(2);
+            shop.create_order(spec).unwrap();
+        }
+    }
+    let mut events = 0;
+    for ((path, _), shop) in hosts.iter().zip(&shops) {
+        shop.wait_idle().await;
+        let sent: std::collections::BTreeSet<String> = shop
+            .deliveries()
+            .into_iter()
+            .map(|delivery| delivery.event_id)
+            .collect();
+        let inbox = flow::open_inbox(&Config::load(path).unwrap()).unwrap();
+        let rows = wait_settled(
+            &inbox,
+            sent.len(),
+            &[Status::Done],
+            Duration::from_secs(120),
+        )
+        .await;
+        events += rows.len();
+    }
+    let invoices = sims.intacct.invoice_numbers(DEMO_COMPANY_ID, 0);
+    println!(
+        "scale-out: 3 hosts posted {events} events, {} invoices, to one company; at most {} \
+         request(s) at once",
+        invoices.len(),
+        faults.most_in_flight()
+    );
+    assert_eq!(invoices.len(), 3 * LANE_ORDERS, "each order invoiced once");
+    assert_eq!(
+        faults.most_in_flight(),
+        1,
+        "the company never saw two requests at once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -110,6 +110,31 @@ pub async fn drop_connections(database: &Database) -> usize {
     ended.len()
 }
 
+/// Lets `database` take connections again, or stops it taking any and ends those it has, as a
+/// database that went away would (superusers included, unlike a revoked privilege).
+pub async fn allow_connections(database: &Database, allowed: bool) {
+    let (client, connection) = tokio_postgres::connect(server().as_str(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let name = database.url.path().trim_start_matches('/');
+    client
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS {allowed}"
+        ))
+        .await
+        .unwrap();
+    if !allowed {
+        client
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                &[&name],
+            )
+            .await
+            .unwrap();
+    }
+}
+
 /// The server of this run: the variable's, or the throwaway cluster's.
 fn server() -> Url {
     let text = match std::env::var(POSTGRES_URL) {

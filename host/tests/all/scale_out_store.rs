@@ -1,16 +1,27 @@
-//! The plugin store that several hosts share, on PostgreSQL (`support::postgres`: the server of
-//! `MLC_TEST_POSTGRES_URL`, else a throwaway cluster). Three stores stand for three hosts on one
-//! database: what one installs, the others see (its generation moves, its bytes load, its history
-//! reads the same); hosts installing the same bytes at once store them once; and the errors a
-//! user sees for an unreachable server and for a schema from a newer release; and a store whose
-//! connection the server dropped (a restart, a failover) connects again.
+//! What several hosts share through `[store]` on PostgreSQL (`support::postgres`: the server of
+//! `MLC_TEST_POSTGRES_URL`, else a throwaway cluster). Three plugin stores stand for three hosts
+//! on one database: what one installs, the others see (its generation moves, its bytes load, its
+//! history reads the same); hosts installing the same bytes at once store them once; the errors a
+//! user sees for an unreachable server and for a schema from a newer release; a store whose
+//! connection the server dropped (a restart, a failover) connects again. And a serving host whose
+//! database goes away: its webhooks are still taken, nothing reaches the sink while its lane
+//! cannot be held, and once the database is back every event is posted, each once.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use mlc_host::flow::{self, EventFilter, EventRow, Inbox, Service, Status};
 use mlc_host::plugin_store::{Activation, PluginStore};
 use mlc_host::storage::{KvStore, Namespace, PostgresStore};
 use mlc_host::{Host, PluginSummary};
+use serde_json::json;
+use support::flows::{
+    WEBHOOK_TOKEN, config_text, post_webhook, scratch, wait_settled, webhook_body, write_config,
+};
+use support::ledger::Ledger;
 use support::variant::build_variant;
+
+const SETTLE: Duration = Duration::from_secs(30);
 
 /// Three hosts' stores on one fresh database.
 async fn three_stores(test: &str) -> Vec<PluginStore> {
@@ -216,4 +227,102 @@ async fn scale_out_stores_whose_connections_the_server_drops_reconnect_on_the_ne
     .await
     .unwrap();
     assert_eq!(value.as_deref(), Some(&b"s-1"[..]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scale_out_a_host_whose_database_goes_away_posts_nothing_until_it_is_back_then_each_once() {
+    let database = support::postgres::database("store_goes_away").await;
+    let ledger = Ledger::start().await;
+    let dir = scratch("store-goes-away");
+    std::fs::write(dir.join("store-password"), database.password()).unwrap();
+    let store = format!(
+        "\n[store]\nurl = \"{}\"\npassword = {{ file = \"store-password\" }}\n",
+        database.url_without_password()
+    );
+    let config = write_config(&dir, &config_text(&dir, &ledger, &store));
+    let host = flow::open_host(&config).await.expect("the host opens");
+    let service = Service::start(host, config).await.expect("the host serves");
+    let base = format!("http://{}", service.local_addr());
+
+    send(&base, &["before-1", "before-2"]).await;
+    wait_settled(service.inbox(), 2, &[Status::Done], SETTLE).await;
+    assert_eq!(ledger.writes(), 2);
+
+    support::postgres::allow_connections(&database, false).await;
+    send(&base, &["away-1", "away-2", "away-3"]).await;
+    // The lane cannot be held: the events wait, and the sink hears nothing.
+    let waiting = wait_for(service.inbox(), |rows| {
+        rows.iter()
+            .filter(|row| row.key.starts_with("away-"))
+            .all(|row| row.status == Status::Retry)
+            && rows.len() == 5
+    })
+    .await;
+    assert_eq!(
+        ledger.writes(),
+        2,
+        "nothing posted while the database is away"
+    );
+    let away = waiting
+        .iter()
+        .find(|row| row.key == "away-1")
+        .expect("away-1 is in the inbox");
+    let detail = service.inbox().show(away.id).unwrap();
+    let message = detail
+        .steps
+        .iter()
+        .filter_map(|step| step.message.as_deref())
+        .find(|message| message.contains("cannot be held across hosts"))
+        .unwrap_or_else(|| panic!("no step says why: {:?}", detail.steps));
+    assert!(
+        message.contains("sink lane of connection `ledger`")
+            && !message.contains(&database.password()),
+        "{message}"
+    );
+
+    support::postgres::allow_connections(&database, true).await;
+    let rows = wait_settled(service.inbox(), 5, &[Status::Done], SETTLE).await;
+    assert_eq!(rows.len(), 5);
+    assert_eq!(ledger.writes(), 5, "each event posted once");
+    let mut keys: Vec<String> = ledger
+        .entries()
+        .into_iter()
+        .map(|entry| entry.key)
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "away-1/0",
+            "away-2/0",
+            "away-3/0",
+            "before-1/0",
+            "before-2/0"
+        ]
+    );
+    service.shutdown().await.unwrap();
+}
+
+/// Sends testkit events with these keys to the host's webhook; each is accepted.
+async fn send(base: &str, keys: &[&str]) {
+    let events: Vec<(&str, serde_json::Value)> = keys.iter().map(|key| (*key, json!({}))).collect();
+    let (status, answer) = post_webhook(base, "shop", WEBHOOK_TOKEN, webhook_body(&events)).await;
+    assert_eq!(status, 200, "{answer}");
+}
+
+/// Waits until the inbox's events satisfy `done`; returns them.
+async fn wait_for(inbox: &Inbox, done: impl Fn(&[EventRow]) -> bool) -> Vec<EventRow> {
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let rows = inbox.list(&EventFilter::default()).unwrap();
+        if done(&rows) {
+            return rows;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the inbox did not get there: {:?}",
+            rows.iter().map(EventRow::summary).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
