@@ -3,6 +3,7 @@
 //! helpers to post webhooks, call the admin API and wait for events to settle.
 
 use std::path::{Path, PathBuf};
+use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -16,9 +17,12 @@ use super::plugin_dir;
 pub const WEBHOOK_TOKEN: &str = "whk-test-token-0042";
 pub const ADMIN_TOKEN: &str = "adm-test-token-0042";
 
-/// A fresh directory for one test's config and data.
+/// A fresh directory for one test's config and data (`mlc-flow-<name>-<pid>-<n>` in the
+/// temporary directory). It stays after the test, to be looked at; the next test process
+/// removes it (see [`remove_ended_runs`]).
 pub fn scratch(name: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    remove_ended_runs();
     let dir = std::env::temp_dir().join(format!(
         "mlc-flow-{name}-{}-{}",
         std::process::id(),
@@ -29,6 +33,40 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::write(dir.join("webhook-token"), format!("{WEBHOOK_TOKEN}\n")).unwrap();
     std::fs::write(dir.join("admin-token"), ADMIN_TOKEN).unwrap();
     dir
+}
+
+/// Removes the scratch directories of test processes that have ended, once per process: a whole
+/// run leaves about 3 GB of them. Only where `/proc` tells which processes run.
+fn remove_ended_runs() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+            return;
+        };
+        if !Path::new("/proc/self").exists() {
+            return;
+        }
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(rest) = name
+                .to_str()
+                .and_then(|name| name.strip_prefix("mlc-flow-"))
+            else {
+                continue;
+            };
+            let Some(pid) = rest
+                .rsplit('-')
+                .nth(1)
+                .and_then(|pid| pid.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let ended = !Path::new(&format!("/proc/{pid}")).exists();
+            if ended && pid != std::process::id() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    });
 }
 
 /// The test config; `extra` is appended (more flows, or overrides in new tables).
