@@ -16,7 +16,6 @@ use crate::config::{Config, StoreConfig};
 use crate::error::HostError;
 
 /// Where a config's lanes hold their slots.
-#[derive(Clone)]
 pub(crate) enum LaneGate {
     /// One host: nothing to hold.
     Local,

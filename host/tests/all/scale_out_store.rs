@@ -234,11 +234,7 @@ async fn scale_out_a_host_whose_database_goes_away_posts_nothing_until_it_is_bac
     let database = support::postgres::database("store_goes_away").await;
     let ledger = Ledger::start().await;
     let dir = scratch("store-goes-away");
-    std::fs::write(dir.join("store-password"), database.password()).unwrap();
-    let store = format!(
-        "\n[store]\nurl = \"{}\"\npassword = {{ file = \"store-password\" }}\n",
-        database.url_without_password()
-    );
+    let store = database.store_section(&dir);
     let config = write_config(&dir, &config_text(&dir, &ledger, &store));
     let host = flow::open_host(&config).await.expect("the host opens");
     let service = Service::start(host, config).await.expect("the host serves");

@@ -8,7 +8,7 @@
 //!
 //! Each host keeps its own inbox for now: a shop sends its webhooks to one of them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -36,21 +36,12 @@ const CHANGE_SEEN: Duration = Duration::from_secs(60);
 /// Intacct answers this slowly, so that requests from different hosts would overlap.
 const INTACCT_LATENCY: Duration = Duration::from_millis(40);
 
-/// `[store]` on `database`, its password in the file `store-password` beside the config.
-fn store_section(dir: &Path, database: &Database) -> String {
-    std::fs::write(dir.join("store-password"), database.password()).unwrap();
-    format!(
-        "\n[store]\nurl = \"{}\"\npassword = {{ file = \"store-password\" }}\n",
-        database.url_without_password()
-    )
-}
-
 /// A host's config on the simulators with `[store]` on `database`.
 fn host_config(sims: &ShopifyIntacct, name: &str, database: &Database) -> PathBuf {
     let dir = scratch(name);
     let mut setup = Setup::new(support::plugin_dir());
     setup.admin_token = Some(ADMIN_TOKEN.to_owned());
-    sims.write_config(&dir, &setup, &store_section(&dir, database))
+    sims.write_config(&dir, &setup, &database.store_section(&dir))
         .unwrap()
 }
 
@@ -189,7 +180,7 @@ async fn scale_out_three_hosts_never_call_one_intacct_company_twice_at_once() {
         let mut setup = Setup::new(support::plugin_dir());
         setup.batch = 1;
         let path = sims
-            .write_config(&dir, &setup, &store_section(&dir, &database))
+            .write_config(&dir, &setup, &database.store_section(&dir))
             .unwrap();
         let text = std::fs::read_to_string(&path)
             .unwrap()

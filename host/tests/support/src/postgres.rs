@@ -6,7 +6,7 @@
 //! database of its own.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -43,6 +43,16 @@ impl Database {
     /// The password, for `[store] password`.
     pub fn password(&self) -> String {
         self.url.password().unwrap_or_default().to_owned()
+    }
+
+    /// `[store]` on this database for a config in `dir`, its password written to the file
+    /// `store-password` there.
+    pub fn store_section(&self, dir: &Path) -> String {
+        std::fs::write(dir.join("store-password"), self.password()).unwrap();
+        format!(
+            "\n[store]\nurl = \"{}\"\npassword = {{ file = \"store-password\" }}\n",
+            self.url_without_password()
+        )
     }
 }
 
@@ -93,7 +103,7 @@ pub async fn mark_newer(database: &Database, part: &str, version: i32) {
 }
 
 /// Ends every session on `database` but this call's own, as a server restart or a failover
-/// would; returns how many it ended.
+/// would, and waits until they are gone; returns how many it ended.
 pub async fn drop_connections(database: &Database) -> usize {
     let (client, connection) = tokio_postgres::connect(&database.url(), tokio_postgres::NoTls)
         .await
@@ -107,7 +117,27 @@ pub async fn drop_connections(database: &Database) -> usize {
         )
         .await
         .unwrap();
-    ended.len()
+    // pg_terminate_backend only signals: a session may answer one more statement before it ends.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if left == 0 {
+            return ended.len();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{left} session(s) still on the database 10 s after they were ended"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Lets `database` take connections again, or stops it taking any and ends those it has, as a
