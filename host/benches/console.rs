@@ -290,7 +290,12 @@ async fn settle(inbox: &Inbox, claimed: &[EventRow]) -> anyhow::Result<()> {
             skipped.push((row.id, at + chrono::Duration::hours(2)));
         }
         let (inbox, id, finish) = (inbox.clone(), row.id, synthetic.finish(at));
-        writes.spawn(async move { inbox.finish(id, 1, finish, Vec::new(), None, at).await });
+        writes.spawn(async move {
+            inbox
+                .finish(id, 1, finish, Vec::new(), None, at)
+                .await
+                .map(drop)
+        });
         drain_if_full(&mut writes).await?;
     }
     drain(&mut writes).await?;

@@ -2,8 +2,9 @@
 //! hosts share, how each part of its schema (plugin storage, the plugin store) is made and
 //! versioned, and how its errors read.
 //!
-//! A [`Database`] holds one connection, opened on first use and again after it broke; statements
-//! from many tasks share it (tokio-postgres pipelines them). Each part's tables are made when
+//! A [`Database`] holds one shared connection, opened on first use and again after it broke;
+//! statements from many tasks share it (tokio-postgres pipelines them). A transaction takes a
+//! [`Session`] instead: a connection of its own for as long as it runs, kept for the next one. Each part's tables are made when
 //! missing, under an advisory lock so that hosts starting together do not race, and its row in
 //! `mlc_schema` records the version this build wrote: a database whose part is newer than this
 //! build's is refused. Errors name the server (`user@host:port/database`) and the cause, never
@@ -11,7 +12,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
 
@@ -30,6 +31,13 @@ pub(crate) struct Part {
     pub holds: &'static str,
 }
 
+/// How long opening a connection may take, unless the URL says (`connect_timeout`): a server that
+/// does not answer fails the call that needed it instead of holding it.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// At most this many sessions of one [`Database`] are open at once; more wait for one.
+const MOST_SESSIONS: usize = 8;
+
 /// The key of the advisory lock taken while a part's tables are made.
 const SCHEMA_LOCK: i64 = 7_240_001;
 
@@ -40,6 +48,13 @@ pub(crate) struct Database {
     server: String,
     part: &'static Part,
     client: Mutex<Option<Arc<Client>>>,
+    /// Connections free for a [`Session`].
+    idle: std::sync::Mutex<Vec<Client>>,
+    /// One permit per session that may be open at once.
+    sessions: Semaphore,
+    /// The runtime `connect` was called in: it drives every connection, the reopened ones too,
+    /// whichever runtime or thread uses the database later.
+    runtime: tokio::runtime::Handle,
 }
 
 impl std::fmt::Debug for Database {
@@ -68,11 +83,17 @@ impl Database {
         if let Some(password) = password {
             config.password(password);
         }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let database = Self {
             server: server(&config),
             config,
             part,
             client: Mutex::new(None),
+            idle: std::sync::Mutex::default(),
+            sessions: Semaphore::new(MOST_SESSIONS),
+            runtime: tokio::runtime::Handle::current(),
         };
         database.client().await?;
         Ok(database)
@@ -94,6 +115,36 @@ impl Database {
         Ok(client)
     }
 
+    /// A connection for this caller alone, for a transaction: one kept from an earlier session,
+    /// or a new one. Given back when dropped, unless it broke.
+    pub async fn session(&self) -> Result<Session<'_>, PostgresError> {
+        let permit = self
+            .sessions
+            .acquire()
+            .await
+            .map_err(|_| PostgresError("the database is closed".into()))?;
+        let kept = loop {
+            let popped = self
+                .idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .pop();
+            match popped {
+                Some(client) if client.is_closed() => continue,
+                found => break found,
+            }
+        };
+        let client = match kept {
+            Some(client) => client,
+            None => self.open().await?,
+        };
+        Ok(Session {
+            client: Some(client),
+            database: self,
+            _permit: permit,
+        })
+    }
+
     /// The error of a statement, naming the server.
     pub fn failed(&self, error: tokio_postgres::Error) -> PostgresError {
         PostgresError(format!(
@@ -112,7 +163,27 @@ impl Database {
                 with_causes(&error)
             ))
         })?;
-        tokio::spawn(connection);
+        self.runtime.spawn(connection);
+        let part = self.part;
+        let version = match part_version(&client, part).await {
+            Some(version) => version,
+            None => self.make_part(&client).await?,
+        };
+        if version > part.version {
+            return Err(PostgresError(format!(
+                "{} in PostgreSQL at {} has schema version {version}, newer than this build's {}: \
+                 it was written by a newer release of mlc; run that release, or another database",
+                part.holds, self.server, part.version
+            )));
+        }
+        Ok(client)
+    }
+
+    /// Makes the part's tables and records its version, under the schema lock; the version
+    /// recorded (another host's, when it made them first). Only where they are missing: `CREATE
+    /// INDEX IF NOT EXISTS` locks its table even when the index is there, which would stall (or
+    /// deadlock with) the writes of hosts already running.
+    async fn make_part(&self, client: &Client) -> Result<i32, PostgresError> {
         let part = self.part;
         client
             .batch_execute(&format!(
@@ -132,22 +203,65 @@ impl Database {
             ))
             .await
             .map_err(|error| self.failed(error))?;
-        let version: i32 = client
+        Ok(client
             .query_one(
                 "SELECT version FROM mlc_schema WHERE part = $1",
                 &[&part.name],
             )
             .await
             .map_err(|error| self.failed(error))?
-            .get(0);
-        if version > part.version {
-            return Err(PostgresError(format!(
-                "{} in PostgreSQL at {} has schema version {version}, newer than this build's {}: \
-                 it was written by a newer release of mlc; run that release, or another database",
-                part.holds, self.server, part.version
-            )));
+            .get(0))
+    }
+}
+
+/// The version of `part` the database records; none when it has no record of it (or no
+/// `mlc_schema` yet).
+async fn part_version(client: &Client, part: &Part) -> Option<i32> {
+    client
+        .query_opt(
+            "SELECT version FROM mlc_schema WHERE part = $1",
+            &[&part.name],
+        )
+        .await
+        .ok()
+        .flatten()
+        .map(|row| row.get(0))
+}
+
+/// A connection held by one caller; derefs to its [`Client`].
+pub(crate) struct Session<'a> {
+    client: Option<Client>,
+    database: &'a Database,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl std::ops::Deref for Session<'_> {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        self.client
+            .as_ref()
+            .expect("a session holds its client until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Session<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client
+            .as_mut()
+            .expect("a session holds its client until dropped")
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take().filter(|client| !client.is_closed()) {
+            self.database
+                .idle
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(client);
         }
-        Ok(client)
     }
 }
 

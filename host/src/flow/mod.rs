@@ -41,6 +41,7 @@ mod shared;
 mod sink;
 mod status;
 pub mod stores;
+pub use stores::open_inbox;
 mod worker;
 
 use std::sync::Arc;
@@ -64,16 +65,8 @@ use crate::config::Config;
 use crate::host::Host;
 use crate::plugin_store::PluginStore;
 
-/// The inbox file under `data_dir`.
-const INBOX_FILE: &str = "inbox.db";
 /// Compiled components under `data_dir`.
 const COMPILED_DIR: &str = "compiled";
-
-/// The inbox of the config's data directory.
-pub fn open_inbox(config: &Config) -> anyhow::Result<Inbox> {
-    let path = config.data_dir.join(INBOX_FILE);
-    Inbox::open(&path).with_context(|| format!("data_dir in {}", config.path.display()))
-}
 
 /// `component` as a candidate mapping for dry-runs over the config's recorded events, whether or
 /// not `mlc run` is serving; its compiled code shares the data directory's cache.

@@ -2,7 +2,11 @@
 //! stored cursor, on the host's clock (tests move it forward). The events go into the inbox with
 //! the same dedupe as webhooks, in one transaction with the new cursor, so a crash between the two
 //! cannot skip or double anything. A connector that says `more` is polled again at once; a failed
-//! poll is tried again after a minute (or the interval, if shorter).
+//! poll is tried again after a minute (or the interval, if shorter). On an inbox several hosts
+//! share, a host polls a flow only while it holds the flow's lease ([`Inbox::lead_poll`]), so
+//! one host at a time polls it and only that host moves its cursor.
+//!
+//! [`Inbox::lead_poll`]: crate::flow::inbox::Inbox::lead_poll
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +42,14 @@ pub(crate) async fn run(
                 false
             }
         };
+        let due = due
+            && match shared.inbox.lead_poll(&flow, shared.now()).await {
+                Ok(leading) => leading,
+                Err(error) => {
+                    tracing::error!(%flow, %error, "cannot take the lease to poll");
+                    false
+                }
+            };
         if due {
             let more = poll_once(&shared, &flow, interval).await;
             if more {

@@ -27,8 +27,8 @@ use crate::flow::inbox::Inbox;
 use crate::flow::plugins::Installed;
 use crate::flow::shared::Shared;
 use crate::flow::{
-    admin, console, dispatch, ingress, open_inbox, plugin_watch, poller, probes, retention, server,
-    stores,
+    admin, console, dispatch, ingress, plugin_watch, poller, probes, retention, server,
+    stores::{self, open_inbox},
 };
 use crate::host::Host;
 use crate::plugin_store::PluginVersions;

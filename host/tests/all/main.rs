@@ -15,6 +15,7 @@ mod outbound_http;
 mod plugin_names;
 mod recorded_history;
 mod sandbox;
+mod scale_out_inbox;
 mod scale_out_store;
 mod shared_storage;
 mod shipstation_connector;

@@ -56,7 +56,11 @@ impl Running {
             .expect("the simulators start");
         let dir = scratch(&format!("shopify-intacct-{name}"));
         let path = sims
-            .write_config(&dir, &Setup::new(support::plugin_dir()), "")
+            .write_config(
+                &dir,
+                &Setup::new(support::plugin_dir()),
+                &support::flows::store_section(&dir),
+            )
             .expect("writing the config");
         let config = Config::load(&path).unwrap_or_else(|error| panic!("{error}"));
         let host = flow::open_host(&config).await.expect("the host opens");

@@ -2,11 +2,10 @@
 //! `MLC_TEST_POSTGRES_URL`, else a throwaway cluster): a plugin installed through one host (the
 //! CLI in a fourth process) serves on all three within about a second, a rollback through
 //! another host's admin API too, and every event's steps carry one version of each plugin: the
-//! one active when it started. Three shops, one host each, posting to one Intacct company: the
-//! company never sees two requests at once. A store that cannot be reached stops `mlc run` with
-//! its cause, never its password.
-//!
-//! Each host keeps its own inbox for now: a shop sends its webhooks to one of them.
+//! one active when it started. Three hosts sharing one inbox, every webhook delivered to two of
+//! them, one SIGKILLed mid-burst: every event done once, the killed host's attempts returned to
+//! the others once its lease ran out, and the Intacct company never sees two requests at once. A
+//! store that cannot be reached stops `mlc run` with its cause, never its password.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -16,10 +15,7 @@ use mlc_host::config::Config;
 use mlc_host::flow::{self, EventFilter, EventRow, Inbox, Status};
 use serde_json::Value;
 use simulators::intacct::DEMO_COMPANY_ID;
-use simulators::shopify::{ShopifyConfig, ShopifySim};
-use simulators::shopify_intacct::{
-    SHOPIFY_CONNECTION, Setup, ShopifyIntacct, TOPICS, demo_configs,
-};
+use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
 use support::flows::{ADMIN_TOKEN, admin, scratch, wait_settled};
 use support::postgres::Database;
 use support::variant::build_variant;
@@ -28,8 +24,8 @@ use crate::process::{MlcRun, mlc, text};
 
 /// Orders before the install, and after it.
 const ORDERS: usize = 4;
-/// Orders each shop takes while three hosts post to one company.
-const LANE_ORDERS: usize = 8;
+/// Orders the shop takes while three hosts post to one company.
+const LANE_ORDERS: usize = 24;
 /// How long a host may take to serve a change made through another (it compiles the component;
 /// about a second when the machine is not busy).
 const CHANGE_SEEN: Duration = Duration::from_secs(60);
@@ -136,23 +132,10 @@ async fn scale_out_three_hosts_serve_what_one_installs_and_pin_each_event_to_one
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn scale_out_three_hosts_never_call_one_intacct_company_twice_at_once() {
-    let (shop_config, intacct) = demo_configs();
-    let sims = ShopifyIntacct::start(shop_config.clone(), intacct)
-        .await
-        .unwrap();
-    let mut shops = vec![&sims.shopify];
-    // Two more shops whose order numbers and ids start elsewhere (#2001, #3001).
-    let mut others = Vec::new();
-    for number in 2..=3u64 {
-        let config = ShopifyConfig {
-            first_order_number: number * 1000 + 1,
-            first_id: shop_config.first_id + number * 1_000_000,
-            ..shop_config.clone()
-        };
-        others.push(ShopifySim::start(config).await.unwrap());
-    }
-    shops.extend(&others);
+async fn scale_out_three_hosts_share_one_inbox_survive_a_sigkill_and_never_call_one_company_twice_at_once()
+ {
+    let (shopify, intacct) = demo_configs();
+    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
     let database = support::postgres::database("scale_out_lanes").await;
     let faults = sims.intacct.faults();
 
@@ -174,63 +157,85 @@ async fn scale_out_three_hosts_never_call_one_intacct_company_twice_at_once() {
     faults.reset_most_in_flight();
     faults.set_latency(INTACCT_LATENCY);
 
-    let mut hosts = Vec::new();
-    for (number, shop) in shops.iter().enumerate() {
-        let dir = scratch(&format!("scale-out-lanes-{number}"));
-        let mut setup = Setup::new(support::plugin_dir());
-        setup.batch = 1;
-        let path = sims
-            .write_config(&dir, &setup, &database.store_section(&dir))
-            .unwrap();
-        let text = std::fs::read_to_string(&path)
-            .unwrap()
-            .replace(&sims.shopify.base_url(), &shop.base_url());
-        std::fs::write(&path, text).unwrap();
-        let host = MlcRun::start(&path);
-        let target = format!("{}/webhooks/{SHOPIFY_CONNECTION}", host.base);
-        for topic in TOPICS {
-            shop.subscribe(topic, &target);
-        }
-        hosts.push((path, host));
-    }
+    // Three hosts of one config; the shop delivers every webhook to the second and the third
+    // (twice each event: the shared inbox keeps it once), and all three run events.
+    let mut setup = Setup::new(support::plugin_dir());
+    setup.batch = 1;
+    let dir = scratch("scale-out-lanes");
+    let path = sims
+        .write_config(&dir, &setup, &database.store_section(&dir))
+        .unwrap();
+    let mut hosts: Vec<MlcRun> = (0..3).map(|_| MlcRun::start(&path)).collect();
+    sims.subscribe(&hosts[1].base);
+    sims.subscribe(&hosts[2].base);
+    let inbox = flow::open_inbox(&Config::load(&path).unwrap()).unwrap();
 
     for _ in 0..LANE_ORDERS {
-        for shop in &shops {
-            let spec = shop.sample_order_spec(2);
-            shop.create_order(spec).unwrap();
-        }
+        let spec = sims.shopify.sample_order_spec(2);
+        sims.shopify.create_order(spec).unwrap();
     }
-    let mut events = 0;
-    for ((path, _), shop) in hosts.iter().zip(&shops) {
-        shop.wait_idle().await;
-        let sent: std::collections::BTreeSet<String> = shop
-            .deliveries()
-            .into_iter()
-            .map(|delivery| delivery.event_id)
-            .collect();
-        let inbox = flow::open_inbox(&Config::load(path).unwrap()).unwrap();
-        let rows = wait_settled(
-            &inbox,
-            sent.len(),
-            &[Status::Done],
-            Duration::from_secs(120),
-        )
-        .await;
-        events += rows.len();
-    }
+    // The first host dies mid-burst, holding attempts; it comes back later.
+    wait_for(&inbox, |rows| {
+        rows.iter().filter(|row| row.status == Status::Done).count() >= 4
+    })
+    .await;
+    hosts[0].child.kill().unwrap();
+    hosts[0].child.wait().unwrap();
+    let killed_at = Instant::now();
+    sims.shopify.wait_idle().await;
+    let sent: std::collections::BTreeSet<String> = sims
+        .shopify
+        .deliveries()
+        .into_iter()
+        .map(|delivery| delivery.event_id)
+        .collect();
+    let rows = wait_settled(
+        &inbox,
+        sent.len(),
+        &[Status::Done],
+        Duration::from_secs(180),
+    )
+    .await;
+    let interrupted = rows
+        .iter()
+        .filter(|row| {
+            inbox
+                .show(row.id)
+                .unwrap()
+                .steps
+                .iter()
+                .any(|step| step.name == "interrupted")
+        })
+        .count();
+    hosts[0] = MlcRun::start(&path);
     let invoices = sims.intacct.invoice_numbers(DEMO_COMPANY_ID, 0);
     println!(
-        "scale-out: 3 hosts posted {events} events, {} invoices, to one company; at most {} \
-         request(s) at once",
+        "scale-out: 3 hosts on one inbox ran {} events ({} of them cut short by the SIGKILL and \
+         returned) into {} invoices, all settled {} s after the kill; at most {} request(s) at \
+         once",
+        rows.len(),
+        interrupted,
         invoices.len(),
+        killed_at.elapsed().as_secs(),
         faults.most_in_flight()
     );
-    assert_eq!(invoices.len(), 3 * LANE_ORDERS, "each order invoiced once");
+    assert_eq!(
+        rows.len(),
+        sent.len(),
+        "every event the shop sent is done, once"
+    );
+    assert!(
+        interrupted > 0,
+        "the killed host held attempts, and they were returned"
+    );
+    assert_eq!(invoices.len(), LANE_ORDERS, "each order invoiced once");
     assert_eq!(
         faults.most_in_flight(),
         1,
         "the company never saw two requests at once"
     );
+    let (status, ready) = admin(&hosts[0].base, "GET", "/readyz", None, None).await;
+    assert_eq!(status, 200, "the restarted host serves: {ready}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -324,5 +329,18 @@ async fn wait_serving_other_than(base: &str, name: &str, hash: &str) -> String {
             "{base} still serves {name} {hash} {CHANGE_SEEN:?} after the change"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the inbox's events satisfy `done`.
+async fn wait_for(inbox: &Inbox, done: impl Fn(&[EventRow]) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let rows = inbox.list(&EventFilter::default()).unwrap();
+        if done(&rows) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the inbox did not get there");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{Inbox, InboxError};
+use super::InboxError;
+use super::sqlite::SqliteInbox;
 use crate::sqlite::{from_ms, to_ms};
 
 const HOUR_MS: i64 = 3_600_000;
@@ -23,11 +24,11 @@ pub struct HourActivity {
     pub mean_lag_ms: Option<u64>,
 }
 
-impl Inbox {
+impl SqliteInbox {
     /// Every (flow, hour) with events received at or after `since`, by flow then hour. It reads
     /// only those events, through `events_received`: left to choose, SQLite walks an index in
     /// flow order to spare the grouping its sort, and so reads every event there is.
-    pub fn activity(&self, since: DateTime<Utc>) -> Result<Vec<HourActivity>, InboxError> {
+    pub(super) fn activity(&self, since: DateTime<Utc>) -> Result<Vec<HourActivity>, InboxError> {
         let db = self.db();
         let mut statement = db.prepare_cached(
             "SELECT flow, received_at / ?2 AS hour, COUNT(*),

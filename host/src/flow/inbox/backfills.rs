@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
+use super::InboxError;
 use super::queue::{Arrival, Receipt, insert_events};
-use super::{Inbox, InboxError};
+use super::sqlite::SqliteInbox;
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
 use crate::sqlite::{from_ms, to_ms};
@@ -35,8 +36,8 @@ pub struct BackfillRow {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, flow, since, until, cursor, pages, listed, added, reached, started_at, \
-                       updated_at, finished_at";
+pub(super) const COLUMNS: &str = "id, flow, since, until, cursor, pages, listed, added, reached, \
+                                  started_at, updated_at, finished_at";
 
 impl BackfillRow {
     fn read(row: &Row<'_>) -> rusqlite::Result<Self> {
@@ -86,9 +87,9 @@ pub struct BackfillPage {
     pub step: Step,
 }
 
-impl Inbox {
+impl SqliteInbox {
     /// The unfinished backfill of `flow` from `since` (to `until`, when given), to resume.
-    pub fn open_backfill(
+    pub(super) fn open_backfill(
         &self,
         flow: &str,
         since: DateTime<Utc>,
@@ -110,7 +111,7 @@ impl Inbox {
     }
 
     /// Backfill `id`.
-    pub fn backfill(&self, id: i64) -> Result<Option<BackfillRow>, InboxError> {
+    pub(super) fn backfill(&self, id: i64) -> Result<Option<BackfillRow>, InboxError> {
         Ok(self
             .db()
             .query_row(
@@ -122,7 +123,7 @@ impl Inbox {
     }
 
     /// Every backfill, the newest first.
-    pub fn backfills(&self) -> Result<Vec<BackfillRow>, InboxError> {
+    pub(super) fn backfills(&self) -> Result<Vec<BackfillRow>, InboxError> {
         let db = self.db();
         let mut statement =
             db.prepare(&format!("SELECT {COLUMNS} FROM backfills ORDER BY id DESC"))?;
@@ -133,7 +134,7 @@ impl Inbox {
     /// Stores a page: its events not in the inbox yet (deduplicated as webhooks and polls are),
     /// and the backfill's new cursor and counts, all or nothing. Returns the page's receipts and
     /// the backfill as it now stands.
-    pub async fn save_backfill_page(
+    pub(super) async fn save_backfill_page(
         &self,
         flow: String,
         page: BackfillPage,
@@ -206,6 +207,7 @@ fn save_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flow::inbox::Inbox;
     use crate::sqlite::fresh_path;
 
     fn at(text: &str) -> DateTime<Utc> {

@@ -16,8 +16,10 @@ const LEVEL: i32 = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Blob {
     pub hash: String,
-    size: usize,
-    data: Vec<u8>,
+    /// The length of the bytes before compression.
+    pub(super) size: usize,
+    /// The bytes compressed.
+    pub(super) data: Vec<u8>,
 }
 
 impl Blob {
@@ -57,12 +59,15 @@ pub(super) fn get(db: &Connection, hash: &str) -> Result<Option<Vec<u8>>, InboxE
         .prepare_cached("SELECT size, data FROM blobs WHERE hash = ?1")?
         .query_row(params![hash], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
-    let Some((size, data)) = found else {
-        return Ok(None);
-    };
-    let bytes = zstd::bulk::decompress(&data, size as usize)
-        .map_err(|error| InboxError(format!("blob {hash} does not decompress: {error}")))?;
-    Ok(Some(bytes))
+    found
+        .map(|(size, data)| decompress(hash, size, &data))
+        .transpose()
+}
+
+/// The bytes of blob `hash`, stored as `data` compressed from `size` bytes.
+pub(super) fn decompress(hash: &str, size: i64, data: &[u8]) -> Result<Vec<u8>, InboxError> {
+    zstd::bulk::decompress(data, size.max(0) as usize)
+        .map_err(|error| InboxError(format!("blob {hash} does not decompress: {error}")))
 }
 
 /// Removes the blobs no recording names; returns how many.

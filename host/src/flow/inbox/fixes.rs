@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Inbox, InboxError};
+use super::InboxError;
+use super::sqlite::SqliteInbox;
 use crate::flow::status::Status;
 
 /// An event of the inbox and where it stands.
@@ -17,10 +18,10 @@ pub struct Holder {
     pub status: Status,
 }
 
-impl Inbox {
+impl SqliteInbox {
     /// For each of `keys`, the event of `flow` whose mapping (or fix) produced a command of that
     /// key: a done one first, else the latest. Keys no event produced are left out.
-    pub fn producers(
+    pub(super) fn producers(
         &self,
         flow: &str,
         keys: &[String],
@@ -46,7 +47,7 @@ impl Inbox {
     }
 
     /// The fix events of `flow` not done yet, by their reference (the document they fix).
-    pub fn open_fixes(&self, flow: &str) -> Result<BTreeMap<String, Holder>, InboxError> {
+    pub(super) fn open_fixes(&self, flow: &str) -> Result<BTreeMap<String, Holder>, InboxError> {
         let db = self.db();
         let mut statement = db.prepare(
             "SELECT reference, id, status FROM events
@@ -68,7 +69,7 @@ impl Inbox {
     }
 }
 
-fn holder_of(event: i64, status: &str) -> Result<Holder, InboxError> {
+pub(super) fn holder_of(event: i64, status: &str) -> Result<Holder, InboxError> {
     Ok(Holder {
         event,
         status: status.parse().map_err(InboxError)?,
@@ -76,7 +77,7 @@ fn holder_of(event: i64, status: &str) -> Result<Holder, InboxError> {
 }
 
 /// A `LIKE` pattern finding `"key":"<key>"` (JSON-quoted, as the steps' detail writes it).
-fn like_key(key: &str) -> String {
+pub(super) fn like_key(key: &str) -> String {
     let quoted = serde_json::Value::from(key).to_string();
     let escaped = format!("\"key\":{quoted}")
         .replace('\\', "\\\\")

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::{Inbox, InboxError};
+use super::InboxError;
+use super::sqlite::SqliteInbox;
 use crate::sqlite::{from_ms, to_ms};
 
 /// The events of one flow waiting to run.
@@ -18,9 +19,9 @@ pub struct Backlog {
     pub oldest_received_at: DateTime<Utc>,
 }
 
-impl Inbox {
+impl SqliteInbox {
     /// Each flow that has events waiting to run, by name.
-    pub fn backlog(&self) -> Result<Vec<Backlog>, InboxError> {
+    pub(super) fn backlog(&self) -> Result<Vec<Backlog>, InboxError> {
         let db = self.db();
         let mut statement = db.prepare_cached(
             "SELECT flow, COUNT(*), MIN(received_at) FROM events
@@ -40,7 +41,7 @@ impl Inbox {
 
     /// Writes the probe's row through the writer that commits the engine's writes: `Ok` once that
     /// commit is on disk, as a webhook's would be.
-    pub async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), InboxError> {
+    pub(super) async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), InboxError> {
         self.write(move |db| {
             db.prepare_cached(
                 "INSERT INTO health_probe (id, probed_at) VALUES (1, ?1)
@@ -61,6 +62,7 @@ mod tests {
     use crate::bindings::types::Event;
     use crate::flow::audit::Step;
     use crate::flow::inbox::Arrival;
+    use crate::flow::inbox::Inbox;
     use crate::sqlite::fresh_path;
 
     fn event(key: &str) -> Event {

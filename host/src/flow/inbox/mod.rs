@@ -1,10 +1,15 @@
-//! The durable inbox: every event the engine accepted, its state, and its audit trail and the recordings of its attempts, in one
-//! SQLite file opened by `crate::sqlite` (WAL, `synchronous=FULL`, so an event acknowledged to
-//! its sender survives a crash or a power cut; schema changes in `migrations/`). `queue` holds
-//! what the engine does with events, its writes committed in groups by `group_commit`; `ops`
-//! what a person does; `health` and `activity` what the probes, metrics and console read;
-//! `backfills` where each backfill of a source's history stands; `fixes` what a reconciliation's
-//! fix looks up.
+//! The durable inbox: every event the engine accepted, its state, its audit trail and the
+//! recordings of its attempts. One interface ([`Inbox`]) over two backends: a SQLite file in the
+//! data directory (`sqlite`, the default: one host, nothing to set up), or the PostgreSQL
+//! database of `[store]` that several hosts share (`postgres`, with the `postgres` feature), where
+//! claims take a lease and every later write of an attempt checks it.
+//!
+//! Each concern's types, and its SQLite statements, live in a file of their own: `queue` what the
+//! engine does with events (its writes committed in groups by `group_commit`), `ops` what a person
+//! does, `health` and `activity` what the probes, metrics and console read, `backfills` where each
+//! backfill of a source's history stands, `fixes` what a reconciliation's fix looks up,
+//! `recordings` and `blobs` what each attempt's mapping was given and answered. `postgres/` holds
+//! the same concerns' PostgreSQL statements. This file says which backend each call goes to.
 
 mod activity;
 mod backfills;
@@ -13,14 +18,17 @@ mod fixes;
 mod group_commit;
 mod health;
 mod ops;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod queue;
 mod recordings;
 mod rows;
+mod sqlite;
 
+use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, MutexGuard, OnceLock};
 
-use rusqlite::Connection;
+use chrono::{DateTime, Utc};
 
 pub use activity::HourActivity;
 pub use backfills::{BackfillOf, BackfillPage, BackfillRow};
@@ -32,41 +40,12 @@ pub(crate) use recordings::encode_apply;
 pub use recordings::{EncodedApply, PreparedRecording, Pruned, RecordedAttempt, RecordingUsage};
 pub use rows::EventRow;
 
-use crate::sqlite::{self, Migration, Schema, SharedConnection};
-use group_commit::GroupCommit;
-
-/// The inbox's schema, one file per change (see `crate::sqlite`). Never edit a released file:
-/// add the next one.
-const SCHEMA: Schema = Schema::new(&[
-    Migration::new(
-        "0001_initial.sql",
-        include_str!("migrations/0001_initial.sql"),
-    ),
-    // An inbox made before numbered migrations has user_version 0 and may have this column
-    // already: those made from commit 0ad525d on created `steps` with it (and SQLite has no
-    // `ADD COLUMN IF NOT EXISTS`). Finding the column is finding the change.
-    Migration::new(
-        "0002_step_plugin_hash.sql",
-        include_str!("migrations/0002_step_plugin_hash.sql"),
-    )
-    .present_if("SELECT 1 FROM pragma_table_info('steps') WHERE name = 'plugin_hash'"),
-    Migration::new(
-        "0003_health_probe.sql",
-        include_str!("migrations/0003_health_probe.sql"),
-    ),
-    Migration::new(
-        "0004_console_indexes.sql",
-        include_str!("migrations/0004_console_indexes.sql"),
-    ),
-    Migration::new(
-        "0005_recordings.sql",
-        include_str!("migrations/0005_recordings.sql"),
-    ),
-    Migration::new(
-        "0006_backfills.sql",
-        include_str!("migrations/0006_backfills.sql"),
-    ),
-]);
+use crate::bindings::types::Event;
+use crate::config::RecordingPolicy;
+use crate::flow::audit::Step;
+use crate::flow::status::Status;
+use recordings::RecordingHeader;
+use sqlite::SqliteInbox;
 
 /// A failure of the inbox's database.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -79,34 +58,69 @@ impl From<rusqlite::Error> for InboxError {
     }
 }
 
-/// The inbox. Cheap to clone; clones share one database connection and one writer thread. The
-/// engine's writes are async and committed in groups; the other methods block, and async callers
-/// run them on the blocking pool (see [`Inbox::run`]).
+/// The inbox. Cheap to clone; clones share one backend. The engine's writes are async; the other
+/// methods block, and async callers run them on the blocking pool (see [`Inbox::run`]).
 #[derive(Clone)]
 pub struct Inbox {
-    db: SharedConnection,
-    writer: Arc<OnceLock<GroupCommit>>,
+    backend: Backend,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqliteInbox),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::PostgresInbox),
+}
+
+/// Runs an async backend call: awaited on both backends.
+macro_rules! on_backend {
+    ($self:ident, |$inbox:ident| $call:expr) => {
+        match &$self.backend {
+            Backend::Sqlite($inbox) => $call.await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres($inbox) => $call.await,
+        }
+    };
+}
+
+/// Runs a blocking backend call: SQLite's block by themselves, PostgreSQL's are driven to the end
+/// on the inbox's own runtime.
+macro_rules! blocking {
+    ($self:ident, |$inbox:ident| $call:expr) => {
+        match &$self.backend {
+            Backend::Sqlite($inbox) => $call,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres($inbox) => $inbox.block($call),
+        }
+    };
 }
 
 impl Inbox {
-    /// Opens (or creates) the inbox at `path`, migrating it to this build's schema.
+    /// Opens (or creates) the SQLite inbox at `path`, migrating it to this build's schema.
     pub fn open(path: &Path) -> Result<Self, InboxError> {
-        let db = sqlite::open(path, &SCHEMA).map_err(|error| InboxError(error.to_string()))?;
         Ok(Self {
-            db: SharedConnection::new(db),
-            writer: Arc::default(),
+            backend: Backend::Sqlite(SqliteInbox::open(path)?),
         })
     }
 
-    /// Runs `work` in the next group commit; its result once that is on disk.
-    async fn write<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Connection) -> Result<T, InboxError> + Send + 'static,
-    ) -> Result<T, InboxError> {
-        let writer = self
-            .writer
-            .get_or_init(|| GroupCommit::start(self.db.clone()));
-        writer.write(work).await
+    /// Connects to the inbox in the PostgreSQL database at `url` (`password`, when given,
+    /// replaces one the URL carries), making its tables when missing; refuses a database whose
+    /// inbox a newer release wrote. Blocks; it may be called from anywhere.
+    #[cfg(feature = "postgres")]
+    pub fn connect(url: &str, password: Option<&str>) -> Result<Self, InboxError> {
+        Ok(Self {
+            backend: Backend::Postgres(postgres::PostgresInbox::connect(url, password)?),
+        })
+    }
+
+    /// How long a claim holds an event without news from its host, on an inbox several hosts
+    /// share; none on one host's own.
+    pub fn lease(&self) -> Option<std::time::Duration> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => Some(postgres::LEASE),
+        }
     }
 
     /// Runs blocking inbox work off the async executor.
@@ -120,146 +134,279 @@ impl Inbox {
             .map_err(|error| InboxError(format!("inbox task failed: {error}")))?
     }
 
-    fn db(&self) -> MutexGuard<'_, Connection> {
-        self.db.lock()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::{DateTime, Utc};
-
-    use super::*;
-    use crate::bindings::types::Event;
-    use crate::flow::audit::Step;
-    use crate::flow::status::Status;
-    use crate::sqlite::fresh_path;
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    /// Stores each (flow, event) pair not seen before as `pending`, with `step` as its first audit
+    /// step; returns what happened to each once it is durable. All or nothing.
+    pub async fn receive(
+        &self,
+        connection: String,
+        arrival: Arrival,
+        entries: Vec<(String, Event)>,
+        step: Step,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Receipt>, InboxError> {
+        on_backend!(self, |inbox| inbox
+            .receive(connection, arrival, entries, step, now))
     }
 
-    /// A database at `path` made the way the inbox did before numbered migrations: `schema` run
-    /// as is, user_version left at 0.
-    fn unnumbered(path: &Path, schema: &str) -> Connection {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let db = Connection::open(path).unwrap();
-        db.execute_batch(schema).unwrap();
-        db.execute_batch(
-            "INSERT INTO events (flow, connection, event_key, topic, reference, arrival, status,
-                 attempts, received_at, updated_at, external_ids)
-             VALUES ('orders', 'shop', 'order-1', 'orders/create', 'orders/1', 'webhook', 'done',
-                 1, 1795335330000, 1795335331000, '[[\"invoice\",\"INV-1\"]]');
-             INSERT INTO cursors (flow, cursor, polled_at, next_at)
-             VALUES ('labels', 'page-7', 1795335330000, 1795349730000);",
-        )
-        .unwrap();
-        db
+    /// Claims up to `limit` due events (pending, or retry whose time has come), marking them
+    /// running and counting the attempt: the attempt's number is its fencing token. On
+    /// PostgreSQL the claim is a lease that [`Inbox::keep_leases`] extends; other hosts skip
+    /// what this one claims.
+    pub async fn claim(
+        &self,
+        limit: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EventRow>, InboxError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        on_backend!(self, |inbox| inbox.claim(limit, now))
     }
 
-    fn version(path: &Path) -> i64 {
-        Connection::open(path)
-            .unwrap()
-            .pragma_query_value(None, "user_version", |row| row.get(0))
-            .unwrap()
+    /// Records how attempt `attempt` of event `id` ended, with its steps and what its mapping
+    /// was given and answered. Whether the outcome was taken: a row no longer running that
+    /// attempt (released, or its lease expired and another host took it) is left alone, and the
+    /// steps and the recording are still kept, as what happened.
+    pub async fn finish(
+        &self,
+        id: i64,
+        attempt: u32,
+        finish: Finish,
+        steps: Vec<Step>,
+        recording: Option<PreparedRecording>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, InboxError> {
+        on_backend!(self, |inbox| inbox
+            .finish(id, attempt, finish, steps, recording, now))
     }
 
-    fn assert_old_rows_kept(inbox: &Inbox) {
-        let detail = inbox.show(1).unwrap();
-        assert_eq!(detail.event.key, "order-1");
-        assert_eq!(detail.event.status, Status::Done);
-        assert_eq!(detail.event.received_at, at("2026-11-22T08:15:30Z"));
-        assert_eq!(
-            detail.event.external_ids,
-            [("invoice".to_owned(), "INV-1".to_owned())]
-        );
-        let cursor = inbox.poll_state("labels").unwrap();
-        assert_eq!(cursor.cursor.as_deref(), Some("page-7"));
-        assert_eq!(cursor.next_at, Some(at("2026-11-22T12:15:30Z")));
+    /// Extends the leases of the attempts this host runs, `(event, attempt)`; returns those it no
+    /// longer holds (their lease expired and another host returned them). A SQLite inbox has one
+    /// host, whose claims hold until it stops: nothing is lost.
+    pub async fn keep_leases(
+        &self,
+        held: Vec<(i64, u32)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<i64>, InboxError> {
+        match &self.backend {
+            Backend::Sqlite(_) => {
+                let _ = (held, now);
+                Ok(Vec::new())
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(inbox) => inbox.keep_leases(held, now).await,
+        }
     }
 
-    #[test]
-    fn an_inbox_made_before_numbered_migrations_migrates_and_keeps_its_rows() {
-        let path = fresh_path("inbox.db");
-        let old = unnumbered(
-            &path,
-            include_str!("fixtures/schema_before_numbered_migrations.sql"),
-        );
-        old.execute_batch(
-            "INSERT INTO steps (event_id, attempt, name, plugin, plugin_version, plugin_hash,
-                 started_at, duration_us, ok, detail)
-             VALUES (1, 1, 'fetch', 'shopify', '0.3.0', 'abc123', 1795335330500, 1200, 1, 'null');",
-        )
-        .unwrap();
-        drop(old);
-
-        let inbox = Inbox::open(&path).unwrap();
-        assert_eq!(version(&path), SCHEMA.version() as i64);
-        assert_old_rows_kept(&inbox);
-        let steps = inbox.show(1).unwrap().steps;
-        assert_eq!(steps.len(), 1);
-        assert_eq!(steps[0].plugin_hash.as_deref(), Some("abc123"));
-        drop(inbox);
-        Inbox::open(&path).expect("opens again, nothing left to migrate");
+    /// Puts events this process holds back to pending (a graceful stop that could not finish them).
+    pub async fn release(&self, ids: Vec<i64>, now: DateTime<Utc>) -> Result<(), InboxError> {
+        on_backend!(self, |inbox| inbox.release(ids, now))
     }
 
-    #[tokio::test]
-    async fn an_inbox_from_before_steps_had_a_plugin_hash_gains_the_column() {
-        let path = fresh_path("inbox.db");
-        // 0001 is, unedited, the schema the inbox ran before it recorded plugin hashes.
-        let old = unnumbered(&path, include_str!("migrations/0001_initial.sql"));
-        old.execute_batch(
-            "INSERT INTO steps (event_id, attempt, name, plugin, plugin_version, started_at,
-                 duration_us, ok, detail)
-             VALUES (1, 1, 'fetch', 'shopify', '0.2.0', 1795335330500, 1200, 1, 'null');",
-        )
-        .unwrap();
-        drop(old);
-
-        let inbox = Inbox::open(&path).unwrap();
-        assert_eq!(version(&path), SCHEMA.version() as i64);
-        assert_old_rows_kept(&inbox);
-        assert_eq!(inbox.show(1).unwrap().steps[0].plugin_hash, None);
-
-        let now = at("2026-11-23T09:00:00Z");
-        let mut step = Step::note(0, "received", now, "webhook");
-        step.plugin_hash = Some("def456".to_owned());
-        let event = Event {
-            key: "order-2".to_owned(),
-            topic: "orders/create".to_owned(),
-            reference: "orders/2".to_owned(),
-            occurred_at: None,
-            payload: None,
-        };
-        let receipts = inbox
-            .receive(
-                "shop".to_owned(),
-                Arrival::Webhook,
-                vec![("orders".to_owned(), event)],
-                step,
-                now,
-            )
-            .await
-            .unwrap();
-        let steps = inbox.show(receipts[0].id).unwrap().steps;
-        assert_eq!(steps[0].plugin_hash.as_deref(), Some("def456"));
+    /// Events whose attempt was cut short go back to pending, each with an `interrupted` step;
+    /// returns how many. On SQLite, called at start: every event left running (the process
+    /// crashed or was killed). On PostgreSQL, called by every host now and then: the events whose
+    /// lease expired (their host died or stalled), whoever held them.
+    pub async fn recover(&self, now: DateTime<Utc>) -> Result<usize, InboxError> {
+        on_backend!(self, |inbox| inbox.recover(now))
     }
 
-    #[test]
-    fn an_inbox_written_by_a_newer_release_is_refused() {
-        let path = fresh_path("inbox.db");
-        drop(Inbox::open(&path).unwrap());
-        Connection::open(&path)
-            .unwrap()
-            .pragma_update(None, "user_version", 7)
-            .unwrap();
-        let error = Inbox::open(&path).err().unwrap();
-        assert!(
-            error.to_string().starts_with(&format!(
-                "inbox database: {} has schema version 7, which this ml-connector does not know",
-                path.display()
-            )),
-            "{error}"
-        );
+    /// Where a polled flow stands.
+    pub fn poll_state(&self, flow: &str) -> Result<PollState, InboxError> {
+        blocking!(self, |inbox| inbox.poll_state(flow))
+    }
+
+    /// Whether this host polls `flow` now. On PostgreSQL one host at a time does: this one takes
+    /// a lease on the flow's cursor unless another host holds one that has not run out, and only
+    /// the host holding it may save a poll. On SQLite, the one host always does.
+    pub async fn lead_poll(&self, flow: &str, now: DateTime<Utc>) -> Result<bool, InboxError> {
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(true),
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(inbox) => inbox.lead_poll(flow, now).await,
+        }
+    }
+
+    /// Stores a poll's events (deduplicated like webhooks) and its new cursor, all or nothing;
+    /// the flow is polled next at `next_at`. On PostgreSQL, refused unless this host polls the
+    /// flow ([`Inbox::lead_poll`]).
+    pub async fn save_poll(
+        &self,
+        save: PollSave,
+        next_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Receipt>, InboxError> {
+        on_backend!(self, |inbox| inbox.save_poll(save, next_at, now))
+    }
+
+    /// Records a failed poll; the flow is polled again at `next_at`.
+    pub async fn poll_failed(
+        &self,
+        flow: String,
+        error: String,
+        next_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), InboxError> {
+        on_backend!(self, |inbox| inbox.poll_failed(flow, error, next_at, now))
+    }
+
+    /// How many events are in each status.
+    pub fn counts(&self) -> Result<Vec<(Status, u64)>, InboxError> {
+        let counted = blocking!(self, |inbox| inbox.status_counts())?;
+        Ok(Status::ALL
+            .into_iter()
+            .map(|status| {
+                let count = counted
+                    .iter()
+                    .find(|(name, _)| name == status.as_str())
+                    .map_or(0, |(_, count)| *count);
+                (status, count)
+            })
+            .collect())
+    }
+
+    /// The newest events under `filter`, newest first.
+    pub fn list(&self, filter: &EventFilter) -> Result<Vec<EventRow>, InboxError> {
+        blocking!(self, |inbox| inbox.list(filter))
+    }
+
+    /// How many events match `filter` (its `limit` aside).
+    pub fn count(&self, filter: &EventFilter) -> Result<u64, InboxError> {
+        blocking!(self, |inbox| inbox.count(filter))
+    }
+
+    pub fn get(&self, id: i64) -> Result<Option<EventRow>, InboxError> {
+        blocking!(self, |inbox| inbox.get(id))
+    }
+
+    /// Event `id`'s audit trail, in order.
+    fn steps(&self, id: i64) -> Result<Vec<Step>, InboxError> {
+        blocking!(self, |inbox| inbox.steps(id))
+    }
+
+    /// Marks event `id` skipped, with `step` in its trail.
+    fn skip(&self, id: i64, step: Step, now: DateTime<Utc>) -> Result<(), InboxError> {
+        blocking!(self, |inbox| inbox.skip(id, step, now))
+    }
+
+    /// Back to pending, due now, with `step` in the trail, unless its attempts moved on from
+    /// `attempts`; `resolution` replaces the stored one when given.
+    fn requeue(
+        &self,
+        id: i64,
+        attempts: u32,
+        resolution: Option<String>,
+        step: Step,
+        now: DateTime<Utc>,
+    ) -> Result<(), InboxError> {
+        blocking!(self, |inbox| inbox
+            .requeue(id, attempts, resolution, step, now))
+    }
+
+    /// Each flow that has events waiting to run, by name.
+    pub fn backlog(&self) -> Result<Vec<Backlog>, InboxError> {
+        blocking!(self, |inbox| inbox.backlog())
+    }
+
+    /// Writes the probe's row the way the engine's writes go: `Ok` once it is durable, as a
+    /// webhook's would be.
+    pub async fn probe_write(&self, now: DateTime<Utc>) -> Result<(), InboxError> {
+        on_backend!(self, |inbox| inbox.probe_write(now))
+    }
+
+    /// Every (flow, hour) with events received at or after `since`, by flow then hour.
+    pub fn activity(&self, since: DateTime<Utc>) -> Result<Vec<HourActivity>, InboxError> {
+        blocking!(self, |inbox| inbox.activity(since))
+    }
+
+    /// The unfinished backfill of `flow` from `since` (to `until`, when given), to resume.
+    pub fn open_backfill(
+        &self,
+        flow: &str,
+        since: DateTime<Utc>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Option<BackfillRow>, InboxError> {
+        blocking!(self, |inbox| inbox.open_backfill(flow, since, until))
+    }
+
+    /// Backfill `id`.
+    pub fn backfill(&self, id: i64) -> Result<Option<BackfillRow>, InboxError> {
+        blocking!(self, |inbox| inbox.backfill(id))
+    }
+
+    /// Every backfill, the newest first.
+    pub fn backfills(&self) -> Result<Vec<BackfillRow>, InboxError> {
+        blocking!(self, |inbox| inbox.backfills())
+    }
+
+    /// Stores a page: its events not in the inbox yet (deduplicated as webhooks and polls are),
+    /// and the backfill's new cursor and counts, all or nothing. Returns the page's receipts and
+    /// the backfill as it now stands.
+    pub async fn save_backfill_page(
+        &self,
+        flow: String,
+        page: BackfillPage,
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Receipt>, BackfillRow), InboxError> {
+        on_backend!(self, |inbox| inbox.save_backfill_page(flow, page, now))
+    }
+
+    /// For each of `keys`, the event of `flow` whose mapping (or fix) produced a command of that
+    /// key: a done one first, else the latest. Keys no event produced are left out.
+    pub fn producers(
+        &self,
+        flow: &str,
+        keys: &[String],
+    ) -> Result<BTreeMap<String, Holder>, InboxError> {
+        blocking!(self, |inbox| inbox.producers(flow, keys))
+    }
+
+    /// The fix events of `flow` not done yet, by their reference (the document they fix).
+    pub fn open_fixes(&self, flow: &str) -> Result<BTreeMap<String, Holder>, InboxError> {
+        blocking!(self, |inbox| inbox.open_fixes(flow))
+    }
+
+    /// Where event `id`'s last recording is.
+    fn recording_header(&self, id: i64) -> Result<Option<RecordingHeader>, InboxError> {
+        blocking!(self, |inbox| inbox.recording_header(id))
+    }
+
+    /// The bytes of the recorded part stored under `hash`.
+    fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>, InboxError> {
+        blocking!(self, |inbox| inbox.blob(hash))
+    }
+
+    /// The ids of flow `flow`'s events received at or after `since`, oldest first.
+    pub fn event_ids_since(
+        &self,
+        flow: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<i64>, InboxError> {
+        blocking!(self, |inbox| inbox.event_ids_since(flow, since))
+    }
+
+    /// What the recordings take now.
+    pub fn recording_usage(&self) -> Result<RecordingUsage, InboxError> {
+        blocking!(self, |inbox| inbox.recording_usage())
+    }
+
+    /// Removes the recordings older than `policy.keep`, then the oldest ones while the blobs
+    /// take more than `policy.max_bytes`, and the blobs no recording names any more.
+    pub async fn prune_recordings(
+        &self,
+        policy: RecordingPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Pruned, InboxError> {
+        on_backend!(self, |inbox| inbox.prune_recordings(policy, now))
+    }
+
+    /// The SQLite backend, for tests of its query plans.
+    #[cfg(test)]
+    fn sqlite(&self) -> &SqliteInbox {
+        match &self.backend {
+            Backend::Sqlite(inbox) => inbox,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(_) => panic!("a PostgreSQL inbox"),
+        }
     }
 }

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::queue::insert_step;
 use super::rows::{EVENT_COLUMNS, EventRow, STEP_COLUMNS, read_step};
+use super::sqlite::SqliteInbox;
 use super::{Inbox, InboxError};
 use crate::flow::audit::Step;
 use crate::flow::status::Status;
@@ -67,7 +68,7 @@ fn boxed<'a>(value: impl ToSql + 'a) -> Box<dyn ToSql + 'a> {
 
 /// The `LIKE` pattern (escape `\`) of a text containing `text`: `LIKE` ignores the case of ASCII
 /// letters, and `%` and `_` in `text` stand for themselves.
-fn containing(text: &str) -> String {
+pub(super) fn containing(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 2);
     pattern.push('%');
     for character in text.chars() {
@@ -117,61 +118,24 @@ pub enum OpsError {
     Inbox(#[from] InboxError),
 }
 
-impl From<rusqlite::Error> for OpsError {
-    fn from(error: rusqlite::Error) -> Self {
-        Self::Inbox(error.into())
+/// How many events a list shows when its filter sets no limit.
+pub(super) const DEFAULT_LIMIT: usize = 100;
+
+impl EventFilter {
+    /// The most events a list under this filter shows.
+    pub(super) fn most(&self) -> usize {
+        match self.limit {
+            0 => DEFAULT_LIMIT,
+            limit => limit,
+        }
     }
 }
 
-const DEFAULT_LIMIT: usize = 100;
-
 impl Inbox {
-    pub fn list(&self, filter: &EventFilter) -> Result<Vec<EventRow>, InboxError> {
-        let (clause, mut values) = filter_sql(filter);
-        let limit = match filter.limit {
-            0 => DEFAULT_LIMIT,
-            limit => limit,
-        };
-        values.push(boxed(limit as i64));
-        let db = self.db();
-        let mut statement = db.prepare_cached(&list_sql(&clause))?;
-        let rows = statement
-            .query_map(params_from_iter(values), EventRow::read)?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
-    }
-
-    /// How many events match `filter` (its `limit` aside).
-    pub fn count(&self, filter: &EventFilter) -> Result<u64, InboxError> {
-        let (clause, values) = filter_sql(filter);
-        let db = self.db();
-        let mut statement =
-            db.prepare_cached(&format!("SELECT COUNT(*) FROM events WHERE {clause}"))?;
-        let count: i64 = statement.query_row(params_from_iter(values), |row| row.get(0))?;
-        Ok(count.max(0) as u64)
-    }
-
-    pub fn get(&self, id: i64) -> Result<Option<EventRow>, InboxError> {
-        Ok(self
-            .db()
-            .query_row(
-                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"),
-                params![id],
-                EventRow::read,
-            )
-            .optional()?)
-    }
-
     /// The event and its audit trail.
     pub fn show(&self, id: i64) -> Result<EventDetail, OpsError> {
         let event = self.get(id)?.ok_or(OpsError::NotFound(id))?;
-        let db = self.db();
-        let mut statement = db.prepare_cached(&format!(
-            "SELECT {STEP_COLUMNS} FROM steps WHERE event_id = ?1 ORDER BY id"
-        ))?;
-        let steps = statement
-            .query_map(params![id], read_step)?
-            .collect::<Result<_, _>>()?;
+        let steps = self.steps(id)?;
         Ok(EventDetail { event, steps })
     }
 
@@ -198,13 +162,8 @@ impl Inbox {
             }
         }
         let note = format!("replay requested by {actor} (was {})", event.status);
-        self.requeue(
-            id,
-            event.attempts,
-            None,
-            &Step::note(event.attempts, "replay", now, note),
-            now,
-        )?;
+        let step = Step::note(event.attempts, "replay", now, note);
+        self.requeue(id, event.attempts, None, step, now)?;
         self.get(id)?.ok_or(OpsError::NotFound(id))
     }
 
@@ -244,41 +203,84 @@ impl Inbox {
             Resolution::Post(decision) => {
                 let note = format!("resolved by {actor}: post with {decision}");
                 let step = Step::note(event.attempts, "resolve", now, note);
-                self.requeue(id, event.attempts, Some(&decision.to_string()), &step, now)?;
+                self.requeue(id, event.attempts, Some(decision.to_string()), step, now)?;
             }
             Resolution::Skip(why) => {
-                let mut db = self.db();
-                let tx = db.transaction()?;
-                let step = Step::note(
-                    event.attempts,
-                    "resolve",
-                    now,
-                    format!("skipped by {actor}: {why}"),
-                );
-                insert_step(&tx, id, &step)?;
-                tx.execute(
-                    "UPDATE events SET status = 'skipped', updated_at = ?2 WHERE id = ?1",
-                    params![id, to_ms(now)],
-                )?;
-                tx.commit()?;
+                let note = format!("skipped by {actor}: {why}");
+                let step = Step::note(event.attempts, "resolve", now, note);
+                self.skip(id, step, now)?;
             }
         }
         self.get(id)?.ok_or(OpsError::NotFound(id))
     }
+}
 
-    /// Back to pending, due now, with `step` in the trail; `resolution` replaces the stored one
-    /// when given.
-    fn requeue(
+impl SqliteInbox {
+    pub(super) fn list(&self, filter: &EventFilter) -> Result<Vec<EventRow>, InboxError> {
+        let (clause, mut values) = filter_sql(filter);
+        values.push(boxed(filter.most() as i64));
+        let db = self.db();
+        let mut statement = db.prepare_cached(&list_sql(&clause))?;
+        let rows = statement
+            .query_map(params_from_iter(values), EventRow::read)?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    pub(super) fn count(&self, filter: &EventFilter) -> Result<u64, InboxError> {
+        let (clause, values) = filter_sql(filter);
+        let db = self.db();
+        let mut statement =
+            db.prepare_cached(&format!("SELECT COUNT(*) FROM events WHERE {clause}"))?;
+        let count: i64 = statement.query_row(params_from_iter(values), |row| row.get(0))?;
+        Ok(count.max(0) as u64)
+    }
+
+    pub(super) fn get(&self, id: i64) -> Result<Option<EventRow>, InboxError> {
+        Ok(self
+            .db()
+            .query_row(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE id = ?1"),
+                params![id],
+                EventRow::read,
+            )
+            .optional()?)
+    }
+
+    pub(super) fn steps(&self, id: i64) -> Result<Vec<Step>, InboxError> {
+        let db = self.db();
+        let mut statement = db.prepare_cached(&format!(
+            "SELECT {STEP_COLUMNS} FROM steps WHERE event_id = ?1 ORDER BY id"
+        ))?;
+        let steps = statement
+            .query_map(params![id], read_step)?
+            .collect::<Result<_, _>>()?;
+        Ok(steps)
+    }
+
+    pub(super) fn skip(&self, id: i64, step: Step, now: DateTime<Utc>) -> Result<(), InboxError> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        insert_step(&tx, id, &step)?;
+        tx.execute(
+            "UPDATE events SET status = 'skipped', updated_at = ?2 WHERE id = ?1",
+            params![id, to_ms(now)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(super) fn requeue(
         &self,
         id: i64,
         attempts: u32,
-        resolution: Option<&str>,
-        step: &Step,
+        resolution: Option<String>,
+        step: Step,
         now: DateTime<Utc>,
-    ) -> Result<(), OpsError> {
+    ) -> Result<(), InboxError> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        insert_step(&tx, id, step)?;
+        insert_step(&tx, id, &step)?;
         tx.execute(
             "UPDATE events SET status = 'pending', next_attempt_at = ?2, updated_at = ?2,
                  resolution = COALESCE(?3, resolution), replayed_at_attempt = attempts
@@ -406,7 +408,7 @@ mod tests {
     fn plan(inbox: &Inbox, filter: &EventFilter) -> String {
         let (clause, mut values) = filter_sql(filter);
         values.push(boxed(51));
-        let db = inbox.db();
+        let db = inbox.sqlite().db();
         let mut statement = db
             .prepare(&format!("EXPLAIN QUERY PLAN {}", list_sql(&clause)))
             .unwrap();

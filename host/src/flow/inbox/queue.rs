@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use super::InboxError;
 use super::recordings::{self, PreparedRecording};
 use super::rows::{EVENT_COLUMNS, EventRow};
-use super::{Inbox, InboxError};
+use super::sqlite::SqliteInbox;
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
 use crate::flow::status::Status;
@@ -114,10 +115,10 @@ pub struct PollSave {
     pub step: Step,
 }
 
-impl Inbox {
+impl SqliteInbox {
     /// Stores each (flow, event) pair not seen before as `pending`, with `step` as its first audit
     /// step; returns what happened to each once it is on disk. All or nothing.
-    pub async fn receive(
+    pub(super) async fn receive(
         &self,
         connection: String,
         arrival: Arrival,
@@ -131,7 +132,7 @@ impl Inbox {
 
     /// Claims up to `limit` due events (pending, or retry whose time has come), marking them
     /// running and counting the attempt.
-    pub async fn claim(
+    pub(super) async fn claim(
         &self,
         limit: usize,
         now: DateTime<Utc>,
@@ -142,10 +143,7 @@ impl Inbox {
         self.write(move |db| claim_due(db, limit, now)).await
     }
 
-    /// Records how attempt `attempt` of event `id` ended, with its steps and what its mapping
-    /// was given and answered. A row no longer running that attempt (released meanwhile) is left
-    /// alone, and the steps and the recording are still kept.
-    pub async fn finish(
+    pub(super) async fn finish(
         &self,
         id: i64,
         attempt: u32,
@@ -153,7 +151,7 @@ impl Inbox {
         steps: Vec<Step>,
         recording: Option<PreparedRecording>,
         now: DateTime<Utc>,
-    ) -> Result<(), InboxError> {
+    ) -> Result<bool, InboxError> {
         self.write(move |db| {
             if let Some(recording) = &recording {
                 recordings::insert(db, id, attempt, now, recording)?;
@@ -164,7 +162,11 @@ impl Inbox {
     }
 
     /// Puts events this process holds back to pending (a graceful stop that could not finish them).
-    pub async fn release(&self, ids: Vec<i64>, now: DateTime<Utc>) -> Result<(), InboxError> {
+    pub(super) async fn release(
+        &self,
+        ids: Vec<i64>,
+        now: DateTime<Utc>,
+    ) -> Result<(), InboxError> {
         self.write(move |db| {
             for id in ids {
                 let attempt: Option<u32> = db
@@ -188,7 +190,7 @@ impl Inbox {
 
     /// At start: events a previous process left running (it crashed or was killed) go back to
     /// pending, each with an `interrupted` step. Returns how many.
-    pub async fn recover(&self, now: DateTime<Utc>) -> Result<usize, InboxError> {
+    pub(super) async fn recover(&self, now: DateTime<Utc>) -> Result<usize, InboxError> {
         self.write(move |db| {
             let interrupted: Vec<(i64, u32)> = {
                 let mut statement = db.prepare(
@@ -209,7 +211,7 @@ impl Inbox {
     }
 
     /// Where a polled flow stands.
-    pub fn poll_state(&self, flow: &str) -> Result<PollState, InboxError> {
+    pub(super) fn poll_state(&self, flow: &str) -> Result<PollState, InboxError> {
         let found = self
             .db()
             .query_row(
@@ -230,7 +232,7 @@ impl Inbox {
 
     /// Stores a poll's events (deduplicated like webhooks) and its new cursor, all or nothing;
     /// the flow is polled next at `next_at`.
-    pub async fn save_poll(
+    pub(super) async fn save_poll(
         &self,
         save: PollSave,
         next_at: DateTime<Utc>,
@@ -263,7 +265,7 @@ impl Inbox {
     }
 
     /// Records a failed poll; the flow is polled again at `next_at`.
-    pub async fn poll_failed(
+    pub(super) async fn poll_failed(
         &self,
         flow: String,
         error: String,
@@ -281,26 +283,17 @@ impl Inbox {
         .await
     }
 
-    /// How many events are in each status.
-    pub fn counts(&self) -> Result<Vec<(Status, u64)>, InboxError> {
+    /// How many events are in each status that has any, by the status's name.
+    pub(super) fn status_counts(&self) -> Result<Vec<(String, u64)>, InboxError> {
         let db = self.db();
         let mut statement =
             db.prepare_cached("SELECT status, COUNT(*) FROM events GROUP BY status")?;
-        let counted: Vec<(String, u64)> = statement
+        let counted = statement
             .query_map([], |row| {
                 Ok((row.get(0)?, row.get::<_, i64>(1)?.max(0) as u64))
             })?
             .collect::<Result<_, _>>()?;
-        Ok(Status::ALL
-            .into_iter()
-            .map(|status| {
-                let count = counted
-                    .iter()
-                    .find(|(name, _)| name == status.as_str())
-                    .map_or(0, |(_, count)| *count);
-                (status, count)
-            })
-            .collect())
+        Ok(counted)
     }
 }
 
@@ -329,7 +322,7 @@ fn record_finish(
     finish: &Finish,
     steps: &[Step],
     now: DateTime<Utc>,
-) -> Result<(), InboxError> {
+) -> Result<bool, InboxError> {
     for step in steps {
         insert_step(db, id, step)?;
     }
@@ -354,22 +347,23 @@ fn record_finish(
         }
         _ => None,
     };
-    db.prepare_cached(
-        "UPDATE events SET status = ?3, next_attempt_at = ?4, last_error = ?5,
+    let updated = db
+        .prepare_cached(
+            "UPDATE events SET status = ?3, next_attempt_at = ?4, last_error = ?5,
              review_reason = ?6, external_ids = COALESCE(?7, external_ids), updated_at = ?8
          WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
-    )?
-    .execute(params![
-        id,
-        attempt,
-        status.as_str(),
-        next,
-        error,
-        reason,
-        external_ids,
-        to_ms(now)
-    ])?;
-    Ok(())
+        )?
+        .execute(params![
+            id,
+            attempt,
+            status.as_str(),
+            next,
+            error,
+            reason,
+            external_ids,
+            to_ms(now)
+        ])?;
+    Ok(updated == 1)
 }
 
 pub(super) fn insert_events(

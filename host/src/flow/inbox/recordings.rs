@@ -10,13 +10,14 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::blobs::{self, Blob};
+use super::sqlite::SqliteInbox;
 use super::{Inbox, InboxError};
 use crate::config::RecordingPolicy;
 use crate::flow::recording::{ApplyTape, Recording};
 use crate::sqlite::{from_ms, to_ms};
 
 /// How many of the oldest recordings go at a time while the blobs exceed their size.
-const PRUNE_BATCH: i64 = 200;
+pub(super) const PRUNE_BATCH: i64 = 200;
 
 /// What the recordings take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -90,10 +91,8 @@ pub(super) fn insert(
     now: DateTime<Utc>,
     recording: &PreparedRecording,
 ) -> Result<(), InboxError> {
-    let mut parts = Map::new();
-    for (name, blob) in &recording.parts {
+    for blob in recording.blobs() {
         blobs::put(db, blob)?;
-        parts.insert((*name).into(), Value::String(blob.hash.clone()));
     }
     db.prepare_cached(
         "INSERT OR REPLACE INTO recordings (event_id, attempt, recorded_at, parts)
@@ -103,37 +102,71 @@ pub(super) fn insert(
         event_id,
         attempt,
         to_ms(now),
-        Value::Object(parts).to_string()
+        recording.part_hashes()
     ])?;
     Ok(())
+}
+
+/// Where a recorded attempt's parts are: read by a backend, assembled by [`Inbox::recording`].
+pub(super) struct RecordingHeader {
+    pub attempt: u32,
+    pub recorded_at: DateTime<Utc>,
+    /// Each part's blob hash, by the part's name.
+    pub parts: Map<String, Value>,
+}
+
+impl RecordingHeader {
+    /// The header of event `id`'s recording whose parts are the JSON `parts`.
+    pub(super) fn read(
+        id: i64,
+        attempt: u32,
+        recorded_at: DateTime<Utc>,
+        parts: &str,
+    ) -> Result<Self, InboxError> {
+        let parts = serde_json::from_str(parts)
+            .map_err(|error| InboxError(format!("recording of event {id}: {error}")))?;
+        Ok(Self {
+            attempt,
+            recorded_at,
+            parts,
+        })
+    }
+}
+
+impl PreparedRecording {
+    /// The parts as JSON naming each part's blob by its hash.
+    pub(super) fn part_hashes(&self) -> String {
+        let mut parts = Map::new();
+        for (name, blob) in &self.parts {
+            parts.insert((*name).into(), Value::String(blob.hash.clone()));
+        }
+        Value::Object(parts).to_string()
+    }
+
+    /// The parts' blobs.
+    pub(super) fn blobs(&self) -> impl Iterator<Item = &Blob> {
+        self.parts.iter().map(|(_, blob)| blob.as_ref())
+    }
 }
 
 impl Inbox {
     /// The last recorded attempt of event `id`: none for an event whose mapping never ran, or
     /// that ran before this host recorded attempts, or whose recording was pruned.
     pub fn recording(&self, id: i64) -> Result<Option<RecordedAttempt>, InboxError> {
-        let db = self.db();
-        let found: Option<(u32, i64, String)> = db
-            .prepare_cached(
-                "SELECT attempt, recorded_at, parts FROM recordings WHERE event_id = ?1
-                 ORDER BY attempt DESC LIMIT 1",
-            )?
-            .query_row(params![id], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-            })
-            .optional()?;
-        let Some((attempt, recorded_at, parts)) = found else {
+        let Some(header) = self.recording_header(id)? else {
             return Ok(None);
         };
-        let parts: Map<String, Value> = serde_json::from_str(&parts)
-            .map_err(|error| InboxError(format!("recording of event {id}: {error}")))?;
         let part = |name: &str| -> Result<Vec<u8>, InboxError> {
-            let hash = parts.get(name).and_then(Value::as_str).unwrap_or_default();
-            blobs::get(&db, hash)?.ok_or_else(|| {
+            let hash = header
+                .parts
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            self.blob(hash)?.ok_or_else(|| {
                 InboxError(format!("recording of event {id}: its {name} is missing"))
             })
         };
-        let apply = match parts.get("apply") {
+        let apply = match header.parts.get("apply") {
             Some(_) => Some(decode(id, "apply", &part("apply")?)?),
             None => None,
         };
@@ -146,15 +179,41 @@ impl Inbox {
             fetch: decode(id, "fetch", &part("fetch")?)?,
         };
         Ok(Some(RecordedAttempt {
-            attempt,
-            recorded_at: from_ms(recorded_at),
+            attempt: header.attempt,
+            recorded_at: header.recorded_at,
             recording,
             apply,
         }))
     }
+}
+
+impl SqliteInbox {
+    /// The last recording of event `id`: its attempt, when, and its parts' blob hashes by name.
+    pub(super) fn recording_header(&self, id: i64) -> Result<Option<RecordingHeader>, InboxError> {
+        let found: Option<(u32, i64, String)> = self
+            .db()
+            .prepare_cached(
+                "SELECT attempt, recorded_at, parts FROM recordings WHERE event_id = ?1
+                 ORDER BY attempt DESC LIMIT 1",
+            )?
+            .query_row(params![id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        found
+            .map(|(attempt, recorded_at, parts)| {
+                RecordingHeader::read(id, attempt, from_ms(recorded_at), &parts)
+            })
+            .transpose()
+    }
+
+    /// The bytes of the part stored under `hash`.
+    pub(super) fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>, InboxError> {
+        blobs::get(&self.db(), hash)
+    }
 
     /// The ids of flow `flow`'s events received at or after `since`, oldest first.
-    pub fn event_ids_since(
+    pub(super) fn event_ids_since(
         &self,
         flow: &str,
         since: DateTime<Utc>,
@@ -170,7 +229,7 @@ impl Inbox {
     }
 
     /// What the recordings take now.
-    pub fn recording_usage(&self) -> Result<RecordingUsage, InboxError> {
+    pub(super) fn recording_usage(&self) -> Result<RecordingUsage, InboxError> {
         let db = self.db();
         let recordings: i64 =
             db.query_row("SELECT COUNT(*) FROM recordings", [], |row| row.get(0))?;
@@ -184,7 +243,7 @@ impl Inbox {
 
     /// Removes the recordings older than `policy.keep`, then the oldest ones while the blobs
     /// take more than `policy.max_bytes`, and the blobs no recording names any more.
-    pub async fn prune_recordings(
+    pub(super) async fn prune_recordings(
         &self,
         policy: RecordingPolicy,
         now: DateTime<Utc>,
@@ -231,6 +290,7 @@ mod tests {
     use super::*;
     use crate::bindings::types::Event;
     use crate::flow::audit::Step;
+    use crate::flow::inbox::Inbox;
     use crate::flow::inbox::{Arrival, Finish};
     use crate::flow::recording::{
         FetchTape, MappingAnswer, RecordedCommand, RecordedEntity, RecordedPlugin,

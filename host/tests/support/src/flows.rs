@@ -69,12 +69,30 @@ fn remove_ended_runs() {
     });
 }
 
+/// The variable that runs the flow tests on a shared store: `postgres` puts each test's inbox,
+/// plugin store and plugin storage in a PostgreSQL database of its own (see
+/// [`super::postgres`]); unset, they are files under the test's `data_dir`.
+pub const STORE: &str = "MLC_TEST_STORE";
+
+/// The `[store]` section of a test config in `dir`, as [`STORE`] asks: empty, or a fresh
+/// database's. [`config_text`] has it; a test on another config appends it.
+pub fn store_section(dir: &Path) -> String {
+    match std::env::var(STORE).as_deref() {
+        Err(_) | Ok("" | "sqlite") => String::new(),
+        Ok("postgres") => {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            super::postgres::database_now(&name).store_section(dir)
+        }
+        Ok(other) => panic!("{STORE} is `{other}`: it takes `postgres` or `sqlite`"),
+    }
+}
+
 /// The test config; `extra` is appended (more flows, or overrides in new tables).
 pub fn config_text(dir: &Path, ledger: &Ledger, flow_extra: &str) -> String {
     format!(
         r#"data_dir = "{data}"
 workers = 4
-
+{store}
 [server]
 listen = "127.0.0.1:0"
 shutdown_grace = "10s"
@@ -109,6 +127,7 @@ sink = "ledger"
 mapping_config = {{ command = "post" }}
 {flow_extra}"#,
         data = dir.join("data").display(),
+        store = store_section(dir),
         plugins = plugin_dir().display(),
         ledger = ledger.base_url,
     )

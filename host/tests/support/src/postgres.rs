@@ -79,6 +79,21 @@ pub async fn database(test: &str) -> Database {
     Database { url }
 }
 
+/// [`database`], for callers outside a runtime or inside one that may not block: made on a
+/// thread of its own.
+pub fn database_now(test: &str) -> Database {
+    let test = test.to_owned();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(database(&test))
+    })
+    .join()
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// Records `part` of `database`'s schema as `version`, as a newer release of mlc would have.
 pub async fn mark_newer(database: &Database, part: &str, version: i32) {
     let (client, connection) = tokio_postgres::connect(&database.url(), tokio_postgres::NoTls)
