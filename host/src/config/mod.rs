@@ -31,7 +31,7 @@ use url::Url;
 
 pub use duration::parse_duration;
 pub use error::ConfigError;
-pub use store::{PostgresUrl, StoreConfig};
+pub use store::{DEFAULT_LEASE, PostgresUrl, StoreConfig};
 
 use crate::{Connection, ConnectionError, Origin, PluginSummary, Secret};
 

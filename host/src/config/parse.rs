@@ -197,7 +197,7 @@ fn server(root: &Section<'_>) -> Result<ServerConfig, ConfigError> {
 }
 
 /// A duration above zero at `key`, if present.
-fn positive_duration(
+pub(super) fn positive_duration(
     section: &Section<'_>,
     key: &str,
     example: &str,

@@ -1,12 +1,15 @@
 //! `[store]`: where the state that several hosts share lives. Without the section, everything is
-//! in files under `data_dir`; with `url`, the plugin store and plugin storage are in that
-//! PostgreSQL database, its password a secret reference like every other.
+//! in files under `data_dir`; with `url`, the inbox, the plugin store, plugin storage and the sink
+//! lanes are in that PostgreSQL database, its password a secret reference like every other, and
+//! `lease` says how long a host's claim on an event (or on polling a flow) holds without news.
 
 use std::path::Path;
+use std::time::Duration;
 
 use url::Url;
 
 use super::ConfigError;
+use super::parse::positive_duration;
 use super::secret_ref::{Env, resolve};
 use super::table::Section;
 use crate::Secret;
@@ -28,7 +31,17 @@ pub struct PostgresUrl {
     pub url: String,
     /// `password`, when the server asks for one.
     pub password: Option<Secret>,
+    /// `lease`; default 30 s. How long a host's claim on an event, or on polling a flow, holds
+    /// without news from it; the host renews it every third of that. A host that dies has its
+    /// events run by the others after at most this (and a third more).
+    pub lease: Duration,
 }
+
+/// `lease` when the section does not set it.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(30);
+/// The shortest `lease`: renewing it more often than every third of a second would be the
+/// database's main work.
+const SHORTEST_LEASE: Duration = Duration::from_secs(1);
 
 const EXAMPLE: &str = "\"postgresql://mlc@db.internal:5432/mlc\"";
 
@@ -38,7 +51,7 @@ pub(super) fn store(
     dir: &Path,
     env: Env<'_>,
 ) -> Result<StoreConfig, ConfigError> {
-    let Some(store) = root.section("store", &["url", "password"])? else {
+    let Some(store) = root.section("store", &["url", "password", "lease"])? else {
         return Ok(StoreConfig::Local);
     };
     let text = store.required(store.string("url", EXAMPLE)?, "url", EXAMPLE)?;
@@ -70,9 +83,18 @@ pub(super) fn store(
         Some(_) => Some(resolve(&store, "password", dir, env)?),
         None => None,
     };
+    let lease = positive_duration(&store, "lease", "\"30s\"")?.unwrap_or(DEFAULT_LEASE);
+    if lease < SHORTEST_LEASE {
+        return Err(store.error(
+            "lease",
+            "is shorter than a second",
+            "write e.g. `lease = \"30s\"`: hosts renew their leases every third of it",
+        ));
+    }
     Ok(StoreConfig::Postgres(PostgresUrl {
         url: text.to_owned(),
         password,
+        lease,
     }))
 }
 
@@ -98,6 +120,7 @@ mod tests {
         };
         assert_eq!(postgres.url, "postgresql://mlc@db.internal:5432/mlc");
         assert_eq!(postgres.password.unwrap().expose(), "admin-secret");
+        assert_eq!(postgres.lease, DEFAULT_LEASE);
     }
 
     #[test]
@@ -133,6 +156,15 @@ mod tests {
         assert_eq!(
             case("url = \"postgresql:///mlc\""),
             ("store.url".to_owned(), "names no server".to_owned())
+        );
+        let url = "url = \"postgresql://mlc@db.internal/mlc\"";
+        assert_eq!(
+            case(&format!("{url}\nlease = \"500ms\"")),
+            ("store.lease".to_owned(), "is shorter than a second".to_owned())
+        );
+        assert_eq!(
+            case(&format!("{url}\nlease = \"soon\"")),
+            ("store.lease".to_owned(), "`soon` is not a duration".to_owned())
         );
         assert_eq!(
             case("password = { env = \"MLC_ADMIN_TOKEN\" }"),

@@ -27,7 +27,8 @@ pub fn open_inbox(config: &Config) -> anyhow::Result<Inbox> {
             #[cfg(feature = "postgres")]
             {
                 let password = postgres.password.as_ref().map(|secret| secret.expose());
-                Inbox::connect(&postgres.url, password).with_context(|| in_store(config))
+                Inbox::connect(&postgres.url, password, postgres.lease)
+                    .with_context(|| in_store(config))
             }
             #[cfg(not(feature = "postgres"))]
             {

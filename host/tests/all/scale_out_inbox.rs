@@ -16,6 +16,7 @@ use serde_json::json;
 use support::flows::{
     WEBHOOK_TOKEN, config_text, post_webhook, scratch, wait_settled, webhook_body, write_config,
 };
+use mlc_host::config::DEFAULT_LEASE;
 use support::ledger::Ledger;
 
 const SETTLE: Duration = Duration::from_secs(60);
@@ -26,8 +27,8 @@ async fn two_inboxes(test: &str) -> (Inbox, Inbox) {
     let url = database.url();
     tokio::task::spawn_blocking(move || {
         (
-            Inbox::connect(&url, None).expect("the first inbox connects"),
-            Inbox::connect(&url, None).expect("the second inbox connects"),
+            Inbox::connect(&url, None, DEFAULT_LEASE).expect("the first inbox connects"),
+            Inbox::connect(&url, None, DEFAULT_LEASE).expect("the second inbox connects"),
         )
     })
     .await

@@ -134,6 +134,16 @@ impl MlcRun {
         self.signal("INT");
     }
 
+    /// Sends SIGSTOP: the process stops where it is, its connections left open.
+    pub fn pause(&self) {
+        self.signal("STOP");
+    }
+
+    /// Sends SIGCONT: a paused process goes on.
+    pub fn resume(&self) {
+        self.signal("CONT");
+    }
+
     fn signal(&self, name: &str) {
         let sent = Command::new("sh")
             .args(["-c", &format!("kill -{name} {}", self.child.id())])

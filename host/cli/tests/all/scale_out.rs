@@ -5,7 +5,9 @@
 //! one active when it started. Three hosts sharing one inbox, every webhook delivered to two of
 //! them, one SIGKILLed mid-burst: every event done once, the killed host's attempts returned to
 //! the others once its lease ran out, and the Intacct company never sees two requests at once. A
-//! store that cannot be reached stops `mlc run` with its cause, never its password.
+//! host SIGSTOPped past its lease, then SIGCONT: the other host ran its events, its late
+//! outcomes are refused, and each order is invoiced once. A store that cannot be reached stops
+//! `mlc run` with its cause, never its password.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -26,11 +28,21 @@ use crate::process::{MlcRun, mlc, text};
 const ORDERS: usize = 4;
 /// Orders the shop takes while three hosts post to one company.
 const LANE_ORDERS: usize = 24;
+/// Orders the shop takes while one of two hosts is stopped.
+const STOPPED_ORDERS: usize = 12;
 /// How long a host may take to serve a change made through another (it compiles the component;
 /// about a second when the machine is not busy).
 const CHANGE_SEEN: Duration = Duration::from_secs(60);
 /// Intacct answers this slowly, so that requests from different hosts would overlap.
 const INTACCT_LATENCY: Duration = Duration::from_millis(40);
+
+/// How long a host's claims hold without news from it, in the tests that stop or kill a host.
+const SHORT_LEASE: &str = "3s";
+
+/// `[store]` on `database` for a config in `dir`, with [`SHORT_LEASE`].
+fn short_lease_store(database: &Database, dir: &std::path::Path) -> String {
+    format!("{}lease = \"{SHORT_LEASE}\"\n", database.store_section(dir))
+}
 
 /// A host's config on the simulators with `[store]` on `database`.
 fn host_config(sims: &ShopifyIntacct, name: &str, database: &Database) -> PathBuf {
@@ -163,7 +175,7 @@ async fn scale_out_three_hosts_share_one_inbox_survive_a_sigkill_and_never_call_
     setup.batch = 1;
     let dir = scratch("scale-out-lanes");
     let path = sims
-        .write_config(&dir, &setup, &database.store_section(&dir))
+        .write_config(&dir, &setup, &short_lease_store(&database, &dir))
         .unwrap();
     let mut hosts: Vec<MlcRun> = (0..3).map(|_| MlcRun::start(&path)).collect();
     sims.subscribe(&hosts[1].base);
@@ -236,6 +248,71 @@ async fn scale_out_three_hosts_share_one_inbox_survive_a_sigkill_and_never_call_
     );
     let (status, ready) = admin(&hosts[0].base, "GET", "/readyz", None, None).await;
     assert_eq!(status, 200, "the restarted host serves: {ready}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_nothing_is_posted_twice()
+ {
+    let (shopify, intacct) = demo_configs();
+    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
+    let database = support::postgres::database("scale_out_stopped").await;
+    let faults = sims.intacct.faults();
+    // Intacct answers slowly: events queue for the company's lane, claimed by both hosts.
+    faults.set_latency(Duration::from_millis(300));
+    let mut setup = Setup::new(support::plugin_dir());
+    setup.batch = 1;
+    let dir = scratch("scale-out-stopped");
+    let path = sims
+        .write_config(&dir, &setup, &short_lease_store(&database, &dir))
+        .unwrap();
+    let stopped = MlcRun::start(&path);
+    let other = MlcRun::start(&path);
+    sims.subscribe(&other.base);
+    let inbox = flow::open_inbox(&Config::load(&path).unwrap()).unwrap();
+
+    for _ in 0..STOPPED_ORDERS {
+        let spec = sims.shopify.sample_order_spec(2);
+        sims.shopify.create_order(spec).unwrap();
+    }
+    wait_for(&inbox, |rows| rows.iter().any(|row| row.status == Status::Done)).await;
+    // The first host stops mid-burst, holding claims (and maybe the lane), for three leases.
+    stopped.pause();
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    stopped.resume();
+
+    sims.shopify.wait_idle().await;
+    let sent: std::collections::BTreeSet<String> = sims
+        .shopify
+        .deliveries()
+        .into_iter()
+        .map(|delivery| delivery.event_id)
+        .collect();
+    let rows = wait_settled(&inbox, sent.len(), &[Status::Done], Duration::from_secs(180)).await;
+    let interrupted = rows
+        .iter()
+        .filter(|row| {
+            inbox
+                .show(row.id)
+                .unwrap()
+                .steps
+                .iter()
+                .any(|step| step.name == "interrupted")
+        })
+        .count();
+    let refused = stopped.stderr().matches("the outcome was not recorded").count();
+    let invoices = sims.intacct.invoice_numbers(DEMO_COMPANY_ID, 0);
+    println!(
+        "scale-out: a host stopped for 9 s (lease {SHORT_LEASE}) held {interrupted} event(s) \
+         that the other host took over; {refused} late outcome(s) refused; {} events, {} \
+         invoices; at most {} request(s) at once",
+        rows.len(),
+        invoices.len(),
+        faults.most_in_flight()
+    );
+    assert!(interrupted > 0, "the stopped host's claims were returned and run by the other");
+    assert!(refused > 0, "the stopped host's late outcomes were refused");
+    assert_eq!(invoices.len(), STOPPED_ORDERS, "each order invoiced once");
+    assert_eq!(faults.most_in_flight(), 1, "the company never saw two requests at once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -105,11 +105,17 @@ impl Inbox {
 
     /// Connects to the inbox in the PostgreSQL database at `url` (`password`, when given,
     /// replaces one the URL carries), making its tables when missing; refuses a database whose
-    /// inbox a newer release wrote. Blocks; it may be called from anywhere.
+    /// inbox a newer release wrote. This host's claims hold `lease` without news from it
+    /// (`[store] lease`). Blocks; it may be called from anywhere.
     #[cfg(feature = "postgres")]
-    pub fn connect(url: &str, password: Option<&str>) -> Result<Self, InboxError> {
+    pub fn connect(
+        url: &str,
+        password: Option<&str>,
+        lease: std::time::Duration,
+    ) -> Result<Self, InboxError> {
+        let inbox = postgres::PostgresInbox::connect(url, password, lease)?;
         Ok(Self {
-            backend: Backend::Postgres(postgres::PostgresInbox::connect(url, password)?),
+            backend: Backend::Postgres(inbox),
         })
     }
 
@@ -119,7 +125,7 @@ impl Inbox {
         match &self.backend {
             Backend::Sqlite(_) => None,
             #[cfg(feature = "postgres")]
-            Backend::Postgres(_) => Some(postgres::LEASE),
+            Backend::Postgres(inbox) => Some(inbox.lease()),
         }
     }
 

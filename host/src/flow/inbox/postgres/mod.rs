@@ -33,15 +33,14 @@ static PART: Part = Part {
     holds: "the inbox",
 };
 
-/// How long a claim holds an event without news from its host: past it, any host returns the
-/// event to pending. The host extends its leases every third of it.
-pub(crate) const LEASE: Duration = Duration::from_secs(30);
-
 /// The inbox in PostgreSQL. Cheap to clone.
 #[derive(Clone)]
 pub(in crate::flow::inbox) struct PostgresInbox {
     database: Arc<Database>,
     driver: Arc<Driver>,
+    /// How long a claim holds an event (or a flow's polling) without news from this host: past
+    /// it, any host returns the event to pending.
+    lease: Duration,
     /// Who this host is, in `held_by` and `leader`: `hostname:pid:n`, `n` counting the inboxes
     /// this process connected (an embedding platform may run several hosts in one process).
     holder: Arc<str>,
@@ -52,14 +51,25 @@ impl PostgresInbox {
     pub(in crate::flow::inbox) fn connect(
         url: &str,
         password: Option<&str>,
+        lease: Duration,
     ) -> Result<Self, InboxError> {
         let driver = Driver::start()?;
         let database = driver.block(Database::connect(url, password, &PART))?;
         Ok(Self {
             database: Arc::new(database),
             driver: Arc::new(driver),
+            lease,
             holder: holder().into(),
         })
+    }
+
+    pub(in crate::flow::inbox) fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// When a lease taken or renewed at `now` runs out, as stored.
+    fn lease_until(&self, now: chrono::DateTime<chrono::Utc>) -> i64 {
+        crate::sqlite::to_ms(now) + self.lease.as_millis() as i64
     }
 
     /// Drives `work` to its end on the inbox's runtime; blocks the calling thread meanwhile.

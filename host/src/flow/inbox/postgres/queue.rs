@@ -9,7 +9,7 @@ use tokio_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
 use super::rows::{EVENT_COLUMNS, attempt, event_rows, insert_steps};
-use super::{LEASE, PostgresInbox};
+use super::PostgresInbox;
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
 use crate::flow::inbox::{
@@ -46,7 +46,7 @@ impl PostgresInbox {
         now: DateTime<Utc>,
     ) -> Result<Vec<EventRow>, InboxError> {
         let client = self.client().await?;
-        let lease_until = to_ms(now) + LEASE.as_millis() as i64;
+        let lease_until = self.lease_until(now);
         let rows = client
             .query(
                 &format!(
@@ -103,7 +103,7 @@ impl PostgresInbox {
         }
         let ids: Vec<i64> = held.iter().map(|(id, _)| *id).collect();
         let attempts: Vec<i32> = held.iter().map(|(_, number)| attempt(*number)).collect();
-        let lease_until = to_ms(now) + LEASE.as_millis() as i64;
+        let lease_until = self.lease_until(now);
         let kept: Vec<i64> = self
             .client()
             .await?
@@ -221,7 +221,7 @@ impl PostgresInbox {
         flow: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, InboxError> {
-        let lease_until = to_ms(now) + LEASE.as_millis() as i64;
+        let lease_until = self.lease_until(now);
         let led = self
             .client()
             .await?
