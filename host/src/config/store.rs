@@ -160,11 +160,17 @@ mod tests {
         let url = "url = \"postgresql://mlc@db.internal/mlc\"";
         assert_eq!(
             case(&format!("{url}\nlease = \"500ms\"")),
-            ("store.lease".to_owned(), "is shorter than a second".to_owned())
+            (
+                "store.lease".to_owned(),
+                "is shorter than a second".to_owned()
+            )
         );
         assert_eq!(
             case(&format!("{url}\nlease = \"soon\"")),
-            ("store.lease".to_owned(), "`soon` is not a duration".to_owned())
+            (
+                "store.lease".to_owned(),
+                "`soon` is not a duration".to_owned()
+            )
         );
         assert_eq!(
             case("password = { env = \"MLC_ADMIN_TOKEN\" }"),

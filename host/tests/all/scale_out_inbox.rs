@@ -10,13 +10,13 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use mlc_host::config::DEFAULT_LEASE;
 use mlc_host::flow::{self, Arrival, EventFilter, Finish, Inbox, PollSave, Service, Status, Step};
 use mlc_host::types::Event;
 use serde_json::json;
 use support::flows::{
     WEBHOOK_TOKEN, config_text, post_webhook, scratch, wait_settled, webhook_body, write_config,
 };
-use mlc_host::config::DEFAULT_LEASE;
 use support::ledger::Ledger;
 
 const SETTLE: Duration = Duration::from_secs(60);

@@ -274,7 +274,10 @@ async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_
         let spec = sims.shopify.sample_order_spec(2);
         sims.shopify.create_order(spec).unwrap();
     }
-    wait_for(&inbox, |rows| rows.iter().any(|row| row.status == Status::Done)).await;
+    wait_for(&inbox, |rows| {
+        rows.iter().any(|row| row.status == Status::Done)
+    })
+    .await;
     // The first host stops mid-burst, holding claims (and maybe the lane), for three leases.
     stopped.pause();
     tokio::time::sleep(Duration::from_secs(9)).await;
@@ -287,7 +290,13 @@ async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_
         .into_iter()
         .map(|delivery| delivery.event_id)
         .collect();
-    let rows = wait_settled(&inbox, sent.len(), &[Status::Done], Duration::from_secs(180)).await;
+    let rows = wait_settled(
+        &inbox,
+        sent.len(),
+        &[Status::Done],
+        Duration::from_secs(180),
+    )
+    .await;
     let interrupted = rows
         .iter()
         .filter(|row| {
@@ -299,7 +308,10 @@ async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_
                 .any(|step| step.name == "interrupted")
         })
         .count();
-    let refused = stopped.stderr().matches("the outcome was not recorded").count();
+    let refused = stopped
+        .stderr()
+        .matches("the outcome was not recorded")
+        .count();
     let invoices = sims.intacct.invoice_numbers(DEMO_COMPANY_ID, 0);
     println!(
         "scale-out: a host stopped for 9 s (lease {SHORT_LEASE}) held {interrupted} event(s) \
@@ -309,10 +321,17 @@ async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_
         invoices.len(),
         faults.most_in_flight()
     );
-    assert!(interrupted > 0, "the stopped host's claims were returned and run by the other");
+    assert!(
+        interrupted > 0,
+        "the stopped host's claims were returned and run by the other"
+    );
     assert!(refused > 0, "the stopped host's late outcomes were refused");
     assert_eq!(invoices.len(), STOPPED_ORDERS, "each order invoiced once");
-    assert_eq!(faults.most_in_flight(), 1, "the company never saw two requests at once");
+    assert_eq!(
+        faults.most_in_flight(),
+        1,
+        "the company never saw two requests at once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

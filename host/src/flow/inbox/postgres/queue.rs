@@ -8,8 +8,8 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
-use super::rows::{EVENT_COLUMNS, attempt, event_rows, insert_steps};
 use super::PostgresInbox;
+use super::rows::{EVENT_COLUMNS, attempt, event_rows, insert_steps};
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
 use crate::flow::inbox::{
