@@ -1,22 +1,32 @@
-//! CPU time split between the host, the simulators and the bench's own driver, which share the
-//! bench's process: the simulators run on a runtime of their own whose threads are named
-//! [`SIM_THREADS`]; the driver (creating orders, reading the simulators' logs and the inbox for
-//! the figures) runs on the main thread, in the host runtime's `block_on`; every other thread is
-//! the host's (its runtime, the inbox writer, the epoch ticker). Linux only: `/proc/self/stat` for
-//! the whole process (threads that ended included) and `/proc/self/task/*/stat` for the
-//! simulators' threads and the main thread, which live as long as the bench.
+//! CPU time split between the hosts, the simulators and the bench's own driver, which share the
+//! bench's process, and the database server: the simulators run on a runtime of their own whose
+//! threads are named [`SIM_THREADS`]; the driver (creating orders, reading the simulators' logs
+//! and the inbox for the figures) runs on the main thread, in the host runtime's `block_on`; every
+//! other thread of the process is the hosts' (all `--hosts` of them together: their runtime, the
+//! inboxes' writers, the epoch tickers). The database is every process named
+//! [`DATABASE_PROCESS`] on the machine (the `--store postgres` server when it runs here, other
+//! clusters on this machine included; none with `--store sqlite`, or a server elsewhere).
+//! Linux only: `/proc/self/stat` for the whole process (threads that ended included) and
+//! `/proc/self/task/*/stat` for the simulators' threads and the main thread, which live as long
+//! as the bench; `/proc/*/stat` for the database's processes, whose time is lost when one ends
+//! (a backend whose connection closed).
 
 use std::time::Duration;
 
 /// The name of the simulators' threads.
 pub const SIM_THREADS: &str = "sim";
+/// The name (`comm`) of the database server's processes.
+pub const DATABASE_PROCESS: &str = "postgres";
 
 /// CPU time so far.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CpuSplit {
+    /// The bench's process but the simulators and the driver: every in-process host together.
     pub host: Duration,
     pub sims: Duration,
     pub driver: Duration,
+    /// The database server's processes; zero where there are none.
+    pub database: Duration,
 }
 
 impl CpuSplit {
@@ -40,6 +50,7 @@ impl CpuSplit {
             host: in_time(process.saturating_sub(sims + driver)),
             sims: in_time(sims),
             driver: in_time(driver),
+            database: in_time(database_ticks()),
         })
     }
 
@@ -49,8 +60,30 @@ impl CpuSplit {
             host: self.host.saturating_sub(before.host),
             sims: self.sims.saturating_sub(before.sims),
             driver: self.driver.saturating_sub(before.driver),
+            database: self.database.saturating_sub(before.database),
         }
     }
+}
+
+/// User plus system time of every [`DATABASE_PROCESS`] process, in clock ticks; 0 when there are
+/// none (or `/proc` cannot tell).
+fn database_ticks() -> u64 {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    processes
+        .flatten()
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .is_some_and(|name| name.bytes().all(|byte| byte.is_ascii_digit()))
+        })
+        // A process may end between the listing and the read.
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter(|stat| thread_name(stat) == Some(DATABASE_PROCESS))
+        .filter_map(|stat| ticks(&stat))
+        .sum()
 }
 
 /// The name between the parentheses of a `stat` line.

@@ -3,19 +3,28 @@
 //! `-- --help` lists the options; each can also be set by its `MLC_BENCH_<NAME>` variable.
 //! docs/benchmarks.md says how to read what it prints.
 //!
-//! For each worker count and sink batch size: a fresh pair of simulators and a fresh service
-//! (`mlc run`'s code: `flow::open_host`, `Service::start`, the fixture's `mlc.toml`) with the real
-//! `shopify`, `shopify-intacct` and `intacct` components. The simulators run on a runtime of
-//! their own (threads named `sim`), so the host's CPU time is told apart from theirs and from the
-//! bench's driver on the main thread (`cpu`).
+//! For each worker count and sink batch size: a fresh pair of simulators and `--hosts` fresh
+//! services on one config (`mlc run`'s code: `flow::open_host`, `Service::start`, the fixture's
+//! `mlc.toml`) with the real `shopify`, `shopify-intacct` and `intacct` components. With
+//! `--store postgres` each run has a fresh PostgreSQL database (`support::postgres`: the server of
+//! `MLC_TEST_POSTGRES_URL`, else a throwaway `pg_virtualenv` cluster started once) as its
+//! `[store]`, which holds the whole inbox: the hosts share it, any host claims any event. Several
+//! hosts need it; `--store sqlite` (no `[store]`) is one host. The shop's topics are spread over
+//! the hosts, topic i of the flow's to host i mod N, so each webhook is delivered once, to one
+//! host; the bench reads the shared inbox through the first host.
+//! The simulators run on a runtime of their own (threads named `sim`), so the hosts' CPU time
+//! (all of them together: they share the bench's process) is told apart from theirs, from the
+//! bench's driver on the main thread and from the database server's processes (`cpu`).
 //! Each order creates its customer first, so it is two events (`customers/create`,
-//! `orders/create`): the shop simulator delivers two signed webhooks, the host verifies, stores,
-//! fetches over GraphQL, maps, and applies to the Intacct simulator. Phases:
+//! `orders/create`): the shop simulator delivers two signed webhooks, the host that receives
+//! each verifies and stores it, and whichever host claims the event fetches over GraphQL, maps,
+//! and applies to the Intacct simulator. Phases:
 //! 1. warm-up: `--warmup` orders at once (Intacct session signed in, instances warm);
 //! 2. offered rate: `--offered-orders` orders created at `--offered-rate` webhooks a second, for
 //!    the acknowledgement latency at a fixed load;
 //! 3. saturation: `--orders` orders created at once, for events/s, the acknowledgement latency at
-//!    saturation, CPU per event, Intacct requests and Shopify points per order;
+//!    saturation, CPU per event (the hosts', the simulators', the driver's, the database's),
+//!    Intacct requests and Shopify points per order;
 //! 4. slow Intacct: `--orders` orders at once again, Intacct answering `--slow-intacct` ms late,
 //!    as a real gateway does: how many requests an order costs when batches can fill;
 //! 5. `--paced` orders one at a time, each waiting for the one before: an idle pipeline's latency.
@@ -31,12 +40,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use ml_connector_builder::{BuildOptions, build_plugins};
 use mlc_host::config::Config;
 use mlc_host::flow::{self, RecordingUsage, Service};
 use simulators::shopify::BucketConfig;
-use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
+use simulators::shopify_intacct::{
+    SHOPIFY_CONNECTION, Setup, ShopifyIntacct, TOPICS, demo_configs,
+};
 
 use measure::{Phase, Shop, Watcher};
 
@@ -138,18 +149,23 @@ pub struct Options {
         action = clap::ArgAction::Set
     )]
     recording: bool,
-    /// Where the state several hosts share lives (`[store]`): `sqlite` (no `[store]`: files in
-    /// the data directory), or a PostgreSQL URL with its password
-    /// (`postgresql://user:password@host:port/database`): the plugin store, plugin storage and the
-    /// sink lanes' slots in that database, as a host of several has them.
+    /// Where the state several hosts share lives (`[store]`): `sqlite` (no `[store]`: the inbox
+    /// and the rest in files in the data directory, one host), or `postgres`: a fresh database
+    /// for each run on the server of `MLC_TEST_POSTGRES_URL`, else on a throwaway `pg_virtualenv`
+    /// cluster, holding the inbox, the plugin store, plugin storage and the sink lanes' slots, as
+    /// hosts of several have them.
     #[arg(
         long,
         env = "MLC_BENCH_STORE",
-        value_name = "sqlite|URL",
+        value_name = "sqlite|postgres",
         default_value = "sqlite",
         value_parser = store
     )]
     store: Store,
+    /// Hosts (services on the one config, in this process) sharing the inbox; the shop's topics
+    /// are spread over them. More than one needs `--store postgres`.
+    #[arg(long, env = "MLC_BENCH_HOSTS", default_value_t = 1, value_parser = at_least_one)]
+    hosts: usize,
     /// Components built already, relative to the workspace root (default: build the plugins).
     #[arg(long, env = "MLC_BENCH_PLUGINS", value_name = "DIR")]
     plugins: Option<PathBuf>,
@@ -167,43 +183,30 @@ fn on_off(text: &str) -> Result<bool, String> {
     }
 }
 
-/// Where the bench's host keeps what several hosts share.
-#[derive(Debug, Clone)]
+/// Where the bench's hosts keep what several hosts share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Store {
     Sqlite,
-    /// With its password.
-    Postgres(url::Url),
+    /// A fresh database for each run.
+    Postgres,
 }
 
 impl Store {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Sqlite => "sqlite",
-            Self::Postgres(_) => "postgres",
+            Self::Postgres => "postgres",
         }
     }
 }
 
-/// `sqlite`, or a PostgreSQL URL.
+/// `sqlite` or `postgres`.
 fn store(text: &str) -> Result<Store, String> {
-    if text == "sqlite" {
-        return Ok(Store::Sqlite);
+    match text.trim() {
+        "sqlite" => Ok(Store::Sqlite),
+        "postgres" => Ok(Store::Postgres),
+        other => Err(format!("`{other}`: write sqlite or postgres")),
     }
-    match url::Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "postgresql" | "postgres") => Ok(Store::Postgres(url)),
-        _ => Err("`sqlite`, or postgresql://user:password@host:port/database".into()),
-    }
-}
-
-/// `[store]` on `url`: the URL without its password, which goes to a file beside the config.
-fn store_section(dir: &Path, url: &url::Url) -> anyhow::Result<String> {
-    let password_file = dir.join("store-password");
-    std::fs::write(&password_file, url.password().unwrap_or_default())?;
-    let mut without = url.clone();
-    let _ = without.set_password(None);
-    Ok(format!(
-        "\n[store]\nurl = \"{without}\"\npassword = {{ file = \"store-password\" }}\n"
-    ))
 }
 
 /// A count that must not be zero.
@@ -262,6 +265,18 @@ pub struct Run {
 
 fn main() -> anyhow::Result<()> {
     let options = Options::parse();
+    if options.hosts > 1 && options.store == Store::Sqlite {
+        Options::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!(
+                    "--hosts {} needs --store postgres: several hosts share their inbox through \
+                     `[store]`, and with sqlite each host keeps its own in its data directory",
+                    options.hosts
+                ),
+            )
+            .exit();
+    }
     // The host's runtime; its threads outlive the bench, so the CPU of those that idle is kept.
     let host = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -336,19 +351,34 @@ async fn run(
         ..Setup::new(plugin_dir)
     };
     let mut extra = format!("\n[recording]\nenabled = {}\n", options.recording);
-    if let Store::Postgres(url) = &options.store {
-        extra.push_str(&store_section(dir, url)?);
+    if options.store == Store::Postgres {
+        // The inbox lives in the database: a run must not see an earlier run's events.
+        let database = support::postgres::database(&format!("bench_w{workers}_b{batch}")).await;
+        extra.push_str(&database.store_section(dir));
     }
     let path = sims.write_config(dir, &setup, &extra)?;
     let config = Config::load(&path).map_err(|error| anyhow!("{error}"))?;
     // The components compiled by an earlier run (or the tests) are reused, not compiled again.
     copy_compiled(compiled_from, &dir.join("data/compiled"))?;
-    let host = flow::open_host(&config).await?;
-    let service = Service::start(host, config).await?;
-    sims.subscribe(&format!("http://{}", service.local_addr()));
+    let mut services = Vec::with_capacity(options.hosts);
+    for _ in 0..options.hosts {
+        let host = flow::open_host(&config).await?;
+        services.push(Service::start(host, config.clone()).await?);
+    }
+    // Topic i to host i mod N: each webhook is delivered once, to one host.
+    for (index, topic) in TOPICS.iter().enumerate() {
+        let service = &services[index % services.len()];
+        let target = format!(
+            "http://{}/webhooks/{SHOPIFY_CONNECTION}",
+            service.local_addr()
+        );
+        sims.shopify.subscribe(topic, &target);
+    }
     let watcher = Watcher::start(sims.clone(), sim_runtime);
 
-    let mut shop = Shop::new(&sims, sim_runtime, &service, &watcher, options.lines);
+    // The hosts share one inbox: the first one's is every host's.
+    let service = &services[0];
+    let mut shop = Shop::new(&sims, sim_runtime, service, &watcher, options.lines);
     let warmup = shop.create_at_once(options.warmup)?;
     shop.settle(&warmup).await.context("the warm-up orders")?;
     sims.intacct.faults().set_latency(options.intacct_latency);
@@ -389,7 +419,9 @@ async fn run(
 
     let ledger_poll = watcher.stop();
     let recorded = service.inbox().recording_usage()?;
-    service.shutdown().await?;
+    for service in services {
+        service.shutdown().await?;
+    }
     Ok(Run {
         workers,
         batch,

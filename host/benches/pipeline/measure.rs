@@ -40,8 +40,8 @@ pub struct Phase {
     pub points_requested: u64,
     pub points_actual: u64,
     pub queries: usize,
-    /// CPU time of the host's threads, the simulators' (the bench's watcher included) and the
-    /// bench's driver.
+    /// CPU time of the hosts' threads (all in-process hosts together), the simulators' (the
+    /// bench's watcher included), the bench's driver and the database server.
     pub cpu: Option<CpuSplit>,
     /// Commands the mapping produced.
     pub commands: usize,

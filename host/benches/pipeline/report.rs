@@ -16,17 +16,27 @@ pub fn print(options: &Options, runs: &[Run]) {
         crate::NO_BUCKET => "off".to_owned(),
         bucket => format!("{} points, {}/s", bucket.maximum, bucket.restore_rate),
     };
+    let hosts = match options.hosts {
+        1 => ("1 host".to_owned(), "the host's threads".to_owned()),
+        hosts => (
+            format!("{hosts} hosts in this process sharing the inbox"),
+            format!("the {hosts} hosts' threads together"),
+        ),
+    };
     println!(
         "pipeline: Shopify → shopify-intacct → Intacct on the simulators, release, {} CPUs\n\
          orders of {} lines, unpaid (orders/create); each order also creates its customer, so \
          it is 2 events\nIntacct concurrency 1 and {:?} a request, Shopify cost bucket {bucket}; \
-         after {} warm-up orders; store {}\nCPU: the host's threads, the simulators' (with the \
-         bench's ledger watcher) and the bench's driver (the main thread) apart",
+         after {} warm-up orders; store {}, {}\nCPU: {} (host CPU: the bench's process but the \
+         simulators and the driver), the simulators' (with the bench's ledger watcher), the \
+         bench's driver (the main thread) and the database server's (`postgres` processes) apart",
         std::thread::available_parallelism().map_or(0, |cpus| cpus.get()),
         options.lines,
         options.intacct_latency,
         options.warmup,
-        options.store.name()
+        options.store.name(),
+        hosts.0,
+        hosts.1,
     );
     let mut table = Table::new(
         runs.iter()
@@ -132,6 +142,9 @@ fn burst_rows(table: &mut Table, options: &Options, runs: &[Run]) {
     });
     table.row("the bench's driver CPU per event (µs)", runs, |run| {
         optional(phase(run).per_event_us(|cpu| cpu.driver))
+    });
+    table.row("database server CPU per event (µs)", runs, |run| {
+        optional(phase(run).per_event_us(|cpu| cpu.database))
     });
     table.row(
         "plugin calls per event, wall, waiting for a CPU too (µs)",
@@ -261,6 +274,10 @@ fn summary(options: &Options, run: &Run) -> String {
             optional(burst.per_event_us(|cpu| cpu.sims)),
         ),
         (
+            "db_cpu_us_per_event",
+            optional(burst.per_event_us(|cpu| cpu.database)),
+        ),
+        (
             "plugin_us_per_event",
             number(run.paced.plugin_us_per_event(), 0),
         ),
@@ -286,6 +303,7 @@ fn summary(options: &Options, run: &Run) -> String {
         ),
         ("recording", on_off(options.recording).to_owned()),
         ("store", options.store.name().to_owned()),
+        ("hosts", options.hosts.to_string()),
         (
             "recorded_bytes_per_attempt",
             number(recorded_per_attempt(run).0, 0),
