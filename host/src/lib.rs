@@ -30,9 +30,9 @@
 //! - **Build a host.** [`Host::builder`] sets the [`Limits`] of every call, plugin storage (any
 //!   [`storage::KvStore`]; [`storage::SqliteStore`] keeps it in a file), the [`clock::Clock`]
 //!   plugins see and a directory for compiled components. For flows, [`flow::open_host`] builds
-//!   the host an `mlc.toml` describes: compiled components in its `data_dir`, plugin storage and
-//!   the plugin store where its `[store]` says ([`flow::stores`]: files in `data_dir`, or, with
-//!   the `postgres` feature, a PostgreSQL database several hosts share).
+//!   the host an `mlc.toml` describes: compiled components in its `data_dir`, and the inbox,
+//!   plugin storage and the plugin store where its `[store]` says ([`flow::stores`]: files in
+//!   `data_dir`, or, with the `postgres` feature, a PostgreSQL database several hosts share).
 //! - **Route connectors' HTTP.** Every request a connector makes, once the sandbox allowed it,
 //!   goes through an [`outbound::OutboundHttp`] ([`outbound::ReqwestHttp`] unless
 //!   [`HostBuilder::outbound_http`] sets another: a recorder, a replayer, a test double).
@@ -56,7 +56,8 @@
 //!   event's every [`flow::Step`] (plugin, version and hash, requests with secrets redacted, log
 //!   records, commands); [`flow::Inbox::replay`] and [`flow::Inbox::resolve`] act on them. Its
 //!   methods block: call them inside [`flow::Inbox::run`]. [`flow::open_inbox`] opens a config's
-//!   inbox whether or not a service runs on it.
+//!   inbox (its SQLite file, or with `[store]` the PostgreSQL inbox its hosts share) whether or
+//!   not a service runs on it.
 //! - **Install and roll back plugins while serving.** [`flow::Service::install_plugin`] checks a
 //!   component against the config, keeps it by content hash and makes it serve the events that
 //!   start from then on; [`flow::Service::rollback_plugin`] returns to the version before;

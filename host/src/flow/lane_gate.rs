@@ -91,7 +91,7 @@ mod cluster {
 
     use crate::config::PostgresUrl;
     use crate::error::HostError;
-    use crate::postgres::{Database, Part};
+    use crate::postgres::{Database, Part, Statements};
 
     /// The lanes need no table; their row in `mlc_schema` marks how they hold slots.
     static PART: Part = Part {

@@ -11,7 +11,7 @@ use tokio_postgres::Row;
 
 use super::{Activation, ActiveRow, StoredVersion};
 use crate::plugin::PluginSummary;
-use crate::postgres::{Database, Part};
+use crate::postgres::{Database, Part, Statements};
 use crate::sqlite::{from_ms, to_ms};
 
 /// The plugin store's part of the schema. Times are milliseconds since the Unix epoch, UTC.

@@ -7,10 +7,9 @@
 //! where they wait on the runtime the store was made on.
 
 use tokio::runtime::Handle;
-use tokio_postgres::Client;
 
 use super::{KvStore, Namespace, StoreError};
-use crate::postgres::{Database, Part, PostgresError};
+use crate::postgres::{Connection, Database, Part, PostgresError, Statements};
 
 /// Plugin storage's part of the schema.
 static PART: Part = Part {
@@ -52,7 +51,7 @@ impl PostgresStore {
     /// on the store's runtime. Called on the blocking pool.
     fn run<T>(
         &self,
-        work: impl AsyncFnOnce(&Client) -> Result<T, tokio_postgres::Error>,
+        work: impl AsyncFnOnce(&Connection) -> Result<T, tokio_postgres::Error>,
     ) -> Result<T, StoreError> {
         self.runtime.block_on(async {
             let client = self.database.client().await?;

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::PostgresInbox;
 use crate::flow::inbox::{HourActivity, InboxError};
+use crate::postgres::Statements;
 use crate::sqlite::{from_ms, to_ms};
 
 const HOUR_MS: i64 = 3_600_000;

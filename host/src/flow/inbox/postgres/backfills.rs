@@ -10,6 +10,7 @@ use super::queue::insert_events;
 use crate::bindings::types::Event;
 use crate::flow::inbox::backfills::COLUMNS;
 use crate::flow::inbox::{Arrival, BackfillOf, BackfillPage, BackfillRow, InboxError, Receipt};
+use crate::postgres::Statements;
 use crate::sqlite::{from_ms, to_ms};
 
 impl PostgresInbox {

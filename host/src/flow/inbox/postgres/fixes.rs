@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::PostgresInbox;
 use crate::flow::inbox::fixes::{holder_of, like_key};
 use crate::flow::inbox::{Holder, InboxError};
+use crate::postgres::Statements;
 
 impl PostgresInbox {
     /// All the keys in one statement: for each, its producers ranked as SQLite's one-key query

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::PostgresInbox;
 use crate::flow::inbox::{Backlog, InboxError};
+use crate::postgres::Statements;
 use crate::sqlite::{from_ms, to_ms};
 
 impl PostgresInbox {

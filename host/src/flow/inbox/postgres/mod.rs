@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::flow::inbox::InboxError;
-use crate::postgres::{Database, Part, PostgresError, Session};
+use crate::postgres::{Connection, Database, Part, PostgresError, Session};
 
 /// The inbox's tables in the shared database.
 static PART: Part = Part {
@@ -78,7 +78,7 @@ impl PostgresInbox {
     }
 
     /// The shared connection, for single statements.
-    async fn client(&self) -> Result<Arc<tokio_postgres::Client>, InboxError> {
+    async fn client(&self) -> Result<Arc<Connection>, InboxError> {
         Ok(self.database.client().await?)
     }
 

@@ -11,6 +11,7 @@ use super::rows::{
 use crate::flow::audit::Step;
 use crate::flow::inbox::ops::containing;
 use crate::flow::inbox::{EventFilter, EventRow, InboxError};
+use crate::postgres::Statements;
 use crate::sqlite::to_ms;
 
 /// A value a filter compares with.

@@ -4,8 +4,8 @@
 //! outcome only for the attempt that still holds its event; return events whose lease ran out;
 //! keep each polled flow's cursor in the transaction of the events it produced.
 
+use crate::postgres::Statements;
 use chrono::{DateTime, Utc};
-use tokio_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
 use super::PostgresInbox;
@@ -334,7 +334,7 @@ impl PostgresInbox {
 /// Sets the outcome of attempt `attempt` of event `id`, if the event still runs that attempt;
 /// whether it did.
 async fn record_finish(
-    client: &impl GenericClient,
+    client: &impl Statements,
     id: i64,
     attempt: i32,
     finish: &Finish,
@@ -385,7 +385,7 @@ async fn record_finish(
 /// written in `(flow, key)` order, whatever the order given: two hosts storing the same events at
 /// once then wait for each other instead of deadlocking.
 pub(super) async fn insert_events(
-    client: &impl GenericClient,
+    client: &impl Statements,
     connection: &str,
     arrival: Arrival,
     entries: &[(String, Event)],

@@ -1,8 +1,8 @@
 //! The recorded attempts and their blobs in the shared inbox (see `super::super::recordings` and
 //! `super::super::blobs` for the SQLite twins): written in an attempt's finish, read, and pruned.
 
+use crate::postgres::Statements;
 use chrono::{DateTime, Utc};
-use tokio_postgres::GenericClient;
 
 use super::PostgresInbox;
 use super::rows::{attempt, count};
@@ -20,7 +20,7 @@ const BLOBS_LOCK: i64 = 7_240_002;
 /// Stores attempt `attempt_number` of event `event_id`, replacing an earlier recording of it. Run
 /// inside the caller's transaction.
 pub(super) async fn insert(
-    client: &impl GenericClient,
+    client: &impl Statements,
     event_id: i64,
     attempt_number: u32,
     now: DateTime<Utc>,
@@ -161,7 +161,7 @@ impl PostgresInbox {
 }
 
 async fn prune(
-    client: &impl GenericClient,
+    client: &impl Statements,
     cutoff: DateTime<Utc>,
     max_bytes: u64,
 ) -> Result<Pruned, tokio_postgres::Error> {
@@ -196,7 +196,7 @@ async fn prune(
 }
 
 /// Removes the blobs no recording names; returns how many.
-async fn remove_unnamed(client: &impl GenericClient) -> Result<usize, tokio_postgres::Error> {
+async fn remove_unnamed(client: &impl Statements) -> Result<usize, tokio_postgres::Error> {
     let removed = client
         .execute(
             "DELETE FROM blobs WHERE NOT EXISTS
@@ -209,7 +209,7 @@ async fn remove_unnamed(client: &impl GenericClient) -> Result<usize, tokio_post
 }
 
 /// The bytes the blobs take, compressed.
-async fn stored_bytes(client: &impl GenericClient) -> Result<u64, tokio_postgres::Error> {
+async fn stored_bytes(client: &impl Statements) -> Result<u64, tokio_postgres::Error> {
     let row = client
         .query_one(
             "SELECT COALESCE(SUM(stored_size), 0)::bigint FROM blobs",

@@ -1,6 +1,8 @@
 //! Reading the inbox's PostgreSQL rows into [`EventRow`] and [`Step`] values, and writing steps.
 
 use tokio_postgres::Row;
+
+use crate::postgres::Statements;
 use tokio_postgres::types::ToSql;
 
 use crate::flow::audit::Step;
@@ -71,7 +73,7 @@ pub(super) fn attempt(attempt: u32) -> i32 {
 
 /// Appends `steps` of event `event_id` to its trail, in one statement.
 pub(super) async fn insert_steps(
-    client: &impl tokio_postgres::GenericClient,
+    client: &impl Statements,
     event_id: i64,
     steps: &[Step],
 ) -> Result<(), tokio_postgres::Error> {

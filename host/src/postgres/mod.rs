@@ -1,10 +1,11 @@
 //! One home for PostgreSQL (the `postgres` feature): how the host reaches a database that several
-//! hosts share, how each part of its schema (plugin storage, the plugin store) is made and
+//! hosts share, how each part of its schema (the inbox, plugin storage, the plugin store) is made and
 //! versioned, and how its errors read.
 //!
 //! A [`Database`] holds one shared connection, opened on first use and again after it broke;
 //! statements from many tasks share it (tokio-postgres pipelines them). A transaction takes a
-//! [`Session`] instead: a connection of its own for as long as it runs, kept for the next one. Each part's tables are made when
+//! [`Session`] instead: a connection of its own for as long as it runs, kept for the next one.
+//! Either prepares each statement text once ([`Connection`]). Each part's tables are made when
 //! missing, under an advisory lock so that hosts starting together do not race, and its row in
 //! `mlc_schema` records the version this build wrote: a database whose part is newer than this
 //! build's is refused. Errors name the server (`user@host:port/database`) and the cause, never
@@ -15,6 +16,10 @@ use std::sync::Arc;
 use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
+
+mod connection;
+
+pub(crate) use connection::{Connection, Statements};
 
 /// A failure to reach or use the database; its text carries no password.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -47,9 +52,9 @@ pub(crate) struct Database {
     /// Where the server is, for messages: `postgres@localhost:5432/mlc`.
     server: String,
     part: &'static Part,
-    client: Mutex<Option<Arc<Client>>>,
+    client: Mutex<Option<Arc<Connection>>>,
     /// Connections free for a [`Session`].
-    idle: std::sync::Mutex<Vec<Client>>,
+    idle: std::sync::Mutex<Vec<Connection>>,
     /// One permit per session that may be open at once.
     sessions: Semaphore,
     /// The runtime `connect` was called in: it drives every connection, the reopened ones too,
@@ -105,12 +110,12 @@ impl Database {
     }
 
     /// The connection, opened again first when it broke.
-    pub async fn client(&self) -> Result<Arc<Client>, PostgresError> {
+    pub async fn client(&self) -> Result<Arc<Connection>, PostgresError> {
         let mut held = self.client.lock().await;
         if let Some(client) = held.as_ref().filter(|client| !client.is_closed()) {
             return Ok(client.clone());
         }
-        let client = Arc::new(self.open().await?);
+        let client = Arc::new(Connection::new(self.open().await?));
         *held = Some(client.clone());
         Ok(client)
     }
@@ -136,7 +141,7 @@ impl Database {
         };
         let client = match kept {
             Some(client) => client,
-            None => self.open().await?,
+            None => Connection::new(self.open().await?),
         };
         Ok(Session {
             client: Some(client),
@@ -228,17 +233,17 @@ async fn part_version(client: &Client, part: &Part) -> Option<i32> {
         .map(|row| row.get(0))
 }
 
-/// A connection held by one caller; derefs to its [`Client`].
+/// A connection held by one caller; derefs to its [`Connection`].
 pub(crate) struct Session<'a> {
-    client: Option<Client>,
+    client: Option<Connection>,
     database: &'a Database,
     _permit: SemaphorePermit<'a>,
 }
 
 impl std::ops::Deref for Session<'_> {
-    type Target = Client;
+    type Target = Connection;
 
-    fn deref(&self) -> &Client {
+    fn deref(&self) -> &Connection {
         self.client
             .as_ref()
             .expect("a session holds its client until dropped")
@@ -246,7 +251,7 @@ impl std::ops::Deref for Session<'_> {
 }
 
 impl std::ops::DerefMut for Session<'_> {
-    fn deref_mut(&mut self) -> &mut Client {
+    fn deref_mut(&mut self) -> &mut Connection {
         self.client
             .as_mut()
             .expect("a session holds its client until dropped")
