@@ -1,6 +1,6 @@
 //! One home for PostgreSQL (the `postgres` feature): how the host reaches a database that several
-//! hosts share, how each part of its schema (the inbox, plugin storage, the plugin store) is made and
-//! versioned, and how its errors read.
+//! hosts share, how each part of its schema (the inbox, plugin storage, the plugin store) is made
+//! and versioned, and how its errors read.
 //!
 //! A [`Database`] holds one shared connection, opened on first use and again after it broke;
 //! statements from many tasks share it (tokio-postgres pipelines them). A transaction takes a
