@@ -194,31 +194,7 @@ async fn scale_out_three_hosts_share_one_inbox_survive_a_sigkill_and_never_call_
     hosts[0].child.kill().unwrap();
     hosts[0].child.wait().unwrap();
     let killed_at = Instant::now();
-    sims.shopify.wait_idle().await;
-    let sent: std::collections::BTreeSet<String> = sims
-        .shopify
-        .deliveries()
-        .into_iter()
-        .map(|delivery| delivery.event_id)
-        .collect();
-    let rows = wait_settled(
-        &inbox,
-        sent.len(),
-        &[Status::Done],
-        Duration::from_secs(180),
-    )
-    .await;
-    let interrupted = rows
-        .iter()
-        .filter(|row| {
-            inbox
-                .show(row.id)
-                .unwrap()
-                .steps
-                .iter()
-                .any(|step| step.name == "interrupted")
-        })
-        .count();
+    let (rows, sent, interrupted) = settle_all(&sims, &inbox).await;
     hosts[0] = MlcRun::start(&path);
     let invoices = sims.intacct.invoice_numbers(DEMO_COMPANY_ID, 0);
     println!(
@@ -231,11 +207,7 @@ async fn scale_out_three_hosts_share_one_inbox_survive_a_sigkill_and_never_call_
         killed_at.elapsed().as_secs(),
         faults.most_in_flight()
     );
-    assert_eq!(
-        rows.len(),
-        sent.len(),
-        "every event the shop sent is done, once"
-    );
+    assert_eq!(rows.len(), sent, "every event the shop sent is done, once");
     assert!(
         interrupted > 0,
         "the killed host held attempts, and they were returned"
@@ -283,31 +255,7 @@ async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_
     tokio::time::sleep(Duration::from_secs(9)).await;
     stopped.resume();
 
-    sims.shopify.wait_idle().await;
-    let sent: std::collections::BTreeSet<String> = sims
-        .shopify
-        .deliveries()
-        .into_iter()
-        .map(|delivery| delivery.event_id)
-        .collect();
-    let rows = wait_settled(
-        &inbox,
-        sent.len(),
-        &[Status::Done],
-        Duration::from_secs(180),
-    )
-    .await;
-    let interrupted = rows
-        .iter()
-        .filter(|row| {
-            inbox
-                .show(row.id)
-                .unwrap()
-                .steps
-                .iter()
-                .any(|step| step.name == "interrupted")
-        })
-        .count();
+    let (rows, sent, interrupted) = settle_all(&sims, &inbox).await;
     let refused = stopped
         .stderr()
         .matches("the outcome was not recorded")
@@ -326,6 +274,7 @@ async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_
         "the stopped host's claims were returned and run by the other"
     );
     assert!(refused > 0, "the stopped host's late outcomes were refused");
+    assert_eq!(rows.len(), sent, "every event the shop sent is done, once");
     assert_eq!(invoices.len(), STOPPED_ORDERS, "each order invoiced once");
     assert_eq!(
         faults.most_in_flight(),
@@ -426,6 +375,31 @@ async fn wait_serving_other_than(base: &str, name: &str, hash: &str) -> String {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Waits until the shop has sent every webhook and each event it sent is done; returns the
+/// events, how many the shop sent, and how many of them had an attempt cut short.
+async fn settle_all(sims: &ShopifyIntacct, inbox: &Inbox) -> (Vec<EventRow>, usize, usize) {
+    sims.shopify.wait_idle().await;
+    let sent: std::collections::BTreeSet<String> = sims
+        .shopify
+        .deliveries()
+        .into_iter()
+        .map(|delivery| delivery.event_id)
+        .collect();
+    let rows = wait_settled(inbox, sent.len(), &[Status::Done], Duration::from_secs(180)).await;
+    let interrupted = rows
+        .iter()
+        .filter(|row| {
+            inbox
+                .show(row.id)
+                .unwrap()
+                .steps
+                .iter()
+                .any(|step| step.name == "interrupted")
+        })
+        .count();
+    (rows, sent.len(), interrupted)
 }
 
 /// Waits until the inbox's events satisfy `done`.

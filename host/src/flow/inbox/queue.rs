@@ -94,6 +94,46 @@ impl Finish {
     }
 }
 
+/// What an outcome writes on its event's row.
+pub(super) struct FinishedRow<'a> {
+    pub status: Status,
+    pub next_attempt_at: Option<i64>,
+    pub last_error: Option<&'a str>,
+    pub review_reason: Option<&'a str>,
+    /// JSON; none keeps the ids stored.
+    pub external_ids: Option<String>,
+    /// How far `replayed_at_attempt` moves on: 1 for a deferred attempt, whose retries count from
+    /// there, so it uses up none.
+    pub replays_moved: i32,
+}
+
+impl Finish {
+    /// The columns this outcome sets.
+    pub(super) fn row(&self) -> FinishedRow<'_> {
+        let (status, next_attempt_at, last_error, review_reason) = match self {
+            Finish::Done { .. } => (Status::Done, None, None, None),
+            Finish::Retry { at, error } => (Status::Retry, Some(to_ms(*at)), Some(error), None),
+            Finish::Defer { at, reason } => (Status::Retry, Some(to_ms(*at)), Some(reason), None),
+            Finish::Review { reason } => (Status::Review, None, None, Some(reason)),
+            Finish::Failed { error } => (Status::Failed, None, Some(error), None),
+        };
+        let external_ids = match self {
+            Finish::Done { external_ids } => {
+                Some(serde_json::to_string(external_ids).unwrap_or_default())
+            }
+            _ => None,
+        };
+        FinishedRow {
+            status,
+            next_attempt_at,
+            last_error: last_error.map(String::as_str),
+            review_reason: review_reason.map(String::as_str),
+            external_ids,
+            replays_moved: i32::from(matches!(self, Finish::Defer { .. })),
+        }
+    }
+}
+
 /// Where a polled flow stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PollState {
@@ -326,42 +366,24 @@ fn record_finish(
     for step in steps {
         insert_step(db, id, step)?;
     }
-    if let Finish::Defer { .. } = finish {
-        // Retries count from `replayed_at_attempt`: moving it on leaves the count as it was.
-        db.prepare_cached(
-            "UPDATE events SET replayed_at_attempt = replayed_at_attempt + 1
-             WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
-        )?
-        .execute(params![id, attempt])?;
-    }
-    let (status, next, error, reason) = match finish {
-        Finish::Done { .. } => (Status::Done, None, None, None),
-        Finish::Retry { at, error } => (Status::Retry, Some(to_ms(*at)), Some(error), None),
-        Finish::Defer { at, reason } => (Status::Retry, Some(to_ms(*at)), Some(reason), None),
-        Finish::Review { reason } => (Status::Review, None, None, Some(reason)),
-        Finish::Failed { error } => (Status::Failed, None, Some(error), None),
-    };
-    let external_ids = match finish {
-        Finish::Done { external_ids } => {
-            Some(serde_json::to_string(external_ids).unwrap_or_default())
-        }
-        _ => None,
-    };
+    let row = finish.row();
     let updated = db
         .prepare_cached(
             "UPDATE events SET status = ?3, next_attempt_at = ?4, last_error = ?5,
-             review_reason = ?6, external_ids = COALESCE(?7, external_ids), updated_at = ?8
-         WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
+                 review_reason = ?6, external_ids = COALESCE(?7, external_ids), updated_at = ?8,
+                 replayed_at_attempt = replayed_at_attempt + ?9
+             WHERE id = ?1 AND attempts = ?2 AND status = 'running'",
         )?
         .execute(params![
             id,
             attempt,
-            status.as_str(),
-            next,
-            error,
-            reason,
-            external_ids,
-            to_ms(now)
+            row.status.as_str(),
+            row.next_attempt_at,
+            row.last_error,
+            row.review_reason,
+            row.external_ids,
+            to_ms(now),
+            row.replays_moved
         ])?;
     Ok(updated == 1)
 }

@@ -141,18 +141,13 @@ impl PostgresInbox {
         step: Step,
         now: DateTime<Utc>,
     ) -> Result<(), InboxError> {
-        let mut session = self.session().await?;
-        let tx = session.transaction().await.map_err(|e| self.failed(e))?;
-        insert_steps(&tx, id, std::slice::from_ref(&step))
-            .await
-            .map_err(|e| self.failed(e))?;
-        tx.execute(
+        self.change_with_step(
+            id,
+            &step,
             "UPDATE events SET status = 'skipped', updated_at = $2 WHERE id = $1",
             &[&id, &to_ms(now)],
         )
         .await
-        .map_err(|e| self.failed(e))?;
-        tx.commit().await.map_err(|e| self.failed(e))
     }
 
     pub(in crate::flow::inbox) async fn requeue(
@@ -163,19 +158,33 @@ impl PostgresInbox {
         step: Step,
         now: DateTime<Utc>,
     ) -> Result<(), InboxError> {
-        let mut session = self.session().await?;
-        let tx = session.transaction().await.map_err(|e| self.failed(e))?;
-        insert_steps(&tx, id, std::slice::from_ref(&step))
-            .await
-            .map_err(|e| self.failed(e))?;
-        tx.execute(
+        self.change_with_step(
+            id,
+            &step,
             "UPDATE events SET status = 'pending', next_attempt_at = $2, updated_at = $2,
                  resolution = COALESCE($3, resolution), replayed_at_attempt = attempts
              WHERE id = $1 AND attempts = $4",
             &[&id, &to_ms(now), &resolution, &attempt(attempts)],
         )
         .await
-        .map_err(|e| self.failed(e))?;
+    }
+
+    /// Adds `step` to event `id`'s trail and runs `change` on its row, in one transaction.
+    async fn change_with_step(
+        &self,
+        id: i64,
+        step: &Step,
+        change: &str,
+        values: &[&(dyn ToSql + Sync)],
+    ) -> Result<(), InboxError> {
+        let mut session = self.session().await?;
+        let tx = session.transaction().await.map_err(|e| self.failed(e))?;
+        insert_steps(&tx, id, std::slice::from_ref(step))
+            .await
+            .map_err(|e| self.failed(e))?;
+        tx.execute(change, values)
+            .await
+            .map_err(|e| self.failed(e))?;
         tx.commit().await.map_err(|e| self.failed(e))
     }
 }

@@ -15,7 +15,6 @@ use crate::flow::audit::Step;
 use crate::flow::inbox::{
     Arrival, EventRow, Finish, InboxError, PollSave, PollState, PreparedRecording, Receipt,
 };
-use crate::flow::status::Status;
 use crate::sqlite::{from_ms, to_ms};
 
 /// After this many attempts cut short in a row (their host died or stalled each time), an event
@@ -340,38 +339,23 @@ async fn record_finish(
     finish: &Finish,
     now: DateTime<Utc>,
 ) -> Result<bool, tokio_postgres::Error> {
-    let (status, next, error, reason) = match finish {
-        Finish::Done { .. } => (Status::Done, None, None, None),
-        Finish::Retry { at, error } => (Status::Retry, Some(to_ms(*at)), Some(error), None),
-        Finish::Defer { at, reason } => (Status::Retry, Some(to_ms(*at)), Some(reason), None),
-        Finish::Review { reason } => (Status::Review, None, None, Some(reason)),
-        Finish::Failed { error } => (Status::Failed, None, Some(error), None),
-    };
-    let external_ids = match finish {
-        Finish::Done { external_ids } => {
-            Some(serde_json::to_string(external_ids).unwrap_or_default())
-        }
-        _ => None,
-    };
-    // Retries count from `replayed_at_attempt`: a deferred attempt moves it on, leaving the
-    // count as it was.
-    let deferred = matches!(finish, Finish::Defer { .. });
+    let row = finish.row();
     let values: [&(dyn ToSql + Sync); 9] = [
         &id,
         &attempt,
-        &status.as_str(),
-        &next,
-        &error,
-        &reason,
-        &external_ids,
+        &row.status.as_str(),
+        &row.next_attempt_at,
+        &row.last_error,
+        &row.review_reason,
+        &row.external_ids,
         &to_ms(now),
-        &deferred,
+        &row.replays_moved,
     ];
     let updated = client
         .execute(
             "UPDATE events SET status = $3, next_attempt_at = $4, last_error = $5,
                  review_reason = $6, external_ids = COALESCE($7, external_ids), updated_at = $8,
-                 replayed_at_attempt = replayed_at_attempt + CASE WHEN $9 THEN 1 ELSE 0 END,
+                 replayed_at_attempt = replayed_at_attempt + $9,
                  held_by = NULL, lease_until = NULL
              WHERE id = $1 AND attempts = $2 AND status = 'running'",
             &values,
