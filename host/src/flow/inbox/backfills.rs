@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
 use super::InboxError;
-use super::queue::{Arrival, Receipt, insert_events};
+use super::queue::{Arrival, Receipt, insert_events, of_flow};
 use super::sqlite::SqliteInbox;
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
@@ -150,11 +150,7 @@ fn save_page(
     page: BackfillPage,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Receipt>, BackfillRow), InboxError> {
-    let entries: Vec<(String, Event)> = page
-        .events
-        .into_iter()
-        .map(|event| (flow.to_owned(), event))
-        .collect();
+    let entries = of_flow(flow, page.events);
     let receipts = insert_events(
         db,
         &page.connection,

@@ -403,7 +403,12 @@ impl Inbox {
         policy: RecordingPolicy,
         now: DateTime<Utc>,
     ) -> Result<Pruned, InboxError> {
-        on_backend!(self, |inbox| inbox.prune_recordings(policy, now))
+        let cutoff = chrono::Duration::from_std(policy.keep)
+            .ok()
+            .and_then(|keep| now.checked_sub_signed(keep))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let max_bytes = policy.max_bytes;
+        on_backend!(self, |inbox| inbox.prune_recordings(cutoff, max_bytes))
     }
 
     /// The SQLite backend, for tests of its query plans.

@@ -134,6 +134,14 @@ impl Finish {
     }
 }
 
+/// `events`, each for `flow`, as the entries to store.
+pub(super) fn of_flow(flow: &str, events: Vec<Event>) -> Vec<(String, Event)> {
+    events
+        .into_iter()
+        .map(|event| (flow.to_owned(), event))
+        .collect()
+}
+
 /// Where a polled flow stands.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PollState {
@@ -279,11 +287,7 @@ impl SqliteInbox {
         now: DateTime<Utc>,
     ) -> Result<Vec<Receipt>, InboxError> {
         self.write(move |db| {
-            let entries: Vec<(String, Event)> = save
-                .events
-                .into_iter()
-                .map(|event| (save.flow.clone(), event))
-                .collect();
+            let entries = of_flow(&save.flow, save.events);
             let receipts = insert_events(
                 db,
                 &save.connection,

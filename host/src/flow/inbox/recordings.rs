@@ -12,7 +12,6 @@ use serde_json::{Map, Value};
 use super::blobs::{self, Blob};
 use super::sqlite::SqliteInbox;
 use super::{Inbox, InboxError};
-use crate::config::RecordingPolicy;
 use crate::flow::recording::{ApplyTape, Recording};
 use crate::sqlite::{from_ms, to_ms};
 
@@ -242,16 +241,12 @@ impl SqliteInbox {
     }
 
     /// Removes the recordings older than `policy.keep`, then the oldest ones while the blobs
-    /// take more than `policy.max_bytes`, and the blobs no recording names any more.
+    /// take more than `max_bytes`, and the blobs no recording names any more.
     pub(super) async fn prune_recordings(
         &self,
-        policy: RecordingPolicy,
-        now: DateTime<Utc>,
+        cutoff: DateTime<Utc>,
+        max_bytes: u64,
     ) -> Result<Pruned, InboxError> {
-        let cutoff = chrono::Duration::from_std(policy.keep)
-            .ok()
-            .and_then(|keep| now.checked_sub_signed(keep))
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         self.write(move |db| {
             let mut pruned = Pruned {
                 recordings: db.execute(
@@ -260,7 +255,7 @@ impl SqliteInbox {
                 )?,
                 blobs: blobs::remove_unnamed(db)?,
             };
-            while blobs::sizes(db)?.0 > policy.max_bytes {
+            while blobs::sizes(db)?.0 > max_bytes {
                 let removed = db.execute(
                     "DELETE FROM recordings WHERE rowid IN
                          (SELECT rowid FROM recordings ORDER BY recorded_at LIMIT ?1)",
@@ -289,6 +284,7 @@ mod tests {
 
     use super::*;
     use crate::bindings::types::Event;
+    use crate::config::RecordingPolicy;
     use crate::flow::audit::Step;
     use crate::flow::inbox::Inbox;
     use crate::flow::inbox::{Arrival, Finish};

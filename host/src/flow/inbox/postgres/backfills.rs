@@ -7,8 +7,8 @@ use tokio_postgres::types::ToSql;
 
 use super::PostgresInbox;
 use super::queue::insert_events;
-use crate::bindings::types::Event;
 use crate::flow::inbox::backfills::COLUMNS;
+use crate::flow::inbox::queue::of_flow;
 use crate::flow::inbox::{Arrival, BackfillOf, BackfillPage, BackfillRow, InboxError, Receipt};
 use crate::postgres::Statements;
 use crate::sqlite::{from_ms, to_ms};
@@ -72,11 +72,7 @@ impl PostgresInbox {
         page: BackfillPage,
         now: DateTime<Utc>,
     ) -> Result<(Vec<Receipt>, BackfillRow), InboxError> {
-        let entries: Vec<(String, Event)> = page
-            .events
-            .into_iter()
-            .map(|event| (flow.clone(), event))
-            .collect();
+        let entries = of_flow(&flow, page.events);
         let mut session = self.session().await?;
         let tx = session.transaction().await.map_err(|e| self.failed(e))?;
         let receipts = insert_events(

@@ -12,6 +12,7 @@ use super::PostgresInbox;
 use super::rows::{EVENT_COLUMNS, attempt, event_rows, insert_steps};
 use crate::bindings::types::Event;
 use crate::flow::audit::Step;
+use crate::flow::inbox::queue::of_flow;
 use crate::flow::inbox::{
     Arrival, EventRow, Finish, InboxError, PollSave, PollState, PreparedRecording, Receipt,
 };
@@ -244,11 +245,7 @@ impl PostgresInbox {
         next_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Vec<Receipt>, InboxError> {
-        let entries: Vec<(String, Event)> = save
-            .events
-            .into_iter()
-            .map(|event| (save.flow.clone(), event))
-            .collect();
+        let entries = of_flow(&save.flow, save.events);
         let mut session = self.session().await?;
         let tx = session.transaction().await.map_err(|e| self.failed(e))?;
         let moved = tx

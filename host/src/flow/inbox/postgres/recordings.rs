@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 
 use super::PostgresInbox;
 use super::rows::{attempt, count};
-use crate::config::RecordingPolicy;
 use crate::flow::inbox::blobs::decompress;
 use crate::flow::inbox::recordings::{PRUNE_BATCH, RecordingHeader};
 use crate::flow::inbox::{InboxError, PreparedRecording, Pruned, RecordingUsage};
@@ -139,20 +138,16 @@ impl PostgresInbox {
     }
 
     /// Removes the recordings older than `policy.keep`, then the oldest ones while the blobs
-    /// take more than `policy.max_bytes`, and the blobs no recording names any more; in one
+    /// take more than `max_bytes`, and the blobs no recording names any more; in one
     /// transaction, during which no host stores a recording.
     pub(in crate::flow::inbox) async fn prune_recordings(
         &self,
-        policy: RecordingPolicy,
-        now: DateTime<Utc>,
+        cutoff: DateTime<Utc>,
+        max_bytes: u64,
     ) -> Result<Pruned, InboxError> {
-        let cutoff = chrono::Duration::from_std(policy.keep)
-            .ok()
-            .and_then(|keep| now.checked_sub_signed(keep))
-            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let mut session = self.session().await?;
         let tx = session.transaction().await.map_err(|e| self.failed(e))?;
-        let pruned = prune(&tx, cutoff, policy.max_bytes)
+        let pruned = prune(&tx, cutoff, max_bytes)
             .await
             .map_err(|e| self.failed(e))?;
         tx.commit().await.map_err(|e| self.failed(e))?;
