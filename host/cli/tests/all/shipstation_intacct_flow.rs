@@ -30,6 +30,7 @@ use simulators::clock::SimClock;
 use simulators::intacct::{GlBatch, GlEntry, Ledger};
 use simulators::shipstation::{
     DeliveryMode, Item, ShipStationConfig, ShipStationSim, Shipment, ShipmentSpec, Weight,
+    pacific_date,
 };
 use simulators::shipstation_intacct::{self, FLOW};
 use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
@@ -843,12 +844,14 @@ async fn a_month_of_labels_is_backfilled_through_the_admin_api_each_posted_once(
     }
     assert_eq!(running.ledger().gl_batches.len(), ledger.gl_batches.len());
 
-    // The month reconciles; then a batch edited by hand in Intacct is the one difference.
+    // The month reconciles; then a batch edited by hand in Intacct is the one difference. The
+    // period starts on the first label's ship date, its Pacific day: up to 8 hours into a UTC
+    // day, that is the day before.
     let config = Config::load(&running.config_path).unwrap();
     let host =
         support::host_with(Host::builder().clock(Arc::new(SimTime(running.clock.clone())))).await;
     let period = Period::parse(
-        &start.date_naive().to_string(),
+        &pacific_date(start),
         &running.clock.now().date_naive().to_string(),
         running.clock.now().date_naive(),
     )
