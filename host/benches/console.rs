@@ -248,7 +248,7 @@ fn received_at(n: usize, events: usize, now: DateTime<Utc>) -> DateTime<Utc> {
 /// [`Synthetic`] says, the newest [`PENDING`] put back pending. Returns the newest event's id.
 async fn fill(inbox: &Inbox, events: usize, now: DateTime<Utc>) -> anyhow::Result<i64> {
     receive_all(inbox, events, now).await?;
-    let claimed = inbox.claim(events, now).await?;
+    let claimed = inbox.claim(events, now, &Default::default()).await?;
     let (settled, pending) = claimed.split_at(events - PENDING);
     settle(inbox, settled).await?;
     let tomorrow = now + chrono::Duration::days(1);

@@ -125,6 +125,15 @@ pub enum HostError {
          resolve ID --skip NOTE`) and run `mlc reconcile --fix` again"
     )]
     UnreadableFix { event: String, problem: String },
+    #[error(
+        "the version of plugin `{plugin}` this event is pinned to ({hash}) cannot be loaded \
+         ({problem}); resolve it (`mlc review resolve ID`) to run it on the active version"
+    )]
+    PinnedVersionUnavailable {
+        plugin: String,
+        hash: String,
+        problem: String,
+    },
 }
 
 impl HostError {
@@ -135,7 +144,8 @@ impl HostError {
             | Self::WrongWorld { .. }
             | Self::UnknownConnection { .. }
             | Self::FlowRemoved { .. }
-            | Self::UnreadableFix { .. } => HostErrorKind::Config,
+            | Self::UnreadableFix { .. }
+            | Self::PinnedVersionUnavailable { .. } => HostErrorKind::Config,
             Self::PoolExhausted { .. }
             | Self::LaneStopped { .. }
             | Self::LaneUnavailable { .. } => HostErrorKind::Capacity,

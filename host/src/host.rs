@@ -213,8 +213,8 @@ impl Host {
         replaced.map(|plugin| PluginSummary::clone(&plugin.summary))
     }
 
-    /// A handle for calling mapping `prepared` before it is active (to check a flow's config
-    /// against a version about to be installed).
+    /// A handle for calling mapping `prepared`, active or not (to check a flow's config against a
+    /// version about to be installed, or for an event pinned to a version installed before).
     pub fn prepared_mapping(
         &self,
         prepared: &PreparedPlugin,
@@ -258,7 +258,24 @@ impl Host {
         plugin: &str,
         connection: Arc<Connection>,
     ) -> Result<ConnectorCall, CallError> {
-        let loaded = self.plugin(plugin)?;
+        self.connector_of(&*self.plugin(plugin)?, connection)
+    }
+
+    /// A handle for calling connector `prepared` on `connection`, active or not (an event pinned
+    /// to a version installed before the active one).
+    pub fn prepared_connector(
+        &self,
+        prepared: &PreparedPlugin,
+        connection: Arc<Connection>,
+    ) -> Result<ConnectorCall, CallError> {
+        self.connector_of(&prepared.plugin, connection)
+    }
+
+    fn connector_of(
+        &self,
+        loaded: &Plugin,
+        connection: Arc<Connection>,
+    ) -> Result<ConnectorCall, CallError> {
         match &loaded.pre {
             PluginPre::Connector(pre) => Ok(ConnectorCall {
                 runner: self.inner.runner.clone(),

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::flow::inbox::{EventRow, Finish, PreparedRecording};
+use crate::flow::pins;
 use crate::flow::shared::Shared;
 use crate::flow::worker::{self, WorkerSlot};
 use crate::metrics;
@@ -47,8 +48,8 @@ pub(crate) async fn run(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) ->
         let claimed = match free {
             0 => Vec::new(),
             free => {
-                let now = shared.now();
-                shared.inbox.claim(free, now).await.unwrap_or_else(|error| {
+                let (now, active) = (shared.now(), pins::active(&shared));
+                (shared.inbox.claim(free, now, &active).await).unwrap_or_else(|error| {
                     tracing::error!(%error, "cannot claim events");
                     Vec::new()
                 })

@@ -27,6 +27,7 @@ mod ingress;
 mod lane_gate;
 mod mapping_check;
 mod outcome;
+mod pins;
 mod plugin_watch;
 pub mod plugins;
 mod poller;
@@ -53,8 +54,8 @@ pub use audit::Step;
 pub use diagnose::{PingReport, ping};
 pub use inbox::{
     Arrival, BackfillRow, Backlog, EventDetail, EventFilter, EventRow, Finish, HourActivity, Inbox,
-    InboxError, OpsError, PollSave, PollState, Pruned, Receipt, RecordedAttempt, RecordingUsage,
-    Resolution,
+    InboxError, OpsError, Pins, PollSave, PollState, Pruned, Receipt, RecordedAttempt,
+    RecordingUsage, Resolution,
 };
 pub use mapping_check::check_mapping_configs;
 pub use service::{Embedded, Listening, Service, Stopped};

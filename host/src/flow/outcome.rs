@@ -188,12 +188,18 @@ mod tests {
             HostError::FlowRemoved {
                 flow: "orders".into(),
             },
+            HostError::PinnedVersionUnavailable {
+                plugin: "intacct".into(),
+                hash: "0123456789ab".into(),
+                problem: "the plugin store holds no component 0123456789ab".into(),
+            },
         ];
         let fixes = [
             "install it with `mlc plugin install`",
             "name a connector plugin there in the configuration",
             "add [connections.books] to the configuration",
             "put it back and resolve the event",
+            "resolve it (`mlc review resolve ID`) to run it on the active version",
         ];
         for (mistake, fix) in mistakes.into_iter().zip(fixes) {
             assert_eq!(mistake.kind(), HostErrorKind::Config);

@@ -4,7 +4,8 @@
 //! cannot skip or double anything. A connector that says `more` is polled again at once; a failed
 //! poll is tried again after a minute (or the interval, if shorter). On an inbox several hosts
 //! share, a host polls a flow only while it holds the flow's lease ([`Inbox::lead_poll`]), so
-//! one host at a time polls it and only that host moves its cursor.
+//! one host at a time polls it and only that host moves its cursor; the lease is renewed while a
+//! poll runs.
 //!
 //! [`Inbox::lead_poll`]: crate::flow::inbox::Inbox::lead_poll
 
@@ -51,7 +52,7 @@ pub(crate) async fn run(
                 }
             };
         if due {
-            let more = poll_once(&shared, &flow, interval).await;
+            let more = leading(&shared, &flow, poll_once(&shared, &flow, interval)).await;
             if more {
                 continue;
             }
@@ -59,6 +60,32 @@ pub(crate) async fn run(
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
             _ = stop.changed() => {}
+        }
+    }
+}
+
+/// Runs `poll` while renewing this host's lease on `flow` every third of the lease, as a poll may
+/// take longer than the lease (a throttled source makes the connector wait). A poll whose lease
+/// went to another host is dropped: that host polls now, and this one's result would be refused.
+/// Returns whether the connector has more waiting.
+async fn leading(shared: &Shared, flow: &str, poll: impl Future<Output = bool>) -> bool {
+    let Some(lease) = shared.inbox.lease() else {
+        return poll.await;
+    };
+    let mut poll = std::pin::pin!(poll);
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + lease / 3, lease / 3);
+    loop {
+        tokio::select! {
+            more = &mut poll => return more,
+            _ = renew.tick() => match shared.inbox.lead_poll(flow, shared.now()).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    let dropped = "another host took the lease to poll: this poll is dropped";
+                    tracing::warn!(flow, "{dropped}");
+                    return false;
+                }
+                Err(error) => tracing::warn!(flow, %error, "cannot renew the lease to poll"),
+            },
         }
     }
 }

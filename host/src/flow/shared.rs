@@ -19,6 +19,7 @@ use crate::error::{CallError, HostError};
 use crate::flow::backfill;
 use crate::flow::inbox::Inbox;
 use crate::flow::lane_gate::LaneGate;
+use crate::flow::pins;
 use crate::flow::plugins::{self, Installed};
 use crate::flow::sink::SinkLane;
 use crate::host::Host;
@@ -42,6 +43,8 @@ pub(crate) struct Shared {
     pub accepting: AtomicBool,
     /// The backfills the admin API started.
     pub backfills: backfill::Runs,
+    /// Versions no longer active, loaded for the events pinned to them.
+    pub kept: pins::Kept,
 }
 
 /// The plugin handles of one attempt, resolved when it starts.
@@ -93,6 +96,7 @@ impl Shared {
             work: Notify::new(),
             accepting: AtomicBool::new(true),
             backfills: backfill::Runs::default(),
+            kept: pins::Kept::default(),
         })
     }
 

@@ -17,6 +17,7 @@ use crate::error::{CallError, HostError};
 use crate::flow::audit::Step;
 use crate::flow::inbox::{Arrival, EncodedApply, EventRow, Finish};
 use crate::flow::outcome::{after_error, worst};
+use crate::flow::pins;
 use crate::flow::reconcile::fix;
 use crate::flow::recording::{FetchTape, MappingAnswer, RecordedEntity, Recording};
 use crate::flow::shared::{FlowCalls, Shared};
@@ -73,7 +74,7 @@ async fn run(
     slot: WorkerSlot,
     attempted: &mut Attempted,
 ) -> Result<Finish, CallError> {
-    let calls = shared.calls(&row.flow)?;
+    let calls = pins::calls(shared, row).await?;
     let commands = match row.arrival {
         Arrival::Reconcile => planned(shared, row, &mut attempted.steps)?,
         _ => fetch_and_map(shared, row, &calls, attempted).await?,

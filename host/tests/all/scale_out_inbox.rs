@@ -6,12 +6,14 @@
 //! for review. Then two serving hosts on one database: webhooks sent to either are posted once
 //! each, and a host whose database goes away answers 503 and loses nothing it acknowledged.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use mlc_host::config::DEFAULT_LEASE;
-use mlc_host::flow::{self, Arrival, EventFilter, Finish, Inbox, PollSave, Service, Status, Step};
+use mlc_host::flow::{
+    self, Arrival, EventFilter, Finish, Inbox, Pins, PollSave, Service, Status, Step,
+};
 use mlc_host::types::Event;
 use serde_json::json;
 use support::flows::{
@@ -71,6 +73,82 @@ fn done() -> Finish {
     }
 }
 
+/// The versions a host passes to `claim`: `hash` for the mapping of `flow`.
+fn active(flow: &str, hash: &str) -> BTreeMap<String, Pins> {
+    let pins = Pins::from([("testkit-mapping".to_owned(), hash.to_owned())]);
+    BTreeMap::from([(flow.to_owned(), pins)])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn scale_out_an_event_keeps_the_versions_of_its_first_claim_until_a_person_replays_it() {
+    let sqlite = Inbox::open(&scratch("inbox-pins").join("inbox.db")).unwrap();
+    keeps_the_versions_of_its_first_claim(&sqlite, &sqlite).await;
+    let (first, second) = two_inboxes("inbox_pins").await;
+    keeps_the_versions_of_its_first_claim(&first, &second).await;
+}
+
+/// One event's claims, alternately through `first` and `second` (two hosts, or one), while the
+/// active version changes.
+async fn keeps_the_versions_of_its_first_claim(first: &Inbox, second: &Inbox) {
+    receive(first, ["order-1".to_owned()], at(0)).await;
+    let retry = |seconds| Finish::Retry {
+        at: at(seconds),
+        error: "Intacct answered 503".into(),
+    };
+    let claim = |inbox: &Inbox, seconds, active| {
+        let inbox = inbox.clone();
+        async move {
+            let mut claimed = inbox.claim(1, at(seconds), &active).await.unwrap();
+            assert_eq!(claimed.len(), 1, "the event is due at {seconds} s");
+            claimed.remove(0)
+        }
+    };
+    let pinned = |row: &flow::EventRow| {
+        row.pins
+            .as_ref()
+            .map(|pins| pins["testkit-mapping"].clone())
+    };
+
+    // Claimed while its flow's plugins are not all loaded: not pinned yet.
+    let row = claim(first, 1, active("refunds", "v0")).await;
+    assert_eq!(row.pins, None);
+    first
+        .finish(row.id, 1, retry(2), Vec::new(), None, at(1))
+        .await
+        .unwrap();
+    // The first claim with its flow's versions pins it; a retry on the other host after an
+    // upgrade keeps them.
+    let row = claim(second, 2, active("orders", "v1")).await;
+    assert_eq!(pinned(&row).as_deref(), Some("v1"));
+    second
+        .finish(row.id, 2, retry(3), Vec::new(), None, at(2))
+        .await
+        .unwrap();
+    let row = claim(first, 3, active("orders", "v2")).await;
+    assert_eq!(
+        pinned(&row).as_deref(),
+        Some("v1"),
+        "a retry runs what its first claim ran"
+    );
+    let failed = Finish::Failed {
+        error: "refused".into(),
+    };
+    first
+        .finish(row.id, 3, failed, Vec::new(), None, at(3))
+        .await
+        .unwrap();
+    assert_eq!(
+        pinned(&first.get(row.id).unwrap().unwrap()).as_deref(),
+        Some("v1")
+    );
+
+    // A person's replay unpins it: its next claim takes the versions active then.
+    let replayed = second.replay(row.id, "ops@example.com", at(4)).unwrap();
+    assert_eq!(replayed.pins, None);
+    let row = claim(second, 5, active("orders", "v2")).await;
+    assert_eq!(pinned(&row).as_deref(), Some("v2"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn scale_out_two_hosts_store_an_event_once_and_never_claim_it_twice() {
     let (first, second) = two_inboxes("inbox_claims").await;
@@ -106,7 +184,7 @@ async fn scale_out_two_hosts_store_an_event_once_and_never_claim_it_twice() {
             start.wait().await;
             let mut mine = Vec::new();
             loop {
-                let claimed = inbox.claim(2, at(1)).await.unwrap();
+                let claimed = inbox.claim(2, at(1), &Default::default()).await.unwrap();
                 if claimed.is_empty() {
                     return mine;
                 }
@@ -130,8 +208,8 @@ async fn scale_out_a_stalled_host_loses_its_events_and_its_late_outcome_is_refus
     let lease =
         chrono::Duration::from_std(stalled.lease().expect("a shared inbox leases")).unwrap();
     receive(&stalled, (0..4).map(|n| format!("order-{n}")), at(0)).await;
-    let taken = stalled.claim(2, at(1)).await.unwrap();
-    let kept = alive.claim(2, at(1)).await.unwrap();
+    let taken = stalled.claim(2, at(1), &Default::default()).await.unwrap();
+    let kept = alive.claim(2, at(1), &Default::default()).await.unwrap();
     assert_eq!((taken.len(), kept.len()), (2, 2));
 
     // Halfway through the lease the live host extends its leases; the stalled one does not.
@@ -150,7 +228,7 @@ async fn scale_out_a_stalled_host_loses_its_events_and_its_late_outcome_is_refus
         0,
         "nothing is returned twice"
     );
-    let retaken = alive.claim(10, later).await.unwrap();
+    let retaken = alive.claim(10, later, &Default::default()).await.unwrap();
     let retaken_ids: BTreeSet<i64> = retaken.iter().map(|row| row.id).collect();
     let stalled_ids: BTreeSet<i64> = taken.iter().map(|row| row.id).collect();
     assert_eq!(
@@ -201,7 +279,7 @@ async fn scale_out_an_event_cut_short_three_times_waits_for_review() {
     let mut now = at(1);
     for round in 1..=3 {
         let inbox = if round % 2 == 0 { &second } else { &first };
-        let claimed = inbox.claim(1, now).await.unwrap();
+        let claimed = inbox.claim(1, now, &Default::default()).await.unwrap();
         assert_eq!(claimed.len(), 1, "round {round}: the event runs again");
         now = now + lease + chrono::Duration::seconds(1);
         assert_eq!(second.recover(now).await.unwrap(), 1);
@@ -217,7 +295,13 @@ async fn scale_out_an_event_cut_short_three_times_waits_for_review() {
         "{:?}",
         rows[0].review_reason
     );
-    assert!(first.claim(1, now).await.unwrap().is_empty());
+    assert!(
+        first
+            .claim(1, now, &Default::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

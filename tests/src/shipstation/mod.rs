@@ -13,6 +13,8 @@
 //! webhook until `notify_shipped`) and `void_shipment_at` a past time. `GET /shipments` lists them
 //! by `createDateStart`/`createDateEnd` and `voidDateStart`/`voidDateEnd` (Pacific local, both
 //! ends inclusive, either side open), `sortBy=CreateDate`, `page`/`pageSize` (at most 500).
+//! Those listings by date window (a poll's) are recorded with when each arrived and was answered
+//! (`window_listings`), and can be slowed alone (`set_window_listing_latency`).
 
 mod listing;
 mod model;
@@ -20,6 +22,7 @@ mod pacific;
 mod v1;
 mod v1_json;
 mod v2;
+mod window_listings;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -37,6 +40,7 @@ pub use model::{
     Address, Fulfillment, Item, Order, OrderSpec, Shipment, ShipmentSpec, Subscription, Weight,
 };
 pub use pacific::{date as pacific_date, timestamp as pacific_timestamp};
+pub use window_listings::WindowListing;
 
 use crate::clock::SimClock;
 use crate::faults::Faults;
@@ -44,6 +48,7 @@ use crate::rate_window::{RateDecision, RateWindow};
 use crate::server::SimServer;
 pub use crate::webhook_sender::{Attempt, DeliveryMode, RetrySchedule};
 use crate::webhook_sender::{Outgoing, WebhookSender};
+use window_listings::WindowListings;
 
 /// The webhook events ShipStation V1 knows.
 pub const EVENTS: [&str; 6] = [
@@ -108,6 +113,7 @@ struct Shared {
     v1_limit: RateWindow,
     v2_limit: RateWindow,
     counts: Mutex<RequestCounts>,
+    window_listings: WindowListings,
     base_url: OnceLock<String>,
 }
 
@@ -184,6 +190,7 @@ impl ShipStationSim {
                 subscriptions: Vec::new(),
             }),
             counts: Mutex::default(),
+            window_listings: WindowListings::default(),
             base_url: OnceLock::new(),
         });
         let v1 = Router::new()
@@ -488,6 +495,17 @@ impl ShipStationSim {
     pub fn request_counts(&self) -> RequestCounts {
         *self.shared.counts.lock().expect("counts lock")
     }
+
+    /// Every listing by date window served so far (a poll's requests), in the order they were
+    /// answered.
+    pub fn window_listings(&self) -> Vec<WindowListing> {
+        self.shared.window_listings.served()
+    }
+
+    /// Holds every listing by date window `latency` before answering it (other requests not).
+    pub fn set_window_listing_latency(&self, latency: std::time::Duration) {
+        self.shared.window_listings.set_latency(latency);
+    }
 }
 
 #[cfg(test)]
@@ -524,6 +542,42 @@ mod tests {
             page["total"].as_u64().unwrap(),
             page["pages"].as_u64().unwrap(),
         )
+    }
+
+    #[tokio::test]
+    async fn listings_by_date_window_are_timed_and_slowed_alone() {
+        let sim = ShipStationSim::start(ShipStationConfig::new(SimClock::frozen(now())))
+            .await
+            .unwrap();
+        sim.set_window_listing_latency(std::time::Duration::from_millis(100));
+        let created = "createDateStart=2024-11-20%2009:00:00&createDateEnd=2024-11-20%2010:00:00";
+        let voided = "voidDateEnd=2024-11-20%2010:00:00";
+        let started = std::time::Instant::now();
+        tokio::join!(
+            list(&sim, created),
+            list(&sim, voided),
+            list(&sim, "batchId=7")
+        );
+
+        let mut listings = sim.window_listings();
+        listings.sort_by_key(|listing| listing.filter);
+        assert_eq!(
+            listings
+                .iter()
+                .map(|listing| listing.filter)
+                .collect::<Vec<_>>(),
+            ["createDate", "voidDate"],
+            "a listing by batch is not one by window"
+        );
+        for listing in &listings {
+            assert!(listing.arrived >= started);
+            assert!(listing.answered - listing.arrived >= std::time::Duration::from_millis(100));
+        }
+        assert!(
+            listings[0].arrived < listings[1].answered
+                && listings[1].arrived < listings[0].answered,
+            "two listings at once overlap: {listings:?}"
+        );
     }
 
     #[tokio::test]

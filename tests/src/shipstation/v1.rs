@@ -18,6 +18,7 @@ use super::listing::{Params, page_of};
 use super::model::{Order, Shipment, Subscription};
 use super::pacific::local;
 use super::v1_json::{fulfillment_json, order_json, shipment_json, webhook_json};
+use super::window_listings::WindowListings;
 use super::{EVENTS, Shared, with_rate_headers};
 
 /// The API key of a request whose Basic credentials are the configured V1 key and secret.
@@ -69,7 +70,12 @@ pub async fn shipments(
     State(shared): State<Arc<Shared>>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    list_shipments(&shared, &Params::new(pairs)).unwrap_or_else(bad_request)
+    let params = Params::new(pairs);
+    let _watched = match WindowListings::filter(&params) {
+        Some(filter) => Some(shared.window_listings.arrived(filter).await),
+        None => None,
+    };
+    list_shipments(&shared, &params).unwrap_or_else(bad_request)
 }
 
 fn list_shipments(shared: &Shared, params: &Params) -> Result<Response, String> {

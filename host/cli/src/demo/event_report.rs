@@ -129,6 +129,7 @@ mod tests {
                 .iter()
                 .map(|(kind, id)| ((*kind).to_owned(), (*id).to_owned()))
                 .collect(),
+            pins: None,
         }
     }
 

@@ -14,4 +14,5 @@ mod plugin_build;
 mod plugin_upgrade;
 mod process;
 mod scale_out;
+mod scale_out_polling;
 mod shipstation_intacct_flow;

@@ -4,7 +4,9 @@
 //! `mlc plugin rollback` in another process (the running service picks it up from the store).
 //! Every webhook is accepted and every event done, each order is invoiced exactly once, the events
 //! that arrive after each change run on the version it made active, and an apply that began
-//! before the upgrade finished on the version it began with.
+//! before the upgrade finished on the version it began with. An event whose first attempts failed
+//! before the upgrade is retried on the version it was pinned to at its first claim, and a person's
+//! replay runs it on the active one.
 //!
 //! The CLI's install, list and rollback, and their refusals, are tested on their own below.
 
@@ -29,6 +31,10 @@ const PACE: Duration = Duration::from_millis(120);
 const INTACCT_LATENCY: Duration = Duration::from_millis(60);
 
 const ADMIN: &str = "\n[admin]\ntoken = { file = \"admin-token\" }\n";
+
+/// Orders whose first attempts fail (Intacct answers 503) while 0.1.0 serves, and orders after the
+/// upgrade.
+const PINNED_ORDERS: usize = 3;
 
 /// A cost bucket the shop never runs short of: the stream is paced by the test, not by Shopify.
 const NO_BUCKET: BucketConfig = BucketConfig {
@@ -176,6 +182,122 @@ async fn intacct_is_upgraded_and_rolled_back_under_a_steady_stream() {
     assert_eq!(intacct["inactive"][0]["hash"], new_hash.as_str());
     assert_eq!(intacct["inactive"][0]["origin"], "admin api");
 
+    service.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_retried_after_an_upgrade_runs_the_version_of_its_first_claim_until_replayed() {
+    let next = tokio::task::spawn_blocking(|| build_variant("intacct", "0.1.1"))
+        .await
+        .unwrap();
+    let (mut shopify, intacct) = demo_configs();
+    shopify.bucket = NO_BUCKET;
+    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
+    let mut setup = Setup::new(support::plugin_dir());
+    setup.admin_token = Some(ADMIN_TOKEN.to_owned());
+    (setup.max_attempts, setup.backoff_base, setup.backoff_max) =
+        (100, "200ms".into(), "400ms".into());
+    let path = sims.write_config(&scratch("pinned"), &setup, "").unwrap();
+    let config = Config::load(&path).unwrap_or_else(|error| panic!("{error}"));
+    let host = flow::open_host(&config).await.unwrap();
+    let old_hash = serving_hash(&host, "intacct");
+    let service = Service::start(host, config).await.unwrap();
+    let (base, inbox) = (format!("http://{}", service.local_addr()), service.inbox());
+    sims.subscribe(&base);
+
+    // Intacct answers 503: the first orders' events are claimed on 0.1.0 and wait to retry.
+    sims.intacct.faults().set_server_error_share(1000);
+    let mut orders = Vec::new();
+    stream(&sims, &mut orders, PINNED_ORDERS).await;
+    sims.shopify.wait_idle().await;
+    let early = wait_settled(
+        inbox,
+        sims.shopify.deliveries().len(),
+        &[Status::Retry, Status::Done],
+        Duration::from_secs(60),
+    )
+    .await;
+    let retrying: Vec<i64> = early
+        .iter()
+        .filter(|row| row.status == Status::Retry)
+        .map(|row| row.id)
+        .collect();
+    assert!(
+        !retrying.is_empty(),
+        "Intacct refused the first orders: {early:?}"
+    );
+
+    // 0.1.1 goes in and Intacct comes back: the retries run 0.1.0, later orders 0.1.1.
+    let (status, installed) = install_over_api(&base, std::fs::read(&next).unwrap()).await;
+    assert_eq!(status, 200, "the install is accepted: {installed}");
+    let new_hash = installed["active"]["hash"].as_str().unwrap().to_owned();
+    sims.intacct.faults().clear();
+    stream(&sims, &mut orders, PINNED_ORDERS).await;
+    sims.shopify.wait_idle().await;
+    let rows = wait_settled(
+        inbox,
+        sims.shopify.deliveries().len(),
+        &[Status::Done, Status::Failed, Status::Review],
+        Duration::from_secs(90),
+    )
+    .await;
+    assert!(
+        rows.iter().all(|row| row.status == Status::Done),
+        "every event is done: {:?}",
+        rows.iter().map(EventRow::summary).collect::<Vec<_>>()
+    );
+    let mut applies = BTreeMap::<&str, usize>::new();
+    for row in &rows {
+        let steps = inbox.show(row.id).unwrap().steps;
+        let hashes: Vec<&str> = intacct_applies(&steps)
+            .map(|apply| apply.plugin_hash.as_deref().unwrap())
+            .collect();
+        let (pinned, phase) = match retrying.contains(&row.id) {
+            true => (&old_hash, "retried"),
+            false if early.iter().any(|first| first.id == row.id) => continue,
+            false => (&new_hash, "after the upgrade"),
+        };
+        assert!(
+            hashes.iter().all(|hash| hash == pinned),
+            "event {} ({phase}) ran {hashes:?}, pinned to {pinned}",
+            row.id
+        );
+        assert_eq!(row.pins.as_ref().unwrap()["intacct"], *pinned, "{row:?}");
+        *applies.entry(phase).or_default() += hashes.len();
+    }
+    assert!(
+        applies["retried"] > retrying.len() && applies["after the upgrade"] > 0,
+        "failed applies and their retries on 0.1.0, later events on 0.1.1: {applies:?}"
+    );
+    assert_eq!(
+        sims.ledger().invoices.len(),
+        orders.len(),
+        "each order once"
+    );
+
+    // A person's replay unpins the event: it runs on the active version, and posts nothing twice.
+    let replayed = retrying[0];
+    let path = format!("/admin/events/{replayed}/replay");
+    let (status, body) = support::flows::admin(&base, "POST", &path, Some(ADMIN_TOKEN), None).await;
+    assert_eq!(status, 200, "{body}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let row = loop {
+        let row = inbox.get(replayed).unwrap().unwrap();
+        if row.status == Status::Done && row.pins.is_some() {
+            break row;
+        }
+        assert!(Instant::now() < deadline, "the replay did not end: {row:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(row.pins.unwrap()["intacct"], new_hash);
+    let steps = inbox.show(replayed).unwrap().steps;
+    let last = intacct_applies(&steps).last().unwrap();
+    assert_eq!(last.plugin_hash.as_deref(), Some(new_hash.as_str()));
+    assert_eq!(
+        sims.ledger().invoices.len(),
+        orders.len(),
+        "each order once"
+    );
     service.shutdown().await.unwrap();
 }
 

@@ -94,7 +94,10 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let claimed = inbox.claim(1, start + Duration::hours(1)).await.unwrap();
+        let claimed = inbox
+            .claim(1, start + Duration::hours(1), &Default::default())
+            .await
+            .unwrap();
         assert_eq!(
             claimed[0].key, "a",
             "the oldest is claimed and no longer waits"

@@ -38,7 +38,7 @@ pub use ops::{EventDetail, EventFilter, OpsError, Resolution};
 pub use queue::{Arrival, Finish, PollSave, PollState, Receipt};
 pub(crate) use recordings::encode_apply;
 pub use recordings::{EncodedApply, PreparedRecording, Pruned, RecordedAttempt, RecordingUsage};
-pub use rows::EventRow;
+pub use rows::{EventRow, Pins};
 
 use crate::bindings::types::Event;
 use crate::config::RecordingPolicy;
@@ -157,16 +157,20 @@ impl Inbox {
     /// Claims up to `limit` due events (pending, or retry whose time has come), marking them
     /// running and counting the attempt: the attempt's number is its fencing token. On
     /// PostgreSQL the claim is a lease that [`Inbox::keep_leases`] extends; other hosts skip
-    /// what this one claims.
+    /// what this one claims. An event claimed for the first time (or the first time since a
+    /// replay or a resolution) is pinned to its flow's versions in `active` (by flow name); one
+    /// whose flow is not there stays unpinned.
     pub async fn claim(
         &self,
         limit: usize,
         now: DateTime<Utc>,
+        active: &BTreeMap<String, Pins>,
     ) -> Result<Vec<EventRow>, InboxError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        on_backend!(self, |inbox| inbox.claim(limit, now))
+        let active = serde_json::to_string(active).expect("hashes by name by flow are JSON");
+        on_backend!(self, |inbox| inbox.claim(limit, now, active))
     }
 
     /// Records how attempt `attempt` of event `id` ended, with its steps and what its mapping

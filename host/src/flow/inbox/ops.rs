@@ -283,7 +283,8 @@ impl SqliteInbox {
         insert_step(&tx, id, &step)?;
         tx.execute(
             "UPDATE events SET status = 'pending', next_attempt_at = ?2, updated_at = ?2,
-                 resolution = COALESCE(?3, resolution), replayed_at_attempt = attempts
+                 resolution = COALESCE(?3, resolution), replayed_at_attempt = attempts,
+                 pins = NULL
              WHERE id = ?1 AND attempts = ?4",
             params![id, to_ms(now), resolution, attempts],
         )?;
@@ -328,7 +329,11 @@ mod tests {
                 .unwrap();
         }
         let later = start() + Duration::days(1);
-        for row in inbox.claim(events.len(), later).await.unwrap() {
+        for row in inbox
+            .claim(events.len(), later, &Default::default())
+            .await
+            .unwrap()
+        {
             let finish = match row.key.as_str() {
                 "e0" => Finish::Done {
                     external_ids: Vec::new(),

@@ -179,16 +179,16 @@ impl SqliteInbox {
     }
 
     /// Claims up to `limit` due events (pending, or retry whose time has come), marking them
-    /// running and counting the attempt.
+    /// running, counting the attempt and pinning the unpinned to their flow's versions in
+    /// `active` (JSON: hashes by plugin name by flow).
     pub(super) async fn claim(
         &self,
         limit: usize,
         now: DateTime<Utc>,
+        active: String,
     ) -> Result<Vec<EventRow>, InboxError> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        self.write(move |db| claim_due(db, limit, now)).await
+        self.write(move |db| claim_due(db, limit, now, &active))
+            .await
     }
 
     pub(super) async fn finish(
@@ -345,15 +345,17 @@ fn claim_due(
     db: &Connection,
     limit: usize,
     now: DateTime<Utc>,
+    active: &str,
 ) -> Result<Vec<EventRow>, InboxError> {
     let mut statement = db.prepare_cached(&format!(
-        "UPDATE events SET status = 'running', attempts = attempts + 1, updated_at = ?1
+        "UPDATE events SET status = 'running', attempts = attempts + 1, updated_at = ?1,
+             pins = COALESCE(pins, json_extract(?3, '$.' || json_quote(flow)))
          WHERE id IN (SELECT id FROM events WHERE status IN ('pending', 'retry')
                       AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id LIMIT ?2)
          RETURNING {EVENT_COLUMNS}"
     ))?;
     let mut rows: Vec<EventRow> = statement
-        .query_map(params![to_ms(now), limit as i64], EventRow::read)?
+        .query_map(params![to_ms(now), limit as i64, active], EventRow::read)?
         .collect::<Result<_, _>>()?;
     rows.sort_by_key(|row| row.id);
     Ok(rows)

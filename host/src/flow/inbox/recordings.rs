@@ -354,7 +354,7 @@ mod tests {
             )
             .await
             .unwrap();
-        let claimed = inbox.claim(1, now).await.unwrap();
+        let claimed = inbox.claim(1, now, &Default::default()).await.unwrap();
         assert_eq!(claimed[0].id, receipts[0].id);
         let done = Finish::Done {
             external_ids: Vec::new(),

@@ -1,5 +1,7 @@
 //! Reading inbox rows into [`EventRow`] and [`Step`] values.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::Row;
 use serde::Serialize;
@@ -13,7 +15,10 @@ use crate::sqlite::from_ms;
 /// The columns [`EventRow::read`] expects, in order.
 pub(super) const EVENT_COLUMNS: &str = "id, flow, connection, event_key, topic, reference, \
     occurred_at, payload, arrival, status, attempts, received_at, updated_at, next_attempt_at, \
-    last_error, review_reason, resolution, external_ids, replayed_at_attempt";
+    last_error, review_reason, resolution, external_ids, replayed_at_attempt, pins";
+
+/// Plugin versions by plugin name: the content hash of each plugin an event's attempts run.
+pub type Pins = BTreeMap<String, String>;
 
 /// One event in the inbox.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,6 +47,9 @@ pub struct EventRow {
     pub resolution: Option<String>,
     /// Ids the sink assigned, e.g. ("invoice", "1234").
     pub external_ids: Vec<(String, String)>,
+    /// The plugin versions its attempts run, fixed at its first claim (none before it, and
+    /// again after a replay or a resolution, until its next claim).
+    pub pins: Option<Pins>,
 }
 
 impl EventRow {
@@ -75,6 +83,7 @@ impl EventRow {
             review_reason: row.get(15)?,
             resolution: row.get(16)?,
             external_ids: serde_json::from_str(&external_ids).unwrap_or_default(),
+            pins: read_pins(row.get(19)?),
         })
     }
 
@@ -108,6 +117,11 @@ impl EventRow {
             payload: self.payload.clone(),
         }
     }
+}
+
+/// An event's `pins` column: none when empty or not an object of hashes by name.
+pub(super) fn read_pins(column: Option<String>) -> Option<Pins> {
+    serde_json::from_str(&column?).ok()
 }
 
 /// The columns [`read_step`] expects, in order.

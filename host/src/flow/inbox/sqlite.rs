@@ -43,6 +43,10 @@ const SCHEMA: Schema = Schema::new(&[
         "0006_backfills.sql",
         include_str!("migrations/0006_backfills.sql"),
     ),
+    Migration::new(
+        "0007_event_pins.sql",
+        include_str!("migrations/0007_event_pins.sql"),
+    ),
 ]);
 
 /// The inbox in SQLite. Cheap to clone; clones share one database connection and one writer
@@ -206,12 +210,12 @@ mod tests {
         drop(Inbox::open(&path).unwrap());
         Connection::open(&path)
             .unwrap()
-            .pragma_update(None, "user_version", 7)
+            .pragma_update(None, "user_version", 8)
             .unwrap();
         let error = Inbox::open(&path).err().unwrap();
         assert!(
             error.to_string().starts_with(&format!(
-                "inbox database: {} has schema version 7, which this ml-connector does not know",
+                "inbox database: {} has schema version 8, which this ml-connector does not know",
                 path.display()
             )),
             "{error}"

@@ -162,7 +162,8 @@ impl PostgresInbox {
             id,
             &step,
             "UPDATE events SET status = 'pending', next_attempt_at = $2, updated_at = $2,
-                 resolution = COALESCE($3, resolution), replayed_at_attempt = attempts
+                 resolution = COALESCE($3, resolution), replayed_at_attempt = attempts,
+                 pins = NULL
              WHERE id = $1 AND attempts = $4",
             &[&id, &to_ms(now), &resolution, &attempt(attempts)],
         )

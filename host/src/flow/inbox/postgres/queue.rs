@@ -44,6 +44,7 @@ impl PostgresInbox {
         &self,
         limit: usize,
         now: DateTime<Utc>,
+        active: String,
     ) -> Result<Vec<EventRow>, InboxError> {
         let client = self.client().await?;
         let lease_until = self.lease_until(now);
@@ -51,14 +52,21 @@ impl PostgresInbox {
             .query(
                 &format!(
                     "UPDATE events SET status = 'running', attempts = attempts + 1,
-                         updated_at = $1, held_by = $3, lease_until = $4
+                         updated_at = $1, held_by = $3, lease_until = $4,
+                         pins = COALESCE(pins, ($5::text)::jsonb ->> flow)
                      WHERE id IN (SELECT id FROM events
                                   WHERE status IN ('pending', 'retry') AND next_attempt_at <= $1
                                   ORDER BY next_attempt_at, id LIMIT $2
                                   FOR UPDATE SKIP LOCKED)
                      RETURNING {EVENT_COLUMNS}"
                 ),
-                &[&to_ms(now), &(limit as i64), &&*self.holder, &lease_until],
+                &[
+                    &to_ms(now),
+                    &(limit as i64),
+                    &&*self.holder,
+                    &lease_until,
+                    &active,
+                ],
             )
             .await
             .map_err(|e| self.failed(e))?;

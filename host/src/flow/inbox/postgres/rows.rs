@@ -13,6 +13,7 @@ use crate::sqlite::{from_ms, to_ms};
 pub(super) use crate::flow::inbox::rows::EVENT_COLUMNS;
 /// The columns [`step`] expects, in order.
 pub(super) use crate::flow::inbox::rows::STEP_COLUMNS;
+use crate::flow::inbox::rows::read_pins;
 
 pub(super) fn event_row(row: &Row) -> Result<EventRow, InboxError> {
     let status: String = row.get(9);
@@ -38,6 +39,7 @@ pub(super) fn event_row(row: &Row) -> Result<EventRow, InboxError> {
         review_reason: row.get(15),
         resolution: row.get(16),
         external_ids: serde_json::from_str(&external_ids).unwrap_or_default(),
+        pins: read_pins(row.get(19)),
     })
 }
 

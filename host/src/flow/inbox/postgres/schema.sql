@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS events (
     external_ids TEXT NOT NULL DEFAULT '[]',
     held_by TEXT,
     lease_until BIGINT,
+    pins TEXT,
     UNIQUE (flow, event_key)
 );
 CREATE INDEX IF NOT EXISTS events_due ON events (status, next_attempt_at);
