@@ -2,26 +2,52 @@
 //! responses dropped after the write was committed, malformed bodies. Each fault is either a share of
 //! all requests (per mille, drawn at random) or a count of the next requests it hits for certain.
 //! Beside them, what a test watches at the same place: the requests in flight, and the most there
-//! ever were at once.
+//! ever were at once, over the whole simulator and per account (whose a request is, as the
+//! simulator tells it: the Intacct company it signs in to, say).
 
-use std::sync::Mutex;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The faults of one simulator. Shared by its server and the test that drives it.
 #[derive(Debug, Default)]
 pub struct Faults {
     state: Mutex<FaultState>,
-    in_flight: AtomicUsize,
-    most_in_flight: AtomicUsize,
+    in_flight: Arc<InFlightGauge>,
+    in_flight_by_account: Mutex<BTreeMap<String, Arc<InFlightGauge>>>,
+}
+
+/// Requests in flight, and the most there ever were at once.
+#[derive(Debug, Default)]
+struct InFlightGauge {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl InFlightGauge {
+    fn enter(self: &Arc<Self>) -> InFlight {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        InFlight(self.clone())
+    }
+
+    fn most(&self) -> usize {
+        self.most.load(Ordering::SeqCst)
+    }
+
+    fn reset_most(&self) {
+        self.most
+            .store(self.now.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
 }
 
 /// One request in flight, from its arrival to its answer.
-pub struct InFlight<'a>(&'a Faults);
+pub struct InFlight(Arc<InFlightGauge>);
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -115,21 +141,36 @@ impl Faults {
     }
 
     /// Counts a request in flight until the guard is dropped.
-    pub fn arrived(&self) -> InFlight<'_> {
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
-        InFlight(self)
+    pub fn arrived(&self) -> InFlight {
+        self.in_flight.enter()
+    }
+
+    /// Counts a request of `account` in flight until the guard is dropped.
+    pub fn arrived_for(&self, account: &str) -> InFlight {
+        self.accounts()
+            .entry(account.to_owned())
+            .or_default()
+            .enter()
     }
 
     /// The most requests that were in flight at once (latency included).
     pub fn most_in_flight(&self) -> usize {
-        self.most_in_flight.load(Ordering::SeqCst)
+        self.in_flight.most()
     }
 
-    /// Starts counting the most requests in flight at once again from those in flight now.
+    /// The most requests of `account` that were in flight at once (latency included); 0 when
+    /// none came.
+    pub fn most_in_flight_for(&self, account: &str) -> usize {
+        self.accounts().get(account).map_or(0, |gauge| gauge.most())
+    }
+
+    /// Starts counting the most requests in flight at once again from those in flight now, over
+    /// the whole simulator and for each account.
     pub fn reset_most_in_flight(&self) {
-        self.most_in_flight
-            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+        self.in_flight.reset_most();
+        self.accounts()
+            .values()
+            .for_each(|gauge| gauge.reset_most());
     }
 
     /// Decides the fate of the request that just arrived.
@@ -148,5 +189,11 @@ impl Faults {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
         self.state.lock().expect("faults lock")
+    }
+
+    fn accounts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Arc<InFlightGauge>>> {
+        self.in_flight_by_account
+            .lock()
+            .expect("in-flight gauges lock")
     }
 }

@@ -65,13 +65,19 @@ secrets = {{ api_key = {{ file = "secrets/shipstation-api-key" }}, api_secret = 
 /// The config text of the freight flow from the ShipStation connection into the Intacct one,
 /// polling every `poll_interval` (`"4h"`).
 pub fn flow_section(poll_interval: &str) -> String {
+    flow_section_into(INTACCT_CONNECTION, poll_interval)
+}
+
+/// The config text of the freight flow from the ShipStation connection into Intacct connection
+/// `sink`, polling every `poll_interval` (`"4h"`).
+pub fn flow_section_into(sink: &str, poll_interval: &str) -> String {
     format!(
         r#"
 [flows.{FLOW}]
 source = "{SHIPSTATION_CONNECTION}"
 events = {events}
 mapping = "shipstation-intacct"
-sink = "{INTACCT_CONNECTION}"
+sink = "{sink}"
 poll_interval = "{poll_interval}"
 mapping_config = {mapping}
 "#,

@@ -127,15 +127,7 @@ connector = "shopify"
 base_url = "{shopify_url}"
 settings = {{ api_version = "{api_version}", client_id = "{client_id}", shop_domain = "{shop_domain}" }}
 secrets = {{ client_secret = {{ file = "secrets/shopify-client-secret" }}, access_token = {{ file = "secrets/shopify-access-token" }}, refresh_token = {{ file = "secrets/shopify-refresh-token" }} }}
-
-[connections.{INTACCT_CONNECTION}]
-connector = "intacct"
-base_url = "{intacct_url}"
-settings = {{ company_id = "{DEMO_COMPANY_ID}", user_id = "{DEMO_USER_ID}" }}
-secrets = {{ sender_id = {{ file = "secrets/intacct-sender-id" }}, sender_password = {{ file = "secrets/intacct-sender-password" }}, user_password = {{ file = "secrets/intacct-user-password" }} }}
-concurrency = 1
-batch = {batch}
-{flow}{admin}{extra}"#,
+{intacct}{flow}{admin}{extra}"#,
             data = dir.join("data").display(),
             workers = setup.workers,
             listen = setup.listen,
@@ -147,8 +139,7 @@ batch = {batch}
             api_version = shop.api_version,
             client_id = shop.client_id,
             shop_domain = shop.shop_domain,
-            intacct_url = self.intacct.base_url(),
-            batch = setup.batch,
+            intacct = self.intacct_connection_section(INTACCT_CONNECTION, DEMO_COMPANY_ID, setup),
             flow = if setup.flow {
                 flow_section()
             } else {
@@ -158,6 +149,30 @@ batch = {batch}
         let path = dir.join("mlc.toml");
         std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
+    }
+
+    /// The config text of connection `name` to Intacct company `company_id` (a company of the
+    /// simulator with the demo user), one request at a time, `setup.batch` commands a request; it
+    /// signs in with the secret files [`ShopifyIntacct::write_config`] writes.
+    pub fn intacct_connection_section(
+        &self,
+        name: &str,
+        company_id: &str,
+        setup: &Setup,
+    ) -> String {
+        format!(
+            r#"
+[connections.{name}]
+connector = "intacct"
+base_url = "{intacct_url}"
+settings = {{ company_id = "{company_id}", user_id = "{DEMO_USER_ID}" }}
+secrets = {{ sender_id = {{ file = "secrets/intacct-sender-id" }}, sender_password = {{ file = "secrets/intacct-sender-password" }}, user_password = {{ file = "secrets/intacct-user-password" }} }}
+concurrency = 1
+batch = {batch}
+"#,
+            intacct_url = self.intacct.base_url(),
+            batch = setup.batch,
+        )
     }
 
     /// Subscribes every topic of the flow to the host at `host_base_url` (`http://127.0.0.1:PORT`);

@@ -4,8 +4,8 @@
 //! cannot skip or double anything. A connector that says `more` is polled again at once; a failed
 //! poll is tried again after a minute (or the interval, if shorter). On an inbox several hosts
 //! share, a host polls a flow only while it holds the flow's lease ([`Inbox::lead_poll`]), so
-//! one host at a time polls it and only that host moves its cursor; the lease is renewed while a
-//! poll runs.
+//! one host at a time polls it and only that host moves its cursor; the lease is renewed while the
+//! connector polls.
 //!
 //! [`Inbox::lead_poll`]: crate::flow::inbox::Inbox::lead_poll
 
@@ -15,9 +15,10 @@ use std::time::Duration;
 use serde_json::{Map, json};
 use tokio::sync::watch;
 
+use crate::clock::Clock;
 use crate::flow::audit::Step;
 use crate::flow::dispatch::TICK;
-use crate::flow::inbox::PollSave;
+use crate::flow::inbox::{Inbox, PollSave};
 use crate::flow::outcome::later;
 use crate::flow::shared::Shared;
 use crate::metrics;
@@ -52,7 +53,7 @@ pub(crate) async fn run(
                 }
             };
         if due {
-            let more = leading(&shared, &flow, poll_once(&shared, &flow, interval)).await;
+            let more = poll_once(&shared, &flow, interval).await;
             if more {
                 continue;
             }
@@ -64,29 +65,50 @@ pub(crate) async fn run(
     }
 }
 
-/// Runs `poll` while renewing this host's lease on `flow` every third of the lease, as a poll may
-/// take longer than the lease (a throttled source makes the connector wait). A poll whose lease
-/// went to another host is dropped: that host polls now, and this one's result would be refused.
-/// Returns whether the connector has more waiting.
-async fn leading(shared: &Shared, flow: &str, poll: impl Future<Output = bool>) -> bool {
+/// Runs `call` (the source connector's poll) while a task of its own renews this host's lease on
+/// `flow` every third of the lease, as a call may take longer than the lease (a throttled source
+/// makes the connector wait). Only the call is covered: the save that follows is one short
+/// transaction, and it holds the flow's cursor row that a renewal would wait for. `None` when the
+/// lease went to another host meanwhile: that host polls now, and this call is dropped.
+async fn leading<T>(shared: &Shared, flow: &str, call: impl Future<Output = T>) -> Option<T> {
     let Some(lease) = shared.inbox.lease() else {
-        return poll.await;
+        return Some(call.await);
     };
-    let mut poll = std::pin::pin!(poll);
-    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + lease / 3, lease / 3);
-    loop {
-        tokio::select! {
-            more = &mut poll => return more,
-            _ = renew.tick() => match shared.inbox.lead_poll(flow, shared.now()).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    let dropped = "another host took the lease to poll: this poll is dropped";
-                    tracing::warn!(flow, "{dropped}");
-                    return false;
-                }
-                Err(error) => tracing::warn!(flow, %error, "cannot renew the lease to poll"),
-            },
+    let renewal = tokio::spawn(keep_poll_lease(
+        shared.inbox.clone(),
+        shared.clock.clone(),
+        flow.to_owned(),
+        lease / 3,
+    ));
+    let _stop_renewing = AbortOnDrop(renewal.abort_handle());
+    tokio::select! {
+        answer = call => Some(answer),
+        _ = renewal => {
+            tracing::warn!(flow, "another host took the lease to poll: this poll is dropped");
+            None
         }
+    }
+}
+
+/// Renews this host's lease on `flow` every `every`; returns once another host holds it.
+async fn keep_poll_lease(inbox: Inbox, clock: Arc<dyn Clock>, flow: String, every: Duration) {
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        renew.tick().await;
+        match inbox.lead_poll(&flow, clock.now()).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(error) => tracing::warn!(%flow, %error, "cannot renew the lease to poll"),
+        }
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -108,7 +130,9 @@ async fn poll_once(shared: &Shared, flow_name: &str, interval: Duration) -> bool
         }
     };
     let started = shared.now();
-    let report = source.poll(cursor.as_deref()).await;
+    let Some(report) = leading(shared, flow_name, source.poll(cursor.as_deref())).await else {
+        return false;
+    };
     let polled = match &report.result {
         Ok(polled) => polled.clone(),
         Err(error) => {

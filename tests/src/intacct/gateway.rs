@@ -146,6 +146,19 @@ impl Gateway {
         Some(result)
     }
 
+    /// The company a request body is addressed to: the one it logs in to, or its session's; none
+    /// when the body cannot be read or names an unknown session.
+    pub fn company_of(&self, body: &[u8]) -> Option<String> {
+        match parse_request(body).ok()?.authentication {
+            Authentication::Login { company_id, .. } => Some(company_id),
+            Authentication::Session(session_id) => self
+                .lock()
+                .sessions
+                .company_of(&session_id)
+                .map(str::to_owned),
+        }
+    }
+
     pub fn expire_sessions(&self) {
         self.lock().sessions.clear();
     }

@@ -3,7 +3,8 @@
 //! uniqueid duplicate guarding, transactions, AR invoices, adjustments, reversals, payments, GL
 //! batches, customers, sales-order look-ups and queries by date with paging, per company.
 //! `GET /ledger?company=ID` shows a company's books as JSON. Tests can also change the books as a
-//! person in Intacct's screens would (`…_by_hand`). See `IntacctConfig::demo` for a ready company.
+//! person in Intacct's screens would (`…_by_hand`), and read the most requests in flight at once
+//! per company. See `IntacctConfig::demo` for a ready company.
 
 mod books;
 mod by_hand;
@@ -77,7 +78,11 @@ impl IntacctSim {
             .route(SESSION_PATH, post(gateway_request))
             .route("/ledger", get(ledger_view))
             .with_state(gateway.clone());
-        let server = SimServer::start_local(router, faults.clone()).await?;
+        let company_of = {
+            let gateway = gateway.clone();
+            Arc::new(move |body: &[u8]| gateway.company_of(body))
+        };
+        let server = SimServer::start_local_per_account(router, faults.clone(), company_of).await?;
         Ok(Self {
             server,
             gateway,
@@ -111,6 +116,13 @@ impl IntacctSim {
 
     pub fn faults(&self) -> &Arc<Faults> {
         &self.faults
+    }
+
+    /// The most requests addressed to company `company_id` (logging in to it, or in one of its
+    /// sessions) that were in flight at once, latency included; 0 when none came. Started again
+    /// by [`Faults::reset_most_in_flight`].
+    pub fn most_in_flight(&self, company_id: &str) -> usize {
+        self.faults.most_in_flight_for(company_id)
     }
 
     /// A snapshot of a company's books.
@@ -286,16 +298,29 @@ mod tests {
     use super::*;
     use crate::intacct::testing::money;
 
-    /// Runs `functions` in the demo company over HTTP and returns the keys they answer, in order.
-    async fn run(sim: &IntacctSim, functions: &str) -> Vec<String> {
-        let body = format!(
+    /// A request by the demo sender running `functions` under `authentication`.
+    fn request(authentication: &str, functions: &str) -> String {
+        format!(
             "<request><control><senderid>{DEMO_SENDER_ID}</senderid><password>\
              {DEMO_SENDER_PASSWORD}</password><controlid>r</controlid><uniqueid>false</uniqueid>\
-             <dtdversion>3.0</dtdversion></control><operation><authentication><login><userid>\
-             {DEMO_USER_ID}</userid><companyid>{DEMO_COMPANY_ID}</companyid><password>\
-             {DEMO_USER_PASSWORD}</password></login></authentication><content>{functions}\
-             </content></operation></request>"
-        );
+             <dtdversion>3.0</dtdversion></control><operation><authentication>{authentication}\
+             </authentication><content>{functions}</content></operation></request>"
+        )
+    }
+
+    /// A request running `functions` in company `company_id`, signed in as the demo user.
+    fn login_request(company_id: &str, functions: &str) -> String {
+        request(
+            &format!(
+                "<login><userid>{DEMO_USER_ID}</userid><companyid>{company_id}</companyid>\
+                 <password>{DEMO_USER_PASSWORD}</password></login>"
+            ),
+            functions,
+        )
+    }
+
+    /// Posts `body` to the gateway; returns the answer parsed.
+    async fn post(sim: &IntacctSim, body: String) -> xml_tree::Element {
         let answer = reqwest::Client::new()
             .post(sim.endpoint_url())
             .body(body)
@@ -305,7 +330,13 @@ mod tests {
             .text()
             .await
             .unwrap();
-        let element = xml_tree::Element::parse(answer.as_bytes()).unwrap();
+        xml_tree::Element::parse(answer.as_bytes())
+            .unwrap_or_else(|error| panic!("{error}: {answer}"))
+    }
+
+    /// Runs `functions` in the demo company over HTTP and returns the keys they answer, in order.
+    async fn run(sim: &IntacctSim, functions: &str) -> Vec<String> {
+        let element = post(sim, login_request(DEMO_COMPANY_ID, functions)).await;
         element
             .find("operation")
             .unwrap()
@@ -317,10 +348,46 @@ mod tests {
                 None => result
                     .find("data")
                     .and_then(|data| data.children[0].text_of("RECORDNO"))
-                    .unwrap_or_else(|| panic!("no key in {answer}"))
+                    .unwrap_or_else(|| panic!("no key in {element:?}"))
                     .to_owned(),
             })
             .collect()
+    }
+
+    #[tokio::test]
+    async fn requests_in_flight_are_counted_per_company_whether_they_log_in_or_use_a_session() {
+        const OTHER: &str = "ml-other";
+        let mut config = IntacctConfig::demo();
+        config.companies.push(CompanyConfig::demo(OTHER));
+        let sim = IntacctSim::start(config).await.unwrap();
+        let get_session = "<function controlid=\"s\"><getAPISession/></function>";
+        let opened = post(&sim, login_request(OTHER, get_session)).await;
+        let session = opened
+            .find("operation")
+            .and_then(|operation| operation.find("result"))
+            .and_then(|result| result.find("data"))
+            .and_then(|data| data.find("api"))
+            .and_then(|api| api.text_of("sessionid"))
+            .unwrap_or_else(|| panic!("no session in {opened:?}"))
+            .to_owned();
+        let in_session = request(&format!("<sessionid>{session}</sessionid>"), get_session);
+        sim.faults().reset_most_in_flight();
+        assert_eq!(sim.most_in_flight(OTHER), 0);
+
+        // Two requests to the demo company and one to the other overlap in the latency.
+        sim.faults()
+            .set_latency(std::time::Duration::from_millis(300));
+        tokio::join!(
+            post(&sim, login_request(DEMO_COMPANY_ID, get_session)),
+            post(&sim, login_request(DEMO_COMPANY_ID, get_session)),
+            post(&sim, in_session),
+        );
+        assert_eq!(sim.most_in_flight(DEMO_COMPANY_ID), 2);
+        assert_eq!(sim.most_in_flight(OTHER), 1);
+        assert_eq!(sim.faults().most_in_flight(), 3);
+        assert_eq!(sim.most_in_flight("no-such-company"), 0);
+        sim.faults().reset_most_in_flight();
+        assert_eq!(sim.most_in_flight(DEMO_COMPANY_ID), 0);
     }
 
     #[tokio::test]

@@ -71,6 +71,13 @@ impl SessionStore {
         Some(session.clone())
     }
 
+    /// The company session `id` was opened in, expired or not; none for an unknown session.
+    pub fn company_of(&self, id: &str) -> Option<&str> {
+        self.sessions
+            .get(id)
+            .map(|session| session.company_id.as_str())
+    }
+
     /// Ends every session.
     pub fn clear(&mut self) {
         self.sessions.clear();

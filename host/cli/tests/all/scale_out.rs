@@ -2,37 +2,58 @@
 //! `MLC_TEST_POSTGRES_URL`, else a throwaway cluster): a plugin installed through one host (the
 //! CLI in a fourth process) serves on all three within about a second, a rollback through
 //! another host's admin API too, and every event's steps carry one version of each plugin: the
-//! one active when it started. Three hosts sharing one inbox, a thousand events with every webhook
-//! delivered to two of them, one host SIGKILLed mid-burst and restarted: every event done once,
-//! the killed host's attempts returned once its lease ran out, and the Intacct company never sees
-//! two requests at once. A
-//! host SIGSTOPped past its lease, then SIGCONT: the other host ran its events, its late
-//! outcomes are refused, and each order is invoiced once. A store that cannot be reached stops
-//! `mlc run` with its cause, never its password.
+//! one active when it started. Three hosts sharing one inbox run both flows at once, each into
+//! its own Intacct company: a thousand order events with every webhook delivered to two of them,
+//! and a thousand labels the ShipStation poll lists. The host that leads the poll is SIGKILLed
+//! mid-burst and restarted: every event done once, the killed host's attempts returned once its
+//! lease ran out, each order invoiced and each label posted once, and neither company ever sees
+//! two requests at once (the Intacct simulator counts requests in flight per company). A host
+//! SIGSTOPped past its lease, then SIGCONT: the other host ran its events, its late outcomes
+//! are refused, and each order is invoiced once. A store that cannot be reached stops `mlc run`
+//! with its cause, never its password.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mlc_host::config::Config;
 use mlc_host::flow::{self, EventFilter, EventRow, Inbox, Status};
+use rust_decimal::Decimal;
 use serde_json::Value;
-use simulators::intacct::DEMO_COMPANY_ID;
+use simulators::intacct::{CompanyConfig, DEMO_COMPANY_ID};
+use simulators::shipstation::{ShipStationConfig, ShipStationSim, Shipment, ShipmentSpec};
+use simulators::shipstation_intacct;
 use simulators::shopify::BucketConfig;
-use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
+use simulators::shopify_intacct::{self, Setup, ShopifyIntacct, demo_configs};
 use support::flows::{ADMIN_TOKEN, admin, scratch, wait_settled};
 use support::postgres::Database;
 use support::variant::build_variant;
 
 use crate::process::{MlcRun, mlc, text};
+use crate::shipstation_intacct_flow::only_batch;
 
 /// Orders before the install, and after it.
 const ORDERS: usize = 4;
-/// Orders the shop takes while three hosts post to one company: a thousand events, each
-/// delivered twice.
+/// Orders the shop takes while three hosts run both flows: a thousand events, each delivered
+/// twice.
 const LANE_ORDERS: usize = 500;
+/// Labels ShipStation makes meanwhile, each an event the poll lists and the freight flow posts
+/// to [`FREIGHT_COMPANY_ID`].
+const LANE_LABELS: usize = 1000;
+/// The Intacct company the labels post to, beside the demo company the orders post to.
+const FREIGHT_COMPANY_ID: &str = "ml-freight";
+/// The connection to [`FREIGHT_COMPANY_ID`].
+const FREIGHT_CONNECTION: &str = "intacct-freight";
+/// The freight company's account the labels' cost is credited to (`shipstation_intacct`'s
+/// mapping config).
+const ACCRUED_FREIGHT: &str = "2100";
+/// How often the freight flow polls ShipStation.
+const LABEL_POLL: &str = "1s";
 /// Orders the shop takes while one of two hosts is stopped.
 const STOPPED_ORDERS: usize = 12;
+/// How long the events of a burst may take to settle.
+const SETTLE: Duration = Duration::from_secs(120);
 /// How long a host may take to serve a change made through another (it compiles the component;
 /// about a second when the machine is not busy).
 const CHANGE_SEEN: Duration = Duration::from_secs(60);
@@ -147,83 +168,144 @@ async fn scale_out_three_hosts_serve_what_one_installs_and_pin_each_event_to_one
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn scale_out_three_hosts_share_one_inbox_survive_a_sigkill_and_never_call_one_company_twice_at_once()
+async fn scale_out_three_hosts_run_both_flows_through_a_sigkill_and_never_call_one_company_twice_at_once()
  {
-    let (mut shopify, intacct) = demo_configs();
+    let (mut shopify, mut intacct) = demo_configs();
     // A thousand events at once: Shopify's cost bucket is left out of it (the demo's allows
-    // about one order a second).
+    // about one order a second), and so are ShipStation's rate limits (40 and 200 a minute).
     shopify.bucket = BucketConfig {
         maximum: 100_000_000,
         restore_rate: 100_000_000,
     };
+    intacct
+        .companies
+        .push(CompanyConfig::demo(FREIGHT_COMPANY_ID));
+    let ship = ShipStationSim::start(ShipStationConfig {
+        v1_rate_limit: 1_000_000,
+        v2_rate_limit: 1_000_000,
+        ..ShipStationConfig::new(intacct.clock.clone())
+    })
+    .await
+    .unwrap();
     let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
     let database = support::postgres::database("scale_out_lanes").await;
-    let faults = sims.intacct.faults();
+    sims.intacct.faults().set_latency(INTACCT_LATENCY);
 
-    // The gauge sees requests that overlap: three at once, each answered a second late, before
-    // any host runs.
-    faults.set_latency(Duration::from_secs(1));
-    let client = reqwest::Client::new();
-    let send = || {
-        client
-            .post(sims.intacct.base_url())
-            .body("<request/>")
-            .send()
-    };
-    let (a, b, c) = tokio::join!(send(), send(), send());
-    for answer in [a, b, c] {
-        answer.unwrap();
-    }
-    assert_eq!(faults.most_in_flight(), 3);
-    faults.reset_most_in_flight();
-    faults.set_latency(INTACCT_LATENCY);
-
-    // Three hosts of one config; the shop delivers every webhook to the second and the third
-    // (twice each event: the shared inbox keeps it once), and all three run events.
+    // Three hosts of one config: the shop's orders to the demo company, the labels ShipStation
+    // lists to the freight company. The first host starts alone, so it leads the polling when it
+    // is killed.
     let setup = Setup::new(support::plugin_dir());
     let dir = scratch("scale-out-lanes");
-    let path = sims
-        .write_config(&dir, &setup, &short_lease_store(&database, &dir))
-        .unwrap();
-    let mut hosts: Vec<MlcRun> = (0..3).map(|_| MlcRun::start(&path)).collect();
+    let extra = short_lease_store(&database, &dir)
+        + &shipstation_intacct::connection_section(&ship, &dir).unwrap()
+        + &sims.intacct_connection_section(FREIGHT_CONNECTION, FREIGHT_COMPANY_ID, &setup)
+        + &shipstation_intacct::flow_section_into(FREIGHT_CONNECTION, LABEL_POLL);
+    let path = sims.write_config(&dir, &setup, &extra).unwrap();
+    let inbox = flow::open_inbox(&Config::load(&path).unwrap()).unwrap();
+    let mut hosts = vec![MlcRun::start(&path)];
+    wait_polled(&inbox, shipstation_intacct::FLOW).await;
+    hosts.extend((0..2).map(|_| MlcRun::start(&path)));
+    // The shop delivers every webhook to the second and the third host (twice each event: the
+    // shared inbox keeps it once); ShipStation fires none, the poll lists the labels.
     sims.subscribe(&hosts[1].base);
     sims.subscribe(&hosts[2].base);
-    let inbox = flow::open_inbox(&Config::load(&path).unwrap()).unwrap();
 
+    // The labels first: the freight flow is under way when the shop takes the orders.
+    let labels: Vec<Shipment> = (0..LANE_LABELS)
+        .map(|n| {
+            ship.add_shipment(ShipmentSpec {
+                order_number: "SO-1002".into(),
+                tracking_number: format!("9400{n:018}"),
+                ..ShipmentSpec::default()
+            })
+        })
+        .collect();
+    wait_done(&inbox, shipstation_intacct::FLOW, 4).await;
     for _ in 0..LANE_ORDERS {
         let spec = sims.shopify.sample_order_spec(2);
         sims.shopify.create_order(spec).unwrap();
     }
-    // The first host dies mid-burst, holding attempts.
-    wait_done(&inbox, 4).await;
+    // The first host dies mid-burst, holding attempts and the poll's lease.
+    wait_done(&inbox, shopify_intacct::FLOW, 4).await;
     hosts[0].child.kill().unwrap();
     hosts[0].child.wait().unwrap();
     let killed_at = Instant::now();
+    let done_at_kill =
+        [shopify_intacct::FLOW, shipstation_intacct::FLOW].map(|flow| done_in(&inbox, flow));
     // It comes back while the others go on.
     hosts[0] = MlcRun::start(&path);
-    let (rows, sent, interrupted) = settle_all(&sims, &inbox).await;
+    let orders_sent = events_the_shop_sent(&sims).await;
+    let [orders, freight] = settle(
+        &inbox,
+        [
+            (shopify_intacct::FLOW, orders_sent),
+            (shipstation_intacct::FLOW, labels.len()),
+        ],
+    )
+    .await;
+    let settled_after = killed_at.elapsed();
+
     let invoices = sims.intacct.invoice_numbers(DEMO_COMPANY_ID, 0);
+    let distinct_invoices: BTreeSet<&Option<String>> = invoices.iter().collect();
+    let freight_books = sims.intacct.ledger(FREIGHT_COMPANY_ID);
+    let most_in_flight = |company| sims.intacct.most_in_flight(company);
     println!(
-        "scale-out: 3 hosts on one inbox ran {} events ({} of them cut short by the SIGKILL and \
-         returned) into {} invoices, all settled {} s after the kill; at most {} request(s) at \
-         once",
-        rows.len(),
-        interrupted,
+        "scale-out: 3 hosts on one inbox ran {} order events and {} label events ({} and {} \
+         done at the SIGKILL, {} and {} cut short by it and returned) into {} invoices and {} \
+         GL batches, all settled {:.1} s after the kill; at most {} request(s) at once to \
+         {DEMO_COMPANY_ID}, {} to {FREIGHT_COMPANY_ID}",
+        orders.done,
+        freight.done,
+        done_at_kill[0],
+        done_at_kill[1],
+        orders.interrupted,
+        freight.interrupted,
         invoices.len(),
-        killed_at.elapsed().as_secs(),
-        faults.most_in_flight()
+        freight_books.gl_batches.len(),
+        settled_after.as_secs_f64(),
+        most_in_flight(DEMO_COMPANY_ID),
+        most_in_flight(FREIGHT_COMPANY_ID),
     );
-    assert_eq!(rows.len(), sent, "every event the shop sent is done, once");
+    assert_eq!(
+        orders.done, orders_sent,
+        "every order event the shop sent is done, once"
+    );
+    assert_eq!(freight.done, labels.len(), "every label is one event, done");
     assert!(
-        interrupted > 0,
+        orders.interrupted + freight.interrupted > 0,
         "the killed host held attempts, and they were returned"
     );
     assert_eq!(invoices.len(), LANE_ORDERS, "each order invoiced once");
     assert_eq!(
-        faults.most_in_flight(),
-        1,
-        "the company never saw two requests at once"
+        distinct_invoices.len(),
+        LANE_ORDERS,
+        "no invoice number twice: {invoices:?}"
     );
+    for label in &labels {
+        only_batch(&freight_books, label.id, false);
+    }
+    assert_eq!(
+        freight_books.gl_batches.len(),
+        labels.len(),
+        "each label posted once"
+    );
+    let freight_cost: Decimal = labels.iter().map(|label| label.spec.shipment_cost).sum();
+    assert_eq!(
+        freight_books.account_balance(ACCRUED_FREIGHT),
+        -freight_cost,
+        "the labels' cost, accrued once"
+    );
+    assert!(
+        sims.ledger().gl_batches.is_empty(),
+        "no label posted to the demo company"
+    );
+    for company in [DEMO_COMPANY_ID, FREIGHT_COMPANY_ID] {
+        assert_eq!(
+            most_in_flight(company),
+            1,
+            "{company} never saw two requests at once"
+        );
+    }
     let (status, ready) = admin(&hosts[0].base, "GET", "/readyz", None, None).await;
     assert_eq!(status, 200, "the restarted host serves: {ready}");
 }
@@ -234,9 +316,10 @@ async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_
     let (shopify, intacct) = demo_configs();
     let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
     let database = support::postgres::database("scale_out_stopped").await;
-    let faults = sims.intacct.faults();
     // Intacct answers slowly: events queue for the company's lane, claimed by both hosts.
-    faults.set_latency(Duration::from_millis(300));
+    sims.intacct
+        .faults()
+        .set_latency(Duration::from_millis(300));
     let mut setup = Setup::new(support::plugin_dir());
     setup.batch = 1;
     let dir = scratch("scale-out-stopped");
@@ -252,36 +335,37 @@ async fn scale_out_a_host_stopped_past_its_lease_cannot_finish_its_attempts_and_
         let spec = sims.shopify.sample_order_spec(2);
         sims.shopify.create_order(spec).unwrap();
     }
-    wait_done(&inbox, 1).await;
+    wait_done(&inbox, shopify_intacct::FLOW, 1).await;
     // The first host stops mid-burst, holding claims (and maybe the lane), for three leases.
     stopped.pause();
     tokio::time::sleep(Duration::from_secs(9)).await;
     stopped.resume();
 
-    let (rows, sent, interrupted) = settle_all(&sims, &inbox).await;
+    let sent = events_the_shop_sent(&sims).await;
+    let [orders] = settle(&inbox, [(shopify_intacct::FLOW, sent)]).await;
     let refused = stopped
         .stderr()
         .matches("the outcome was not recorded")
         .count();
     let invoices = sims.intacct.invoice_numbers(DEMO_COMPANY_ID, 0);
+    let most_in_flight = sims.intacct.most_in_flight(DEMO_COMPANY_ID);
     println!(
-        "scale-out: a host stopped for 9 s (lease {SHORT_LEASE}) held {interrupted} event(s) \
-         that the other host took over; {refused} late outcome(s) refused; {} events, {} \
-         invoices; at most {} request(s) at once",
-        rows.len(),
+        "scale-out: a host stopped for 9 s (lease {SHORT_LEASE}) held {} event(s) that the \
+         other host took over; {refused} late outcome(s) refused; {} events, {} invoices; at \
+         most {most_in_flight} request(s) at once",
+        orders.interrupted,
+        orders.done,
         invoices.len(),
-        faults.most_in_flight()
     );
     assert!(
-        interrupted > 0,
+        orders.interrupted > 0,
         "the stopped host's claims were returned and run by the other"
     );
     assert!(refused > 0, "the stopped host's late outcomes were refused");
-    assert_eq!(rows.len(), sent, "every event the shop sent is done, once");
+    assert_eq!(orders.done, sent, "every event the shop sent is done, once");
     assert_eq!(invoices.len(), STOPPED_ORDERS, "each order invoiced once");
     assert_eq!(
-        faults.most_in_flight(),
-        1,
+        most_in_flight, 1,
         "the company never saw two requests at once"
     );
 }
@@ -322,6 +406,13 @@ async fn create_orders(sims: &ShopifyIntacct, inbox: &Inbox, count: usize) -> Ve
         let spec = sims.shopify.sample_order_spec(2);
         sims.shopify.create_order(spec).unwrap();
     }
+    let sent = events_the_shop_sent(sims).await;
+    wait_settled(inbox, sent, &[Status::Done], Duration::from_secs(60)).await
+}
+
+/// Waits until the shop has sent every webhook, each accepted; returns how many events they
+/// carried (a webhook delivered to two hosts is one event).
+async fn events_the_shop_sent(sims: &ShopifyIntacct) -> usize {
     sims.shopify.wait_idle().await;
     let deliveries = sims.shopify.deliveries();
     assert!(
@@ -330,11 +421,11 @@ async fn create_orders(sims: &ShopifyIntacct, inbox: &Inbox, count: usize) -> Ve
             .all(|delivery| delivery.status == Some(200)),
         "every webhook is accepted"
     );
-    let sent: std::collections::BTreeSet<&str> = deliveries
+    let sent: BTreeSet<&str> = deliveries
         .iter()
         .map(|delivery| delivery.event_id.as_str())
         .collect();
-    wait_settled(inbox, sent.len(), &[Status::Done], Duration::from_secs(60)).await
+    sent.len()
 }
 
 /// The plugin `name` a host serves: its `serving` entry of `GET /admin/plugins`.
@@ -380,40 +471,98 @@ async fn wait_serving_other_than(base: &str, name: &str, hash: &str) -> String {
     }
 }
 
-/// Waits until the shop has sent every webhook and each event it sent is done; returns the
-/// events, how many the shop sent, and how many of them had an attempt cut short.
-async fn settle_all(sims: &ShopifyIntacct, inbox: &Inbox) -> (Vec<EventRow>, usize, usize) {
-    sims.shopify.wait_idle().await;
-    let sent: std::collections::BTreeSet<String> = sims
-        .shopify
-        .deliveries()
-        .into_iter()
-        .map(|delivery| delivery.event_id)
-        .collect();
-    let rows = wait_settled(inbox, sent.len(), &[Status::Done], Duration::from_secs(180)).await;
-    let interrupted = rows
-        .iter()
-        .filter(|row| {
-            inbox
-                .show(row.id)
-                .unwrap()
-                .steps
-                .iter()
-                .any(|step| step.name == "interrupted")
-        })
-        .count();
-    (rows, sent.len(), interrupted)
+/// What one flow's events came to.
+struct Settled {
+    /// Its events, all done.
+    done: usize,
+    /// How many of them had an attempt cut short.
+    interrupted: usize,
 }
 
-/// Waits until at least `count` events are done.
-async fn wait_done(inbox: &Inbox, count: u64) {
+/// Waits until each of `flows` (name, events expected) has at least its events done and every
+/// event in the inbox is done; returns what each flow's events came to.
+async fn settle<const N: usize>(inbox: &Inbox, flows: [(&str, usize); N]) -> [Settled; N] {
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let done: Vec<usize> = flows.iter().map(|(flow, _)| done_in(inbox, flow)).collect();
+        let all = inbox.count(&EventFilter::default()).unwrap() as usize;
+        let enough = flows
+            .iter()
+            .zip(&done)
+            .all(|((_, expected), done)| done >= expected);
+        if enough && all == done.iter().sum::<usize>() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the events did not settle within {SETTLE:?}: done {done:?} of {flows:?}, {all} in \
+             the inbox: {:?}",
+            inbox.counts().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    flows.map(|(flow, _)| {
+        let rows = inbox
+            .list(&EventFilter {
+                flow: Some(flow.to_owned()),
+                limit: 100_000,
+                ..EventFilter::default()
+            })
+            .unwrap();
+        let interrupted = rows
+            .iter()
+            .filter(|row| {
+                inbox
+                    .show(row.id)
+                    .unwrap()
+                    .steps
+                    .iter()
+                    .any(|step| step.name == "interrupted")
+            })
+            .count();
+        Settled {
+            done: rows.len(),
+            interrupted,
+        }
+    })
+}
+
+/// How many events of `flow` are done.
+fn done_in(inbox: &Inbox, flow: &str) -> usize {
     let done = EventFilter {
         status: Some(Status::Done),
+        flow: Some(flow.to_owned()),
         ..EventFilter::default()
     };
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while inbox.count(&done).unwrap() < count {
-        assert!(Instant::now() < deadline, "fewer than {count} events done");
+    inbox.count(&done).unwrap() as usize
+}
+
+/// Waits until at least `count` events of `flow` are done.
+async fn wait_done(inbox: &Inbox, flow: &str, count: usize) {
+    let deadline = Instant::now() + SETTLE;
+    while done_in(inbox, flow) < count {
+        assert!(
+            Instant::now() < deadline,
+            "fewer than {count} events of {flow} done within {SETTLE:?}: {:?}",
+            inbox.counts().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until `flow` has polled once.
+async fn wait_polled(inbox: &Inbox, flow: &str) {
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let state = inbox.poll_state(flow).unwrap();
+        if state.polled_at.is_some() {
+            assert_eq!(state.last_error, None, "{flow}'s poll failed");
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{flow} did not poll within {SETTLE:?}: {state:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

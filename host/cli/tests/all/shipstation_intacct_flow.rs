@@ -259,7 +259,8 @@ fn batch(ledger: &Ledger, id: u64, void: bool) -> Option<&GlBatch> {
     found.first().copied()
 }
 
-fn only_batch(ledger: &Ledger, id: u64, void: bool) -> &GlBatch {
+/// The GL batch of shipment `id` (`void`: its reversal); panics unless it was posted once.
+pub(crate) fn only_batch(ledger: &Ledger, id: u64, void: bool) -> &GlBatch {
     batch(ledger, id, void).unwrap_or_else(|| {
         panic!(
             "no batch for shipment {id} (void {void}): {:#?}",
