@@ -113,8 +113,17 @@ async fn keep_leases(
         }
         let held: Vec<(i64, u32)> = lock(&running).iter().map(|(id, n)| (*id, *n)).collect();
         let now = shared.now();
-        match shared.inbox.keep_leases(held, now).await {
+        match shared.inbox.keep_leases(held.clone(), now).await {
             Ok(lost) => {
+                // An attempt that finished while the leases were extended is not running either:
+                // only those this host still runs were lost.
+                let lost: Vec<i64> = {
+                    let running = lock(&running);
+                    let still_running = |id: &i64| {
+                        (running.get(id)).is_some_and(|attempt| held.contains(&(*id, *attempt)))
+                    };
+                    lost.into_iter().filter(still_running).collect()
+                };
                 for event in lost {
                     tracing::warn!(
                         event,

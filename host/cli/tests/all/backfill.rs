@@ -17,7 +17,7 @@ use simulators::shopify::{
     ShopifySim,
 };
 use simulators::shopify_intacct::{FLOW, Setup, ShopifyIntacct, demo_configs};
-use support::flows::{scratch, wait_settled};
+use support::flows::{scratch, store_section, wait_settled};
 
 use crate::process::{mlc, text};
 
@@ -123,7 +123,11 @@ async fn a_month_of_orders_is_backfilled_and_posted_once_though_the_first_run_is
     let month = seed_month(&sims.shopify);
     let dir = scratch("cli-backfill");
     let path = sims
-        .write_config(&dir, &Setup::new(support::plugin_dir()), "")
+        .write_config(
+            &dir,
+            &Setup::new(support::plugin_dir()),
+            &store_section(&dir),
+        )
         .unwrap();
     let config = Config::load(&path).unwrap_or_else(|error| panic!("{error}"));
     let since = (month.start - TimeDelta::hours(1))
@@ -382,7 +386,11 @@ async fn a_backfill_refuses_ranges_in_the_future_beyond_what_shopify_keeps_and_u
     let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
     let dir = scratch("cli-backfill-refusals");
     let path = sims
-        .write_config(&dir, &Setup::new(support::plugin_dir()), "")
+        .write_config(
+            &dir,
+            &Setup::new(support::plugin_dir()),
+            &store_section(&dir),
+        )
         .unwrap();
     let refused = |args: &[&str]| {
         let output = mlc(&path, args);

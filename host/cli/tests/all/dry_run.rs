@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 use simulators::shopify::{CustomerSpec, LineSpec, OrderSpec, ShippingSpec};
 use simulators::shopify_intacct::{FLOW, Setup, ShopifyIntacct, demo_configs};
-use support::flows::{scratch, wait_settled};
+use support::flows::{scratch, store_section, wait_settled};
 use support::variant::shipping_to_revenue;
 
 use crate::process::{mlc, text};
@@ -30,7 +30,11 @@ async fn a_dry_run_reports_what_a_candidate_moves_and_an_install_waits_for_the_o
     let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
     let dir = scratch("cli-dry-run");
     let path = sims
-        .write_config(&dir, &Setup::new(support::plugin_dir()), "")
+        .write_config(
+            &dir,
+            &Setup::new(support::plugin_dir()),
+            &store_section(&dir),
+        )
         .unwrap();
     let config = Config::load(&path).unwrap_or_else(|error| panic!("{error}"));
     let service = Service::start(flow::open_host(&config).await.unwrap(), config)

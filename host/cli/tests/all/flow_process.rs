@@ -8,15 +8,18 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::process::{MlcRun, mlc, text};
-use mlc_host::flow::{EventFilter, Inbox, Status};
+use mlc_host::config::Config;
+use mlc_host::flow::{self, EventFilter, Inbox, Status};
 use serde_json::json;
 use support::flows::*;
 use support::ledger::Ledger;
 
 const SETTLE: Duration = Duration::from_secs(60);
 
+/// The inbox of the config in `dir`, on the store it names.
 fn inbox(dir: &Path) -> Inbox {
-    Inbox::open(&dir.join("data/inbox.db")).unwrap()
+    let config = Config::load(&dir.join("mlc.toml")).unwrap();
+    flow::open_inbox(&config).unwrap()
 }
 
 /// Senders posting at the same time, so the host's inbox commits many webhooks together.

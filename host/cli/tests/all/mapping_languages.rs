@@ -16,7 +16,7 @@ use mlc_host::flow::{self, Status};
 use rust_decimal::Decimal;
 use simulators::shopify::{LineSpec, OrderSpec};
 use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
-use support::flows::{scratch, wait_settled};
+use support::flows::{scratch, store_section, wait_settled};
 
 use crate::process::{MlcRun, mlc, text};
 
@@ -86,7 +86,7 @@ fn deploy(sims: &ShopifyIntacct, dir: &Path, plugin: &str, component: &Path) -> 
         ..Setup::new(support::plugin_dir())
     };
     let config = sims
-        .write_config(dir, &setup, "")
+        .write_config(dir, &setup, &store_section(dir))
         .expect("writing the config");
     let mut toml = std::fs::read_to_string(&config).unwrap();
     toml.push_str(&format!(

@@ -20,7 +20,7 @@ use mlc_host::flow::{self, EventRow, Service, Status, Step};
 use serde_json::Value;
 use simulators::shopify::BucketConfig;
 use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
-use support::flows::{ADMIN_TOKEN, scratch, wait_settled};
+use support::flows::{ADMIN_TOKEN, scratch, store_section, wait_settled};
 use support::variant::build_variant;
 
 /// Orders per phase (before the upgrade, on the new version, after the rollback).
@@ -53,7 +53,11 @@ async fn intacct_is_upgraded_and_rolled_back_under_a_steady_stream() {
     sims.intacct.faults().set_latency(INTACCT_LATENCY);
     let dir = scratch("upgrade");
     let path = sims
-        .write_config(&dir, &Setup::new(support::plugin_dir()), ADMIN)
+        .write_config(
+            &dir,
+            &Setup::new(support::plugin_dir()),
+            &format!("{ADMIN}{}", store_section(&dir)),
+        )
         .unwrap();
     let config = Config::load(&path).unwrap_or_else(|error| panic!("{error}"));
     let host = flow::open_host(&config).await.unwrap();
@@ -197,7 +201,10 @@ async fn an_event_retried_after_an_upgrade_runs_the_version_of_its_first_claim_u
     setup.admin_token = Some(ADMIN_TOKEN.to_owned());
     (setup.max_attempts, setup.backoff_base, setup.backoff_max) =
         (100, "200ms".into(), "400ms".into());
-    let path = sims.write_config(&scratch("pinned"), &setup, "").unwrap();
+    let dir = scratch("pinned");
+    let path = sims
+        .write_config(&dir, &setup, &store_section(&dir))
+        .unwrap();
     let config = Config::load(&path).unwrap_or_else(|error| panic!("{error}"));
     let host = flow::open_host(&config).await.unwrap();
     let old_hash = serving_hash(&host, "intacct");
@@ -313,7 +320,11 @@ async fn the_cli_installs_lists_and_rolls_back() {
     let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
     let dir = scratch("install-cli");
     let path = sims
-        .write_config(&dir, &Setup::new(support::plugin_dir()), "")
+        .write_config(
+            &dir,
+            &Setup::new(support::plugin_dir()),
+            &store_section(&dir),
+        )
         .unwrap();
 
     let garbage = dir.join("not-a-component.wasm");
@@ -380,7 +391,11 @@ async fn an_install_that_breaks_a_flow_is_refused() {
     let second_flow = "\n[flows.refunds-only]\nsource = \"shopify\"\nevents = [\"refunds/create\"]\n\
         mapping = \"shopify-intacct\"\nsink = \"intacct\"\nmapping_config = { currency = 7 }\n";
     let path = sims
-        .write_config(&dir, &Setup::new(support::plugin_dir()), second_flow)
+        .write_config(
+            &dir,
+            &Setup::new(support::plugin_dir()),
+            &format!("{second_flow}{}", store_section(&dir)),
+        )
         .unwrap();
     let before = active(&path, "shopify-intacct");
 

@@ -23,8 +23,7 @@ use mlc_host::config::Config;
 use mlc_host::flow::reconcile::fix::FixPlan;
 use mlc_host::flow::reconcile::report::Verdict;
 use mlc_host::flow::reconcile::{Period, Reconcile};
-use mlc_host::flow::{Arrival, EventRow, Service, Status};
-use mlc_host::storage::SqliteStore;
+use mlc_host::flow::{self, Arrival, EventRow, Service, Status};
 use rust_decimal::Decimal;
 use simulators::clock::SimClock;
 use simulators::intacct::{GlBatch, GlEntry, Ledger};
@@ -34,7 +33,7 @@ use simulators::shipstation::{
 };
 use simulators::shipstation_intacct::{self, FLOW};
 use simulators::shopify_intacct::{Setup, ShopifyIntacct, demo_configs};
-use support::flows::{scratch, wait_settled};
+use support::flows::{scratch, store_section, wait_settled};
 
 /// How long the events of one test may take to settle.
 const SETTLE: Duration = Duration::from_secs(45);
@@ -95,18 +94,19 @@ impl Running {
             .expect("the ShipStation simulator starts");
         let dir = scratch(&format!("shipstation-intacct-{name}"));
         let extra = shipstation_intacct::config_section(&ship, &dir, "4h")
-            .expect("the ShipStation config section");
+            .expect("the ShipStation config section")
+            + &store_section(&dir);
         let config_path = sims
             .write_config(&dir, &setup, &extra)
             .expect("writing the config");
         let config = Config::load(&config_path).unwrap_or_else(|error| panic!("{error}"));
         // As `flow::open_host`, on the simulators' clock.
         std::fs::create_dir_all(&config.data_dir).unwrap();
-        let storage = SqliteStore::open(&config.data_dir.join("storage.db")).unwrap();
+        let storage = flow::stores::open_plugin_storage(&config).await.unwrap();
         let host = support::host_with(
             Host::builder()
                 .clock(Arc::new(SimTime(clock.clone())))
-                .storage(Arc::new(storage)),
+                .storage(storage),
         )
         .await;
         config

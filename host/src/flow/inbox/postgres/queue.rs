@@ -112,23 +112,32 @@ impl PostgresInbox {
         let ids: Vec<i64> = held.iter().map(|(id, _)| *id).collect();
         let attempts: Vec<i32> = held.iter().map(|(_, number)| attempt(*number)).collect();
         let lease_until = self.lease_until(now);
-        let kept: Vec<i64> = self
+        // A row another transaction holds (this host's own outcome being written, say) is
+        // skipped, never waited for: this statement shares the host's connection, and a wait
+        // there would hold up every statement behind it. The next round extends it; it is lost
+        // only if, as committed, it no longer runs this attempt.
+        let lost = self
             .client()
             .await?
             .query(
-                "UPDATE events SET lease_until = $3
-                 FROM unnest($1::bigint[], $2::int[]) AS held (id, attempt)
-                 WHERE events.id = held.id AND events.attempts = held.attempt
-                   AND events.status = 'running'
-                 RETURNING events.id",
+                "WITH held AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS held (id, attempt)),
+                 kept AS (
+                     UPDATE events SET lease_until = $3
+                     WHERE id IN (SELECT events.id FROM events JOIN held
+                                      ON events.id = held.id AND events.attempts = held.attempt
+                                  WHERE events.status = 'running'
+                                  FOR UPDATE OF events SKIP LOCKED)
+                     RETURNING id)
+                 SELECT held.id FROM held
+                 WHERE held.id NOT IN (SELECT id FROM kept)
+                   AND NOT EXISTS (SELECT 1 FROM events
+                                   WHERE events.id = held.id AND events.attempts = held.attempt
+                                     AND events.status = 'running')",
                 &[&ids, &attempts, &lease_until],
             )
             .await
-            .map_err(|e| self.failed(e))?
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
-        Ok(ids.into_iter().filter(|id| !kept.contains(id)).collect())
+            .map_err(|e| self.failed(e))?;
+        Ok(lost.iter().map(|row| row.get(0)).collect())
     }
 
     pub(in crate::flow::inbox) async fn release(
