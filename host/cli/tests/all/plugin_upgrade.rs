@@ -44,12 +44,7 @@ const NO_BUCKET: BucketConfig = BucketConfig {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn intacct_is_upgraded_and_rolled_back_under_a_steady_stream() {
-    let next = tokio::task::spawn_blocking(|| build_variant("intacct", "0.1.1"))
-        .await
-        .unwrap();
-    let (mut shopify, intacct) = demo_configs();
-    shopify.bucket = NO_BUCKET;
-    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
+    let (next, sims) = next_intacct_and_simulators().await;
     sims.intacct.faults().set_latency(INTACCT_LATENCY);
     let dir = scratch("upgrade");
     let path = sims
@@ -191,12 +186,7 @@ async fn intacct_is_upgraded_and_rolled_back_under_a_steady_stream() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_event_retried_after_an_upgrade_runs_the_version_of_its_first_claim_until_replayed() {
-    let next = tokio::task::spawn_blocking(|| build_variant("intacct", "0.1.1"))
-        .await
-        .unwrap();
-    let (mut shopify, intacct) = demo_configs();
-    shopify.bucket = NO_BUCKET;
-    let sims = ShopifyIntacct::start(shopify, intacct).await.unwrap();
+    let (next, sims) = next_intacct_and_simulators().await;
     let mut setup = Setup::new(support::plugin_dir());
     setup.admin_token = Some(ADMIN_TOKEN.to_owned());
     (setup.max_attempts, setup.backoff_base, setup.backoff_max) =
@@ -411,6 +401,17 @@ async fn an_install_that_breaks_a_flow_is_refused() {
 }
 
 /// Creates `count` orders at the stream's pace; keeps their invoice numbers.
+/// The `intacct` connector's next version (0.1.1), and the simulators with a cost bucket the shop
+/// never runs short of.
+async fn next_intacct_and_simulators() -> (std::path::PathBuf, ShopifyIntacct) {
+    let next = tokio::task::spawn_blocking(|| build_variant("intacct", "0.1.1"))
+        .await
+        .unwrap();
+    let (mut shopify, intacct) = demo_configs();
+    shopify.bucket = NO_BUCKET;
+    (next, ShopifyIntacct::start(shopify, intacct).await.unwrap())
+}
+
 async fn stream(sims: &ShopifyIntacct, numbers: &mut Vec<String>, count: usize) {
     for _ in 0..count {
         let spec = sims.shopify.sample_order_spec(2);
